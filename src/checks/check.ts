@@ -1,0 +1,48 @@
+import type { z } from 'zod';
+
+/** The minimal database handle a check needs; the drill passes a `pg` client connected to the restored db. */
+export interface Queryable {
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+}
+
+export interface CheckContext {
+  db: Queryable;
+  /** Name of the restored database. */
+  database: string;
+  /** Seconds from drill start until the restored database was ready. */
+  restoreSeconds: number;
+  objectives: { rtoSeconds?: number; rpoSeconds?: number };
+  /** Directory of the suite file, for checks that read files relative to it. */
+  suiteDir: string;
+  signal?: AbortSignal;
+}
+
+/** A check that ran. A check that does not hold is `failed`: a result, not an exception. */
+export interface CheckOutcome {
+  status: 'passed' | 'failed';
+  message: string;
+  expected?: string;
+  actual?: string;
+  /** Lines worth showing (the offending rows, sequences, indexes). */
+  details?: string[];
+}
+
+export interface CheckDefinition<O = unknown> {
+  /** The key users write in a suite: `rows`, `sequences`, … (public API: stable). */
+  type: string;
+  description: string;
+  options: z.ZodType<O>;
+  /** Short display name for reports, e.g. `rows public.orders >= 1000`. */
+  label(options: O): string;
+  run(context: CheckContext, options: O): Promise<CheckOutcome>;
+}
+
+export function defineCheck<S extends z.ZodType>(definition: {
+  type: string;
+  description: string;
+  options: S;
+  label(options: z.output<S>): string;
+  run(context: CheckContext, options: z.output<S>): Promise<CheckOutcome>;
+}): CheckDefinition<z.output<S>> {
+  return definition as CheckDefinition<z.output<S>>;
+}

@@ -1,0 +1,71 @@
+/** What a run produced: the data reporters render. Plain JSON-serialisable objects. */
+
+export type Status = 'passed' | 'failed' | 'error' | 'skipped';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  hint?: string;
+  details?: string[];
+}
+
+export interface CheckResult {
+  /** Display name, e.g. `rows public.orders >= 1000`. */
+  name: string;
+  type: string;
+  status: Status;
+  expected?: string;
+  actual?: string;
+  message: string;
+  details?: string[];
+  durationMs: number;
+}
+
+export interface StepResult {
+  /** `engine`, `fetch`, `restore`, … */
+  name: string;
+  status: Status;
+  durationMs: number;
+  message?: string;
+  details?: string[];
+  error?: ErrorInfo;
+}
+
+export interface BackupProvenance {
+  store: string;
+  key: string;
+  size?: number;
+  etag?: string;
+  lastModified?: string;
+  sha256?: string;
+  format?: string;
+  /** e.g. `pg_dump 15.18` from the archive header. */
+  producedBy?: string;
+  [extra: string]: string | number | undefined;
+}
+
+export interface DrillResult {
+  name: string;
+  status: Exclude<Status, 'skipped'>;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Seconds from drill start until the restored database was ready for checks. */
+  restoreSeconds?: number;
+  engine?: { kind: string; major: number; version: string; connection: string };
+  backup?: BackupProvenance[];
+  steps: StepResult[];
+  checks: CheckResult[];
+  error?: ErrorInfo;
+  /** Where the drill's files were kept (only with --keep-on-failure). */
+  keptAt?: string;
+}
+
+export interface RunResult {
+  suite: { name: string; files: string[] };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  drills: DrillResult[];
+  exitCode: number;
+}
