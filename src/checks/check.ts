@@ -2,7 +2,7 @@ import type { z } from 'zod';
 
 /** The minimal database handle a check needs; the drill passes a `pg` client connected to the restored db. */
 export interface Queryable {
-  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
 }
 
 export interface CheckContext {

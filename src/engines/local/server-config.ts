@@ -1,0 +1,88 @@
+import { ConfigError } from '../../errors.js';
+
+/** The only role a throwaway server has; its password is random per server. */
+export const SERVER_ROLE = 'pgdrill';
+
+/**
+ * Settings the engine owns: they keep the server on loopback and its private socket, and `include`
+ * directives would let a setting pull in another file. Overriding them is refused.
+ */
+const ENGINE_OWNED_SETTINGS = new Set([
+  'listen_addresses',
+  'port',
+  'unix_socket_directories',
+  'unix_socket_permissions',
+  'unix_socket_group',
+  'hba_file',
+  'ident_file',
+  'config_file',
+  'data_directory',
+  'include',
+  'include_if_exists',
+  'include_dir',
+]);
+
+export interface ServerSettingsInput {
+  port: number;
+  socketDir: string;
+  /** Caller settings (ServerSpec.settings), written last so they win over the defaults. */
+  extra?: Record<string, string>;
+}
+
+/** pg_hba.conf admitting only the pgdrill role, only with its password, only on loopback and the socket. */
+export function renderHbaConf(): string {
+  return [
+    '# pgdrill throwaway server: only the role pgdrill, only by password (scram), only loopback and the private socket.',
+    `local   all          ${SERVER_ROLE}                 scram-sha-256`,
+    `host    all          ${SERVER_ROLE}  127.0.0.1/32   scram-sha-256`,
+    `local   replication  ${SERVER_ROLE}                 scram-sha-256`,
+    `host    replication  ${SERVER_ROLE}  127.0.0.1/32   scram-sha-256`,
+    '',
+  ].join('\n');
+}
+
+/** The block appended to postgresql.conf: isolation, no archiving, speed over durability, then the caller's. */
+export function renderServerSettings(input: ServerSettingsInput): string {
+  const lines = [
+    '',
+    '# --- pgdrill (engine=local): a throwaway server, never archived, never reachable from elsewhere ---',
+    `listen_addresses = '127.0.0.1'`,
+    `port = ${input.port}`,
+    `unix_socket_directories = ${quoteSetting(input.socketDir)}`,
+    'unix_socket_permissions = 0700',
+    'archive_mode = off',
+    `archive_command = ''`,
+    // Durability is pointless on a server that is deleted after the drill; restores run much faster.
+    'fsync = off',
+    'synchronous_commit = off',
+    'full_page_writes = off',
+    `max_wal_size = '4GB'`,
+    'logging_collector = off',
+    `log_line_prefix = '%m [%p] '`,
+  ];
+  const extra = Object.entries(input.extra ?? {});
+  if (extra.length > 0) lines.push('# ServerSpec.settings', ...extra.map(([key, value]) => `${key} = ${quoteSetting(value)}`));
+  return lines.join('\n') + '\n';
+}
+
+/** Refuse setting names that are not GUC names or that the engine owns, listing every problem at once. */
+export function assertSettingsAllowed(settings: Record<string, string> = {}): void {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(settings)) {
+    const name = key.toLowerCase();
+    if (!/^[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)?$/.test(name)) problems.push(`${key}: not a PostgreSQL setting name`);
+    else if (ENGINE_OWNED_SETTINGS.has(name)) problems.push(`${key}: set by the local engine (the server stays on 127.0.0.1 and a private socket)`);
+    if (/[\n\r\0]/.test(value)) problems.push(`${key}: the value contains a line break or NUL`);
+  }
+  if (problems.length > 0) {
+    throw new ConfigError('INVALID_SERVER_SETTINGS', `${problems.length} server setting(s) refused by the local engine`, {
+      details: problems,
+      hint: 'remove these keys from the server settings; the engine chooses the address, port and socket itself',
+    });
+  }
+}
+
+/** A postgresql.conf string literal: single quotes, an embedded quote doubled. */
+export function quoteSetting(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}

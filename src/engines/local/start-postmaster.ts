@@ -1,0 +1,71 @@
+import { open, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand } from '../../process/run-command.js';
+import { findFreePort } from './free-port.js';
+import { runAs, type OsUser } from './os-user.js';
+import { renderServerSettings } from './server-config.js';
+import type { ServerFiles } from './server-files.js';
+
+export interface StartPostmasterInput {
+  binDir: string;
+  files: ServerFiles;
+  user: OsUser | undefined;
+  /** postgresql.conf as initdb wrote it. */
+  baseConf: string;
+  settings?: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export type StartPostmasterResult = { ok: true; port: number } | { ok: false; port: number; cause: unknown };
+
+const MAX_PORT_ATTEMPTS = 5;
+
+/**
+ * `pg_ctl start -w` on a free loopback port. The port is free when picked but another process may bind it
+ * first; when the log says so, try again with a new one.
+ */
+export async function startPostmaster(input: StartPostmasterInput): Promise<StartPostmasterResult> {
+  let port = 0;
+  for (let attempt = 1; attempt <= MAX_PORT_ATTEMPTS; attempt++) {
+    port = await findFreePort();
+    const conf = input.baseConf + renderServerSettings({ port, socketDir: input.files.socketDir, extra: input.settings });
+    await writeFile(join(input.files.dataDir, 'postgresql.conf'), conf);
+    const logOffset = (await stat(input.files.logPath)).size;
+    try {
+      await runPgCtlStart(input);
+      return { ok: true, port };
+    } catch (cause) {
+      const lost = attempt < MAX_PORT_ATTEMPTS && !input.signal?.aborted && isBindFailure(await readFrom(input.files.logPath, logOffset));
+      if (!lost) return { ok: false, port, cause };
+    }
+  }
+  return { ok: false, port, cause: new Error('unreachable') };
+}
+
+async function runPgCtlStart(input: StartPostmasterInput): Promise<void> {
+  const seconds = Math.max(1, Math.ceil(input.timeoutMs / 1000));
+  // With -l the postmaster's output goes to the log, so pg_ctl's pipes close when pg_ctl exits.
+  await runCommand(
+    join(input.binDir, 'pg_ctl'),
+    ['start', '-w', '-t', String(seconds), '-D', input.files.dataDir, '-l', input.files.logPath],
+    { ...runAs(input.user), cwd: '/', signal: input.signal, timeoutMs: input.timeoutMs + 10_000, errorCode: 'PG_CTL_START_FAILED' },
+  );
+}
+
+function isBindFailure(logText: string): boolean {
+  return /could not bind IPv4 address|could not create any TCP\/IP sockets|Address already in use/.test(logText);
+}
+
+async function readFrom(path: string, offset: number): Promise<string> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.alloc(Math.max(0, size - offset));
+    await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}

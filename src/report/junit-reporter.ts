@@ -1,0 +1,115 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { Builder, TestCase, TestSuite } from 'junit-report-builder';
+import type { BackupProvenance, CheckResult, DrillResult, ErrorInfo, RunResult, StepResult } from '../results.js';
+
+// CommonJS whose typings declare an ES default export: require() gives the builder itself, on every loader.
+const junit = createRequire(import.meta.url)('junit-report-builder') as Builder;
+
+const BACKUP_FIELDS = ['key', 'store', 'size', 'etag', 'sha256', 'lastModified', 'format', 'producedBy'];
+
+/**
+ * JUnit for CI: one <testsuite> per drill, one <testcase> per step and per check. A check that does not hold
+ * is a <failure>; a step or check that could not run is an <error>. The builder computes the counts.
+ */
+export async function writeJUnitReport(run: RunResult, file: string): Promise<void> {
+  const builder = junit.newBuilder().name(run.suite.name);
+  for (const drill of run.drills) addDrill(builder, drill);
+  await writeXml(builder, file);
+}
+
+/** A suite that could not even be loaded still gives CI a report that says why. */
+export async function writeJUnitLoadError(files: string[], error: ErrorInfo, file: string): Promise<void> {
+  const builder = junit.newBuilder().name('pgdrill');
+  const suite = builder.testSuite().name('pgdrill').timestamp(new Date().toISOString()).time(0);
+  addIndexed(suite, 'suite.file', files);
+  suite.testCase().className('pgdrill').name('load suite').time(0).error(errorMessage(error), error.code, errorBody(error));
+  await writeXml(builder, file);
+}
+
+function addDrill(builder: Builder, drill: DrillResult): void {
+  const suite = builder.testSuite().name(drill.name).timestamp(drill.startedAt).time(seconds(drill.durationMs));
+  addProperties(suite, drill);
+  for (const step of drill.steps) addStep(suite, drill.name, step);
+  for (const check of drill.checks) addCheck(suite, drill.name, check);
+  if (drill.error && !drill.steps.some((step) => sameError(step.error, drill.error))) {
+    const testCase = suite.testCase().className(drill.name).name('drill').time(seconds(drill.durationMs));
+    if (drill.status === 'failed') testCase.failure(errorMessage(drill.error), drill.error.code).stacktrace(errorBody(drill.error));
+    else testCase.error(errorMessage(drill.error), drill.error.code, errorBody(drill.error));
+  }
+}
+
+function addProperties(suite: TestSuite, drill: DrillResult): void {
+  const backups = drill.backup ?? [];
+  backups.forEach((backup, index) => {
+    const prefix = backups.length > 1 ? `backup.${index}.` : 'backup.';
+    for (const [key, value] of backupEntries(backup)) suite.property(`${prefix}${key}`, String(value));
+  });
+  if (drill.engine) {
+    suite.property('engine.kind', drill.engine.kind).property('engine.version', drill.engine.version);
+    suite.property('engine.major', String(drill.engine.major));
+  }
+  if (drill.restoreSeconds !== undefined) suite.property('restore.seconds', drill.restoreSeconds.toFixed(1));
+  if (drill.keptAt) suite.property('kept.at', drill.keptAt);
+}
+
+// The documented fields first, in a stable order, then whatever else the source recorded.
+function backupEntries(backup: BackupProvenance): [string, string | number][] {
+  const extra = Object.keys(backup).filter((key) => !BACKUP_FIELDS.includes(key));
+  return [...BACKUP_FIELDS, ...extra].flatMap((key) => {
+    const value = backup[key];
+    return value === undefined ? [] : [[key, value] as [string, string | number]];
+  });
+}
+
+function addStep(suite: TestSuite, drillName: string, step: StepResult): void {
+  const testCase = suite.testCase().className(drillName).name(`step: ${step.name}`).time(seconds(step.durationMs));
+  const body = [...(step.details ?? []), ...(step.error ? errorBody(step.error).split('\n') : [])].filter(Boolean).join('\n');
+  const message = step.error ? errorMessage(step.error) : (step.message ?? step.status);
+  if (step.status === 'failed') testCase.failure(message, step.error?.code).stacktrace(body);
+  else if (step.status === 'error') testCase.error(message, step.error?.code, body);
+  else if (step.status === 'skipped') testCase.skipped();
+  else if (step.message) testCase.standardOutput(step.message);
+}
+
+function addCheck(suite: TestSuite, drillName: string, check: CheckResult): void {
+  const testCase: TestCase = suite.testCase().className(drillName).name(check.name).time(seconds(check.durationMs));
+  const body = (check.details ?? []).join('\n');
+  if (check.status === 'failed') testCase.failure(failureMessage(check), check.type).stacktrace(body);
+  else if (check.status === 'error') testCase.error(check.message, check.type, body);
+  else if (check.status === 'skipped') testCase.skipped().standardOutput(check.message);
+  else testCase.standardOutput([check.message, ...(check.details ?? [])].join('\n'));
+}
+
+/** `expected >= 1000, actual 812: public.orders has 812 rows, expected at least 1000` */
+function failureMessage(check: CheckResult): string {
+  const parts = [check.expected === undefined ? '' : `expected ${check.expected}`, check.actual === undefined ? '' : `actual ${check.actual}`];
+  const prefix = parts.filter(Boolean).join(', ');
+  return prefix ? `${prefix}: ${check.message}` : check.message;
+}
+
+function errorMessage(error: ErrorInfo): string {
+  return `${error.code}: ${error.message}`;
+}
+
+function errorBody(error: ErrorInfo): string {
+  return [...(error.details ?? []), ...(error.hint ? [`hint: ${error.hint}`] : [])].join('\n');
+}
+
+function sameError(a: ErrorInfo | undefined, b: ErrorInfo | undefined): boolean {
+  return a !== undefined && b !== undefined && a.code === b.code && a.message === b.message;
+}
+
+function addIndexed(suite: TestSuite, name: string, values: string[]): void {
+  values.forEach((value, index) => suite.property(values.length > 1 ? `${name}.${index}` : name, value));
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
+}
+
+async function writeXml(builder: Builder, file: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, builder.build(), 'utf8');
+}

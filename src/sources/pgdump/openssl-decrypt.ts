@@ -1,0 +1,73 @@
+import { createDecipheriv, createHash, pbkdf2Sync, type Decipher } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { SourceError } from '../../errors.js';
+
+export interface OpensslDecryptOptions {
+  cipher: 'aes-256-cbc' | 'aes-192-cbc' | 'aes-128-cbc';
+  passphrase: string;
+  pbkdf2: boolean;
+  iterations: number;
+  digest: 'sha256' | 'sha1' | 'md5';
+  /** Names the object in error messages. */
+  what: string;
+}
+
+const KEY_LENGTH = { 'aes-256-cbc': 32, 'aes-192-cbc': 24, 'aes-128-cbc': 16 } as const;
+const MAGIC = Buffer.from('Salted__');
+
+/**
+ * Decrypts the output of `openssl enc -<cipher> [-pbkdf2] -salt` in a stream, without a temporary
+ * plaintext file. The format is `Salted__`, 8 bytes of salt, then the CBC ciphertext.
+ */
+export function createOpensslDecrypt(options: OpensslDecryptOptions): Transform {
+  let header = Buffer.alloc(0);
+  let decipher: Decipher | undefined;
+  const fail = (message: string, hint: string) => new SourceError('DECRYPT_FAILED', message, { hint });
+  return new Transform({
+    transform(chunk: Buffer, _enc, done: TransformCallback) {
+      if (decipher) return done(null, decipher.update(chunk));
+      header = Buffer.concat([header, chunk]);
+      if (header.length < 16) return done();
+      if (!header.subarray(0, 8).equals(MAGIC))
+        return done(
+          fail(`${options.what} is not an openssl-encrypted file (no "Salted__" header)`, 'remove `decrypt` from the suite if the archive is not encrypted, or check that the right object is picked'),
+        );
+      const salt = header.subarray(8, 16);
+      const { key, iv } = deriveKeyAndIv(options, salt);
+      decipher = createDecipheriv(options.cipher, key, iv);
+      done(null, decipher.update(header.subarray(16)));
+    },
+    flush(done: TransformCallback) {
+      if (!decipher) return done(fail(`${options.what} ended before its encryption header`, 'the object is truncated or empty'));
+      try {
+        done(null, decipher.final());
+      } catch {
+        done(
+          fail(
+            `could not decrypt ${options.what} with ${options.cipher}${options.pbkdf2 ? ` -pbkdf2 -iter ${options.iterations}` : ''} -md ${options.digest}: bad decrypt`,
+            'the key in the environment variable is wrong, or the archive was encrypted with other openssl options (cipher, -pbkdf2, -iter, -md)',
+          ),
+        );
+      }
+    },
+  });
+}
+
+function deriveKeyAndIv(options: OpensslDecryptOptions, salt: Buffer): { key: Buffer; iv: Buffer } {
+  const keyLength = KEY_LENGTH[options.cipher];
+  const material = options.pbkdf2
+    ? pbkdf2Sync(options.passphrase, salt, options.iterations, keyLength + 16, options.digest)
+    : bytesToKey(options.passphrase, salt, options.digest, keyLength + 16);
+  return { key: material.subarray(0, keyLength), iv: material.subarray(keyLength, keyLength + 16) };
+}
+
+/** OpenSSL's legacy EVP_BytesToKey with one iteration, used by `openssl enc` without -pbkdf2. */
+function bytesToKey(passphrase: string, salt: Buffer, digest: string, length: number): Buffer {
+  const blocks: Buffer[] = [];
+  let previous = Buffer.alloc(0);
+  while (Buffer.concat(blocks).length < length) {
+    previous = createHash(digest).update(Buffer.concat([previous, Buffer.from(passphrase), salt])).digest();
+    blocks.push(previous);
+  }
+  return Buffer.concat(blocks).subarray(0, length);
+}

@@ -1,0 +1,28 @@
+import type { StartedServer } from '../../engines/engine.js';
+import { EngineError } from '../../errors.js';
+import { createRoleStatement } from './plain-sql-roles.js';
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Create the target database and the roles the archive names, and make sure its extensions exist. */
+export async function prepareDatabase(options: {
+  server: StartedServer;
+  database: string;
+  roles: string[];
+  extensions: string[];
+  signal?: AbortSignal;
+}): Promise<void> {
+  const { server } = options;
+  const psql = (sql: string, db = 'postgres') =>
+    server.runClient('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { signal: options.signal, errorCode: 'PREPARE_DATABASE_FAILED' });
+  if (options.extensions.length > 0) {
+    const available = (await psql('SELECT name FROM pg_available_extensions')).stdout.split('\n');
+    const missing = options.extensions.filter((e) => !available.includes(e));
+    if (missing.length > 0)
+      throw new EngineError('EXTENSION_NOT_AVAILABLE', `the archive needs extension${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which PostgreSQL ${server.major} here does not have`, {
+        hint: `install ${missing.map((e) => (e === 'timescaledb' ? 'TimescaleDB for this major' : `postgresql-${server.major}-${e.replace(/_/g, '-')} (or the package providing ${e})`)).join(', ')}, or use an engine image that has it`,
+      });
+  }
+  if (options.roles.length > 0) await psql(options.roles.map((r) => createRoleStatement(quoteIdent(r))).join('\n'));
+  await psql(`CREATE DATABASE ${quoteIdent(options.database)} TEMPLATE template0`);
+}

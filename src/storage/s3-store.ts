@@ -1,0 +1,216 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ConfigError, SourceError, StorageError } from '../errors.js';
+import type { ObjectInfo, ObjectStore } from './object-store.js';
+
+/** Where an S3 (or S3-compatible) store lives. Credentials are never options: the AWS default chain supplies them. */
+export interface S3StoreOptions {
+  bucket: string;
+  /** @default 'us-east-1' */
+  region?: string;
+  /** An S3-compatible endpoint (MinIO, Ceph, s3rver), e.g. `https://minio.internal:9000`. @default AWS S3 for `region` */
+  endpoint?: string;
+  /** Address buckets as `endpoint/bucket` instead of `bucket.endpoint`; most non-AWS servers need it. @default false */
+  forcePathStyle?: boolean;
+  /** PEM file of the CA(s) to trust for this store only (a private CA, a self-signed server). @default process.env.AWS_CA_BUNDLE */
+  caBundle?: string;
+  /** Root prefix every key is relative to, e.g. `prod/db1/`. @default '' */
+  prefix?: string;
+  /** How long to wait for the TCP connection. @default 5000 */
+  connectTimeoutMs?: number;
+  /**
+   * How long to wait, once connected, for a response to start (TLS handshake included). It does not apply
+   * while a body streams, so a slow consumer (pg_restore busy on an index) never trips it. @default 30000
+   */
+  responseTimeoutMs?: number;
+  /** Attempts per request, retries included. @default 3 */
+  maxAttempts?: number;
+}
+
+export function createS3Store(options: S3StoreOptions): ObjectStore {
+  const { bucket } = options;
+  const region = options.region ?? 'us-east-1';
+  const root = normalizeRoot(options.prefix);
+  const endpointLabel = options.endpoint ? `endpoint ${options.endpoint}` : `AWS S3 in ${region}`;
+  const context: ErrorContext = { bucket, endpointLabel, options };
+  const client = new S3Client({
+    region,
+    endpoint: options.endpoint,
+    forcePathStyle: options.forcePathStyle ?? false,
+    maxAttempts: options.maxAttempts ?? 3,
+    // Checksums only when S3 requires them: S3-compatible servers mishandle the aws-chunked framing.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: options.connectTimeoutMs ?? 5000,
+      requestTimeout: options.responseTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+      httpsAgent: createHttpsAgent(options.caBundle ?? process.env.AWS_CA_BUNDLE),
+    }),
+  });
+  let bucketSeen = false;
+
+  const send = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      const result = await run();
+      bucketSeen = true;
+      return result;
+    } catch (error) {
+      throw mapS3Error(error, { ...context, action, elapsedMs: Date.now() - started });
+    }
+  };
+
+  // Only a missing bucket matters here; a key user without s3:ListBucket may get 403 for HeadBucket.
+  const confirmBucket = async (signal: AbortSignal | undefined): Promise<void> => {
+    try {
+      await send(`checking that bucket ${bucket} exists`, () => client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }));
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'BUCKET_NOT_FOUND') throw error;
+    }
+  };
+
+  return {
+    kind: 's3',
+    description: `s3://${bucket}/${root} (${endpointLabel})`,
+
+    async list(prefix, { signal } = {}) {
+      const found: ObjectInfo[] = [];
+      let token: string | undefined;
+      do {
+        const page = await send(`listing s3://${bucket}/${root}${prefix}`, () =>
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: root + prefix, ContinuationToken: token }), { abortSignal: signal }),
+        );
+        for (const item of page.Contents ?? []) {
+          // Keys ending in '/' are folder placeholders made by consoles, not objects.
+          if (item.Key === undefined || item.Key.endsWith('/')) continue;
+          found.push({ key: item.Key.slice(root.length), size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0), etag: unquote(item.ETag) });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return found.sort((a, b) => compareKeys(a.key, b.key));
+    },
+
+    async head(key, { signal } = {}) {
+      try {
+        const meta = await send(`reading the metadata of s3://${bucket}/${root}${key}`, () =>
+          client.send(new HeadObjectCommand({ Bucket: bucket, Key: root + key }), { abortSignal: signal }),
+        );
+        return { key, size: meta.ContentLength ?? 0, lastModified: meta.LastModified ?? new Date(0), etag: unquote(meta.ETag) };
+      } catch (error) {
+        if (!(error instanceof SourceError)) throw error;
+        // HEAD has no error body, so a missing bucket also looks like a missing key: ask once to tell them apart.
+        if (!bucketSeen) await confirmBucket(signal);
+        return undefined;
+      }
+    },
+
+    async read(key, { range, signal } = {}) {
+      const response = await send(`reading s3://${bucket}/${root}${key}`, () =>
+        client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: root + key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
+          { abortSignal: signal },
+        ),
+      );
+      // In Node the body is the http.IncomingMessage itself: a Readable.
+      return response.Body instanceof Readable ? response.Body : Readable.from([]);
+    },
+
+    async close() {
+      client.destroy();
+    },
+  };
+}
+
+function createHttpsAgent(caBundle: string | undefined): Agent {
+  if (caBundle === undefined) return new Agent({ keepAlive: true, maxSockets: 50 });
+  try {
+    return new Agent({ keepAlive: true, maxSockets: 50, ca: readFileSync(caBundle) });
+  } catch (error) {
+    throw new ConfigError('CA_BUNDLE_UNREADABLE', `Could not read the CA bundle ${caBundle}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'caBundle (or AWS_CA_BUNDLE) must name a readable PEM file with the CA certificate(s) of the S3 server',
+    });
+  }
+}
+
+function normalizeRoot(prefix: string | undefined): string {
+  const trimmed = (prefix ?? '').replace(/^\/+/, '');
+  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
+
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/^"|"$/g, '');
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface ErrorContext {
+  bucket: string;
+  endpointLabel: string;
+  options: S3StoreOptions;
+  action?: string;
+  elapsedMs?: number;
+}
+
+const ACCESS_CODES = new Set(['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AllAccessDisabled']);
+const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|EPROTO/;
+
+/** Turn an SDK or socket error into the pgdrill error a user can act on; never includes credentials. */
+function mapS3Error(error: unknown, context: ErrorContext): Error {
+  const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
+  if (e.name === 'AbortError') return error as Error;
+  const { bucket, endpointLabel, action, options } = context;
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? 'Error';
+  const message = e.message ?? String(error);
+  const where = `bucket ${bucket} at ${endpointLabel}`;
+  if (name === 'CredentialsProviderError') {
+    return new StorageError('STORAGE_ACCESS_DENIED', `No AWS credentials were found for ${where} while ${action}: ${message}`, {
+      cause: error,
+      hint: 'provide credentials through the AWS default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, a web identity or an instance role); suites never hold credentials',
+    });
+  }
+  if (status === undefined) {
+    const code = e.code ?? name;
+    const attempts = e.$metadata?.attempts ?? options.maxAttempts ?? 3;
+    if (TLS_CODE.test(code)) {
+      return new StorageError('STORAGE_UNREACHABLE', `TLS verification failed for ${where} while ${action}: ${message} (${code})`, {
+        cause: error,
+        hint: 'if the server uses a private CA or a self-signed certificate, set caBundle (or AWS_CA_BUNDLE) to its PEM file; pgdrill never turns certificate checks off',
+      });
+    }
+    return new StorageError('STORAGE_UNREACHABLE', `Could not reach ${where} while ${action}: ${message} (${code}, up to ${attempts} attempts in ${context.elapsedMs} ms)`, {
+      cause: error,
+      hint: `check the endpoint and region, that the server is up and that this machine can reach it (connectTimeoutMs=${options.connectTimeoutMs ?? 5000}, responseTimeoutMs=${options.responseTimeoutMs ?? 30_000})`,
+    });
+  }
+  if (name === 'NoSuchBucket' || (name === 'NotFound' && action?.startsWith('checking that bucket'))) {
+    return new StorageError('BUCKET_NOT_FOUND', `Bucket ${bucket} does not exist at ${endpointLabel} (while ${action})`, {
+      cause: error,
+      hint: `check the bucket name and region${options.endpoint && !options.forcePathStyle ? '; S3-compatible servers usually need forcePathStyle: true' : ''}`,
+    });
+  }
+  if (ACCESS_CODES.has(name) || status === 403) {
+    return new StorageError('STORAGE_ACCESS_DENIED', `Access to ${where} was denied while ${action}: ${name} (HTTP ${status})`, {
+      cause: error,
+      hint: 'credentials come from the AWS default chain: check which identity is in use (AWS_PROFILE, AWS_ACCESS_KEY_ID) and that it may s3:ListBucket and s3:GetObject here',
+    });
+  }
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
+    return new SourceError('BACKUP_NOT_FOUND', `No object found at ${where} while ${action}`, {
+      cause: error,
+      hint: 'list the prefix to see which keys exist; the backup may have been removed by a retention or lifecycle rule',
+    });
+  }
+  const regionHint = name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' ? 'set region to the region of the bucket' : 'retry later, or check the server log';
+  return new StorageError('STORAGE_REQUEST_FAILED', `S3 request to ${where} failed while ${action}: ${name} (HTTP ${status}): ${message}`, {
+    cause: error,
+    hint: regionHint,
+  });
+}

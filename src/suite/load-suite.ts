@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { CheckDefinition } from '../checks/check.js';
+import { ConfigError } from '../errors.js';
+import { formatPath, interpolateEnv, type InterpolationProblem } from './interpolate-env.js';
+import { resolveSuite } from './resolve-suite.js';
+import type { ResolvedSuite } from './resolved-suite.js';
+import { buildSuiteSchema } from './suite-schema.js';
+import { checkSuiteRules } from './suite-rules.js';
+
+export interface LoadSuiteOptions {
+  checks: readonly CheckDefinition<unknown>[];
+  /** Environment for `${VAR}` interpolation. @default process.env */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * File → YAML → ${ENV} → schema → rules → ResolvedSuite. Every problem is collected and thrown once,
+ * each with its path and line: `drills[1].source.pgdump.prefix (line 12): expected string`.
+ */
+export async function loadSuite(file: string, options: LoadSuiteOptions): Promise<ResolvedSuite> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('SUITE_NOT_FOUND', `cannot read suite file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
+      hint: 'check the path given to pgdrill',
+    });
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError('SUITE_INVALID', `${path} is not valid YAML (${doc.errors.length} problem${doc.errors.length > 1 ? 's' : ''})`, {
+      details: doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
+      }),
+      hint: 'fix the YAML syntax; `pgdrill validate` checks a suite without restoring anything',
+    });
+  }
+  const lineOf = (p: (string | number)[]): string => {
+    for (let n = p.length; n >= 0; n--) {
+      const node = doc.getIn(p.slice(0, n), true);
+      if (isNode(node) && node.range) return ` (line ${lineCounter.linePos(node.range[0]).line})`;
+    }
+    return '';
+  };
+  const problems: InterpolationProblem[] = [];
+  const raw = interpolateEnv(doc.toJS(), options.env ?? process.env, problems);
+  const describe = (list: { path: (string | number)[]; message: string }[]) =>
+    list.map((p) => `${formatPath(p.path)}${lineOf(p.path)}: ${p.message}`);
+
+  const parsed = buildSuiteSchema(options.checks).safeParse(raw ?? {});
+  const schemaProblems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({
+        path: issue.path.filter((k): k is string | number => typeof k !== 'symbol'),
+        message: issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message,
+      }));
+  const ruleProblems = parsed.success ? checkSuiteRules(parsed.data) : [];
+  const all = [...problems, ...schemaProblems, ...ruleProblems];
+  if (all.length > 0 || !parsed.success) {
+    throw new ConfigError('SUITE_INVALID', `${path} has ${all.length} problem${all.length === 1 ? '' : 's'}`, {
+      details: describe(all),
+      hint: 'fix the suite; the README\'s suite reference and schema/suite.schema.json list every field',
+    });
+  }
+  return resolveSuite(parsed.data, { file: path, dir: dirname(path), checks: options.checks });
+}

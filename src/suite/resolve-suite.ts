@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import type { CheckDefinition } from '../checks/check.js';
+import type { StoreConfig } from '../storage/create-store.js';
+import { parseDuration } from '../util/duration.js';
+import type { ResolvedDrill, ResolvedSuite } from './resolved-suite.js';
+import type { ParsedDrill, ParsedSuite, StoreInput } from './suite-schema.js';
+
+interface ResolveContext {
+  file: string;
+  dir: string;
+  checks: readonly CheckDefinition<unknown>[];
+}
+
+/** Turn a validated suite into resolved types: absolute paths, seconds, check definitions attached. */
+export function resolveSuite(suite: ParsedSuite, context: ResolveContext): ResolvedSuite {
+  return {
+    name: suite.name,
+    description: suite.description,
+    file: context.file,
+    dir: context.dir,
+    objectives: {
+      rtoSeconds: suite.objectives.rto === undefined ? undefined : parseDuration(suite.objectives.rto),
+      rpoSeconds: suite.objectives.rpo === undefined ? undefined : parseDuration(suite.objectives.rpo),
+    },
+    engine: {
+      kind: suite.engine.kind,
+      binDir: suite.engine.binDir === undefined ? undefined : resolve(context.dir, suite.engine.binDir),
+      osUser: suite.engine.osUser,
+    },
+    storage: Object.fromEntries(Object.entries(suite.storage).map(([name, store]) => [name, resolveStore(store, context.dir)])),
+    drills: suite.drills.map((drill) => resolveDrill(drill, context)),
+  };
+}
+
+function resolveStore(store: StoreInput, dir: string): StoreConfig {
+  if ('filesystem' in store) return { filesystem: { root: resolve(dir, store.filesystem.root) } };
+  const { caBundle, ...s3 } = store.s3;
+  return { s3: { ...s3, ...(caBundle === undefined ? {} : { caBundle: resolve(dir, caBundle) }) } };
+}
+
+function resolveDrill(drill: ParsedDrill, context: ResolveContext): ResolvedDrill {
+  const pgdump = drill.source.pgdump;
+  return {
+    name: drill.name,
+    description: drill.description,
+    tags: drill.tags,
+    timeoutSeconds: parseDuration(drill.timeout)!,
+    postgres: {
+      major: drill.postgres?.major,
+      settings: Object.fromEntries(Object.entries(drill.postgres?.settings ?? {}).map(([k, v]) => [k, String(v)])),
+    },
+    source: { kind: 'pgdump', store: pgdump.store, options: pgdump, archives: pgdump.archives ?? [pgdump] },
+    checks: drill.checks.map((item) => {
+      const [type, options] = Object.entries(item).find(([, v]) => v !== undefined)!;
+      const definition = context.checks.find((c) => c.type === type)!;
+      return { type, options, definition };
+    }),
+  };
+}

@@ -1,0 +1,43 @@
+import type { CheckDefinition } from '../checks/check.js';
+import type { ArchiveOptions, PgdumpOptions } from '../sources/pgdump/pgdump-options.js';
+import type { StoreConfig } from '../storage/create-store.js';
+
+/** A suite after loading, validation and resolution: nothing past this boundary re-validates. */
+export interface ResolvedSuite {
+  name: string;
+  description?: string;
+  /** Absolute path of the suite file. */
+  file: string;
+  /** Directory of the suite file; relative paths in the suite are resolved against it. */
+  dir: string;
+  objectives: { rtoSeconds?: number; rpoSeconds?: number };
+  engine: { kind: 'auto' | 'local' | 'docker'; binDir?: string; osUser?: string };
+  storage: Record<string, StoreConfig>;
+  drills: ResolvedDrill[];
+}
+
+export interface ResolvedCheck {
+  type: string;
+  options: unknown;
+  definition: CheckDefinition<unknown>;
+}
+
+export interface ResolvedPgdumpSource {
+  kind: 'pgdump';
+  store: string;
+  options: PgdumpOptions;
+  /** The archives to restore in order (one unless `archives` was given). */
+  archives: ArchiveOptions[];
+}
+
+export type ResolvedSource = ResolvedPgdumpSource;
+
+export interface ResolvedDrill {
+  name: string;
+  description?: string;
+  tags: string[];
+  timeoutSeconds: number;
+  postgres: { major?: number; settings: Record<string, string> };
+  source: ResolvedSource;
+  checks: ResolvedCheck[];
+}

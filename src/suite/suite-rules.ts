@@ -1,0 +1,47 @@
+import type { ParsedSuite } from './suite-schema.js';
+
+export interface RuleProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Rules a schema cannot express: cross references and combinations of options. */
+export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const seen = new Map<string, number>();
+  suite.drills.forEach((drill, i) => {
+    const at = (...rest: (string | number)[]) => ['drills', i, ...rest];
+    const first = seen.get(drill.name);
+    if (first !== undefined) problems.push({ path: at('name'), message: `duplicate drill name "${drill.name}" (also drills[${first}])` });
+    else seen.set(drill.name, i);
+
+    const pg = drill.source.pgdump;
+    if (!(pg.store in suite.storage)) {
+      const known = Object.keys(suite.storage);
+      problems.push({
+        path: at('source', 'pgdump', 'store'),
+        message: `unknown store "${pg.store}"; ${known.length ? `defined stores: ${known.join(', ')}` : 'the suite defines no storage'}`,
+      });
+    }
+    const archives = pg.archives ?? [pg];
+    if (pg.archives && (pg.key !== undefined || pg.prefix !== undefined))
+      problems.push({ path: at('source', 'pgdump'), message: 'give either key/prefix or archives, not both' });
+    archives.forEach((archive, j) => {
+      const ap = pg.archives ? at('source', 'pgdump', 'archives', j) : at('source', 'pgdump');
+      if ((archive.key === undefined) === (archive.prefix === undefined))
+        problems.push({ path: ap, message: 'give exactly one of key (an exact archive) or prefix (pick latest/oldest under it)' });
+      if (archive.dataOnly && archive.schemaOnly) problems.push({ path: ap, message: 'dataOnly and schemaOnly exclude each other' });
+      if (archive.decrypt && archive.format === 'directory')
+        problems.push({ path: [...ap, 'decrypt'], message: 'encrypted directory-format dumps are not supported; encrypt a custom-format archive instead' });
+      if (pg.only && archive.format === 'plain')
+        problems.push({ path: at('source', 'pgdump', 'only'), message: 'a table-level restore needs a custom, directory or tar archive; plain SQL cannot be filtered' });
+      if (typeof pg.jobs === 'number' && pg.jobs > 1 && (archive.format === 'tar' || archive.format === 'plain'))
+        problems.push({ path: at('source', 'pgdump', 'jobs'), message: `parallel restore is impossible for ${archive.format} archives; use jobs: 1 or auto` });
+    });
+    const tables = pg.only?.tables ?? [];
+    const schemas = new Set(tables.map((t) => (t.includes('.') ? t.split('.')[0] : 'public')));
+    if (schemas.size > 1 && !pg.only?.schemas)
+      problems.push({ path: at('source', 'pgdump', 'only', 'tables'), message: `tables from several schemas (${[...schemas].join(', ')}) need one drill per schema (pg_restore -n/-t)` });
+  });
+  return problems;
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import type { CheckDefinition } from '../checks/check.js';
+import { pgdumpOptionsSchema } from '../sources/pgdump/pgdump-options.js';
+import { parseDuration } from '../util/duration.js';
+
+const duration = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 90s, 15m, 1h30m or a number of seconds');
+
+const s3StoreSchema = z.strictObject({
+  bucket: z.string().min(1).describe('Bucket name.'),
+  region: z.string().default('us-east-1').describe('AWS region.'),
+  endpoint: z.string().url().optional().describe('S3-compatible endpoint (MinIO, Ceph, R2…); default: AWS.'),
+  forcePathStyle: z.boolean().default(false).describe('Path-style addressing (most S3-compatible servers need it).'),
+  caBundle: z.string().optional().describe('PEM file of CA certificates to trust for this endpoint (relative to the suite file).'),
+  prefix: z.string().optional().describe('Root prefix every key in this store is relative to.'),
+});
+
+export const storeSchema = z
+  .union([
+    z.strictObject({ s3: s3StoreSchema.describe('Credentials come from the AWS default chain (env, profile, instance role), never from the suite.') }),
+    z.strictObject({ filesystem: z.strictObject({ root: z.string().describe('Directory holding backups (relative to the suite file).') }) }),
+  ])
+  .describe('Where backups are read from. pgdrill only lists and reads.');
+
+const engineSchema = z
+  .strictObject({
+    kind: z.enum(['auto', 'local', 'docker']).default('auto').describe('`auto`: docker when a Docker engine answers, else local.'),
+    binDir: z.string().optional().describe('Local engine: directory holding postgres, initdb, pg_ctl, pg_restore.'),
+    osUser: z.string().optional().describe('Local engine, when run as root: the unprivileged OS user the server runs as. @default postgres'),
+  })
+  .default({ kind: 'auto' });
+
+const postgresSchema = z
+  .strictObject({
+    major: z.number().int().min(10).max(30).optional().describe('PostgreSQL major for the restore server; default: the one the backup needs.'),
+    settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Extra postgresql.conf settings.'),
+  })
+  .optional();
+
+/** A check item is an object with exactly one key, the check type: `- rows: { table: t, min: 1 }`. */
+function checkItemSchema(checks: readonly CheckDefinition<unknown>[]) {
+  const shape = Object.fromEntries(checks.map((c) => [c.type, (c.options as z.ZodType).optional().describe(c.description)]));
+  const types = checks.map((c) => c.type);
+  return z
+    .strictObject(shape)
+    .superRefine((item, ctx) => {
+      const present = Object.keys(item).filter((k) => (item as Record<string, unknown>)[k] !== undefined);
+      if (present.length !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected exactly one check type (one of ${types.join(', ')}), found ${present.length ? present.join(', ') : 'none'}`,
+        });
+    });
+}
+
+export function buildSuiteSchema(checks: readonly CheckDefinition<unknown>[]) {
+  const drill = z.strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, dot, dash or underscore')
+      .describe('Unique drill name (JUnit testsuite name).'),
+    description: z.string().optional(),
+    tags: z.array(z.string()).default([]).describe('Free-form tags for selecting drills.'),
+    timeout: duration.default('2h').describe('The drill is stopped and fails after this long.'),
+    postgres: postgresSchema,
+    source: z.strictObject({ pgdump: pgdumpOptionsSchema }).describe('What to restore. Exactly one kind.'),
+    checks: z.array(checkItemSchema(checks)).default([]).describe('Checks run against the restored database, in order.'),
+  });
+  return z
+    .strictObject({
+      $schema: z.string().optional().describe('Path or URL of the JSON Schema, for editors.'),
+      name: z.string().min(1).describe('Suite name (reports and metrics).'),
+      description: z.string().optional(),
+      objectives: z
+        .strictObject({
+          rto: duration.optional().describe('Recovery time objective: the longest a restore may take.'),
+          rpo: duration.optional().describe('Recovery point objective: the most data you may lose.'),
+        })
+        .default({}),
+      engine: engineSchema,
+      storage: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), storeSchema).default({}).describe('Named stores drills read from.'),
+      drills: z.array(drill).min(1).describe('The drills, run in order.'),
+    })
+    .describe('A pgdrill suite: drills that restore backups into throwaway servers and check the data.');
+}
+
+export type SuiteSchema = ReturnType<typeof buildSuiteSchema>;
+export type SuiteInput = z.input<SuiteSchema>;
+export type ParsedSuite = z.output<SuiteSchema>;
+export type ParsedDrill = ParsedSuite['drills'][number];
+export type StoreInput = z.output<typeof storeSchema>;
