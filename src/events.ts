@@ -20,6 +20,7 @@ export type DrillEvent =
   | { type: 'step:end'; drill: string; step: string; status: Status; durationMs: number; message?: string }
   | { type: 'check:end'; drill: string; check: CheckResult }
   | { type: 'warning'; drill?: string; message: string }
+  | { type: 'note'; message: string }
   | { type: 'drill:end'; result: DrillResult }
   | { type: 'run:end'; result: RunResult };
 

@@ -7,6 +7,8 @@ export interface ErrorInfo {
   message: string;
   hint?: string;
   details?: string[];
+  /** The process exit code this error maps to (DESIGN.md): 1 bad backup, 2 usage, 3 infrastructure, 70 bug. */
+  exitCode?: number;
 }
 
 export interface CheckResult {
@@ -57,6 +59,8 @@ export interface DrillResult {
   steps: StepResult[];
   checks: CheckResult[];
   error?: ErrorInfo;
+  /** Seconds per phase: fetchSeconds (find, download, read TOC), engineSeconds, restoreSeconds. */
+  timings?: Record<string, number>;
   /** Where the drill's files were kept (only with --keep-on-failure). */
   keptAt?: string;
 }

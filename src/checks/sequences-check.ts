@@ -81,7 +81,7 @@ export const sequencesCheck = defineCheck({
     if (behind.length === 0) {
       return {
         status: 'passed',
-        message: `${measured.length} owned sequences checked: each is ahead of its column${uncheckedSuffix(rows.length - measured.length)}`,
+        message: `${plural(measured.length, 'owned sequence')} checked: each is ahead of its column${uncheckedSuffix(rows.length - measured.length)}`,
         expected,
         actual: `0 of ${measured.length} behind`,
         details: notes,
@@ -131,5 +131,9 @@ function toBigInt(text: string): bigint {
 }
 
 function uncheckedSuffix(count: number): string {
-  return count > 0 ? `; ${count} other sequences not checked (see details)` : '';
+  return count > 0 ? `; ${plural(count, 'other sequence')} not checked (see details)` : '';
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${count === 1 ? word : `${word}s`}`;
 }

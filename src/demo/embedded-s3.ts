@@ -6,10 +6,11 @@ import path from 'node:path';
 import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import S3rver from 's3rver';
-import { StorageError } from '../errors.js';
+import { isDrillError, StorageError } from '../errors.js';
 import { registerCleanup } from '../process/cleanup.js';
 import { runCommand } from '../process/run-command.js';
 import type { StoreConfig } from '../storage/create-store.js';
+import type { S3StoreOptions } from '../storage/s3-store.js';
 
 export interface EmbeddedS3Options {
   /** Directory under which the server's private temp dir (certificate, key, objects) is created. @default os.tmpdir() */
@@ -28,7 +29,7 @@ export interface EmbeddedS3 extends AsyncDisposable {
   /** Environment for child tools (aws CLI, barman-cloud, pgdrill itself) to reach this server. */
   env(): Record<string, string>;
   /** A suite `storage:` entry pointing at this server; credentials still come from the environment. */
-  storeConfig(bucket: string, prefix?: string): StoreConfig;
+  storeConfig(bucket: string, prefix?: string): StoreConfig & { s3: S3StoreOptions };
   createBucket(name: string): Promise<void>;
   /** Stream a file into the bucket, then check that the stored size is the file's size. */
   putFile(bucket: string, key: string, file: string): Promise<void>;
@@ -66,7 +67,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options = {}): Promise<
     await server?.close().catch(() => {});
     await rm(dir, { recursive: true, force: true });
     unregisterDir();
-    throw error instanceof StorageError
+    throw isDrillError(error)
       ? error
       : new StorageError('EMBEDDED_S3_FAILED', `Could not start the embedded S3 server in ${dir}: ${(error as Error).message}`, {
           cause: error,
@@ -139,7 +140,7 @@ function createHandle({ server, dir, endpoint, caPath, cert, unregisterDir }: Ha
       }
     },
     async putObject(bucket, key, body) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
     },
     async deleteObject(bucket, key) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));

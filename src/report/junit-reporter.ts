@@ -51,6 +51,7 @@ function addProperties(suite: TestSuite, drill: DrillResult): void {
     suite.property('engine.major', String(drill.engine.major));
   }
   if (drill.restoreSeconds !== undefined) suite.property('restore.seconds', drill.restoreSeconds.toFixed(1));
+  for (const [phase, value] of Object.entries(drill.timings ?? {})) suite.property(`timing.${phase}`, value.toFixed(1));
   if (drill.keptAt) suite.property('kept.at', drill.keptAt);
 }
 

@@ -35,7 +35,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
   const region = options.region ?? 'us-east-1';
   const root = normalizeRoot(options.prefix);
   const endpointLabel = options.endpoint ? `endpoint ${options.endpoint}` : `AWS S3 in ${region}`;
-  const context: ErrorContext = { bucket, endpointLabel, options };
+  const context = { bucket, endpointLabel, options };
   const client = new S3Client({
     region,
     endpoint: options.endpoint,
@@ -53,21 +53,21 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
   });
   let bucketSeen = false;
 
-  const send = async <T>(action: string, run: () => Promise<T>): Promise<T> => {
+  const send = async <T>(action: string, run: () => Promise<T>, missing: ErrorContext['missing'] = 'object'): Promise<T> => {
     const started = Date.now();
     try {
       const result = await run();
       bucketSeen = true;
       return result;
     } catch (error) {
-      throw mapS3Error(error, { ...context, action, elapsedMs: Date.now() - started });
+      throw mapS3Error(error, { ...context, action, elapsedMs: Date.now() - started, missing });
     }
   };
 
   // Only a missing bucket matters here; a key user without s3:ListBucket may get 403 for HeadBucket.
   const confirmBucket = async (signal: AbortSignal | undefined): Promise<void> => {
     try {
-      await send(`checking that bucket ${bucket} exists`, () => client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }));
+      await send(`checking that bucket ${bucket} exists`, () => client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal }), 'bucket');
     } catch (error) {
       if (error instanceof StorageError && error.code === 'BUCKET_NOT_FOUND') throw error;
     }
@@ -154,63 +154,75 @@ interface ErrorContext {
   bucket: string;
   endpointLabel: string;
   options: S3StoreOptions;
-  action?: string;
-  elapsedMs?: number;
+  action: string;
+  elapsedMs: number;
+  /** What a bare 404 means: HEAD responses carry no error code. */
+  missing: 'object' | 'bucket';
 }
+
+type SdkError = { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
 
 const ACCESS_CODES = new Set(['AccessDenied', 'Forbidden', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AllAccessDisabled']);
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|EPROTO/;
 
 /** Turn an SDK or socket error into the pgdrill error a user can act on; never includes credentials. */
 function mapS3Error(error: unknown, context: ErrorContext): Error {
-  const e = error as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number; attempts?: number } };
+  const e = error as SdkError;
   if (e.name === 'AbortError') return error as Error;
-  const { bucket, endpointLabel, action, options } = context;
-  const status = e.$metadata?.httpStatusCode;
-  const name = e.name ?? 'Error';
-  const message = e.message ?? String(error);
-  const where = `bucket ${bucket} at ${endpointLabel}`;
-  if (name === 'CredentialsProviderError') {
-    return new StorageError('STORAGE_ACCESS_DENIED', `No AWS credentials were found for ${where} while ${action}: ${message}`, {
+  if (e.name === 'CredentialsProviderError') {
+    return new StorageError('STORAGE_ACCESS_DENIED', `No AWS credentials were found for bucket ${context.bucket} at ${context.endpointLabel} while ${context.action}: ${e.message}`, {
       cause: error,
       hint: 'provide credentials through the AWS default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO, a web identity or an instance role); suites never hold credentials',
     });
   }
-  if (status === undefined) {
-    const code = e.code ?? name;
-    const attempts = e.$metadata?.attempts ?? options.maxAttempts ?? 3;
-    if (TLS_CODE.test(code)) {
-      return new StorageError('STORAGE_UNREACHABLE', `TLS verification failed for ${where} while ${action}: ${message} (${code})`, {
-        cause: error,
-        hint: 'if the server uses a private CA or a self-signed certificate, set caBundle (or AWS_CA_BUNDLE) to its PEM file; pgdrill never turns certificate checks off',
-      });
-    }
-    return new StorageError('STORAGE_UNREACHABLE', `Could not reach ${where} while ${action}: ${message} (${code}, up to ${attempts} attempts in ${context.elapsedMs} ms)`, {
-      cause: error,
-      hint: `check the endpoint and region, that the server is up and that this machine can reach it (connectTimeoutMs=${options.connectTimeoutMs ?? 5000}, responseTimeoutMs=${options.responseTimeoutMs ?? 30_000})`,
+  return e.$metadata?.httpStatusCode === undefined ? mapNetworkError(e, context) : mapServiceError(e, context);
+}
+
+/** No HTTP response at all: refused, DNS, timeout, TLS. */
+function mapNetworkError(e: SdkError, { bucket, endpointLabel, action, options, elapsedMs }: ErrorContext): Error {
+  const code = e.code ?? e.name ?? 'Error';
+  // Node's AggregateError (one failure per address tried) has an empty message.
+  const reason = e.message || code;
+  const where = `bucket ${bucket} at ${endpointLabel}`;
+  if (TLS_CODE.test(code)) {
+    return new StorageError('STORAGE_UNREACHABLE', `TLS verification failed for ${where} while ${action}: ${reason} (${code})`, {
+      cause: e,
+      hint: 'if the server uses a private CA or a self-signed certificate, set caBundle (or AWS_CA_BUNDLE) to its PEM file; pgdrill never turns certificate checks off',
     });
   }
-  if (name === 'NoSuchBucket' || (name === 'NotFound' && action?.startsWith('checking that bucket'))) {
+  const attempts = e.$metadata?.attempts ?? options.maxAttempts ?? 3;
+  return new StorageError('STORAGE_UNREACHABLE', `Could not reach ${where} while ${action}: ${reason} (${code}, up to ${attempts} attempts in ${elapsedMs} ms)`, {
+    cause: e,
+    hint: `check the endpoint and region, that the server is up and that this machine can reach it (connectTimeoutMs=${options.connectTimeoutMs ?? 5000}, responseTimeoutMs=${options.responseTimeoutMs ?? 30_000})`,
+  });
+}
+
+/** S3 answered with an error status. */
+function mapServiceError(e: SdkError, { bucket, endpointLabel, action, options, missing }: ErrorContext): Error {
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? 'Error';
+  const where = `bucket ${bucket} at ${endpointLabel}`;
+  if (name === 'NoSuchBucket' || (status === 404 && missing === 'bucket')) {
     return new StorageError('BUCKET_NOT_FOUND', `Bucket ${bucket} does not exist at ${endpointLabel} (while ${action})`, {
-      cause: error,
+      cause: e,
       hint: `check the bucket name and region${options.endpoint && !options.forcePathStyle ? '; S3-compatible servers usually need forcePathStyle: true' : ''}`,
     });
   }
   if (ACCESS_CODES.has(name) || status === 403) {
     return new StorageError('STORAGE_ACCESS_DENIED', `Access to ${where} was denied while ${action}: ${name} (HTTP ${status})`, {
-      cause: error,
+      cause: e,
       hint: 'credentials come from the AWS default chain: check which identity is in use (AWS_PROFILE, AWS_ACCESS_KEY_ID) and that it may s3:ListBucket and s3:GetObject here',
     });
   }
-  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
-    return new SourceError('BACKUP_NOT_FOUND', `No object found at ${where} while ${action}`, {
-      cause: error,
+  if (name === 'NoSuchKey' || status === 404) {
+    return new SourceError('BACKUP_NOT_FOUND', `No object found in ${where} while ${action}`, {
+      cause: e,
       hint: 'list the prefix to see which keys exist; the backup may have been removed by a retention or lifecycle rule',
     });
   }
-  const regionHint = name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed' ? 'set region to the region of the bucket' : 'retry later, or check the server log';
-  return new StorageError('STORAGE_REQUEST_FAILED', `S3 request to ${where} failed while ${action}: ${name} (HTTP ${status}): ${message}`, {
-    cause: error,
-    hint: regionHint,
+  const wrongRegion = name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed';
+  return new StorageError('STORAGE_REQUEST_FAILED', `S3 request to ${where} failed while ${action}: ${name} (HTTP ${status}): ${e.message}`, {
+    cause: e,
+    hint: wrongRegion ? 'set region to the region of the bucket' : 'retry later, or check the S3 server log',
   });
 }

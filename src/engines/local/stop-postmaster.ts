@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../process/run-command.js';
 import { runAs, type OsUser } from './os-user.js';
@@ -16,7 +16,7 @@ export interface StopPostmasterInput {
  */
 export async function stopPostmaster(input: StopPostmasterInput): Promise<'not-running' | 'fast' | 'immediate' | 'killed'> {
   const pid = await readPostmasterPid(input.dataDir);
-  if (pid === undefined || !(await isPostmasterOf(pid, input.dataDir))) return 'not-running';
+  if (pid === undefined || !(await isPostmasterOf(pid, input.dataDir))) return killUnlisted(input.dataDir);
   for (const mode of ['fast', 'immediate'] as const) {
     const stopped = await runCommand(join(input.binDir, 'pg_ctl'), ['stop', '-D', input.dataDir, '-m', mode, '-w', '-t', '30'], {
       ...runAs(input.user),
@@ -29,10 +29,21 @@ export async function stopPostmaster(input: StopPostmasterInput): Promise<'not-r
     if (stopped && !(await isPostmasterOf(pid, input.dataDir))) return mode;
   }
   if (await isPostmasterOf(pid, input.dataDir)) {
-    process.kill(pid, 'SIGKILL');
-    await waitUntilGone(pid, 10_000);
+    await killAndWait(pid);
   }
   return 'killed';
+}
+
+// A start aborted right after pg_ctl forked can leave a postmaster that has not written postmaster.pid yet.
+async function killUnlisted(dataDir: string): Promise<'not-running' | 'killed'> {
+  const entries = await readdir('/proc').catch(() => [] as string[]);
+  let killed = false;
+  for (const pid of entries.filter((e) => /^\d+$/.test(e)).map(Number)) {
+    if (pid === process.pid || !(await isPostmasterOf(pid, dataDir))) continue;
+    await killAndWait(pid);
+    killed = true;
+  }
+  return killed ? 'killed' : 'not-running';
 }
 
 /** The postmaster PID from the first line of postmaster.pid, if the file exists. */
@@ -65,7 +76,12 @@ async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean> {
   return cmdline.split('\0').includes(dataDir);
 }
 
-async function waitUntilGone(pid: number, timeoutMs: number): Promise<void> {
+async function killAndWait(pid: number, timeoutMs = 10_000): Promise<void> {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return; // already gone
+  }
   const deadline = Date.now() + timeoutMs;
   while (isRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }

@@ -1,0 +1,57 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { exitCodeFor, formatSummary, isDrillError, loadSuites, runSuites, writeJUnitLoadError, writeJUnitReport, type RunResult } from '../../index.js';
+import { createEventRenderer } from '../render-events.js';
+import { handleSignals } from '../signals.js';
+import { printError } from '../print-error.js';
+
+export interface RunFlags {
+  engine?: 'auto' | 'local' | 'docker';
+  only?: string[];
+  junit?: string;
+  json?: string;
+  keepOnFailure?: boolean;
+}
+
+/** `pgdrill run`: load → run → reports → exit code. */
+export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  const controller = new AbortController();
+  const release = handleSignals(controller);
+  try {
+    let suites;
+    try {
+      suites = await loadSuites(files);
+    } catch (error) {
+      if (flags.junit && isDrillError(error))
+        await writeJUnitLoadError(files, { code: error.code, message: error.message, hint: error.hint, details: error.details }, flags.junit);
+      throw error;
+    }
+    const result = await runSuites(suites, {
+      engine: flags.engine,
+      only: flags.only,
+      keepOnFailure: flags.keepOnFailure,
+      emit: createEventRenderer(),
+      signal: controller.signal,
+    });
+    await writeReports(result, flags);
+    process.stdout.write(`\n${formatSummary(result)}`);
+    return result.exitCode;
+  } catch (error) {
+    printError(error);
+    return exitCodeFor(error);
+  } finally {
+    release();
+  }
+}
+
+async function writeReports(result: RunResult, flags: RunFlags): Promise<void> {
+  if (flags.junit) {
+    await writeJUnitReport(result, flags.junit);
+    process.stderr.write(`pgdrill: JUnit written to ${flags.junit}\n`);
+  }
+  if (flags.json) {
+    await mkdir(dirname(flags.json), { recursive: true });
+    await writeFile(flags.json, JSON.stringify(result, null, 2) + '\n');
+    process.stderr.write(`pgdrill: JSON written to ${flags.json}\n`);
+  }
+}

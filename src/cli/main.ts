@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { demoCommand } from './commands/demo-command.js';
+import { doctorCommand } from './commands/doctor-command.js';
+import { runCommand } from './commands/run-command.js';
+import { listCommand, validateCommand } from './commands/suite-commands.js';
+import { printError } from './print-error.js';
+import { readVersion } from './version.js';
+
+const engineOption = () => new Option('--engine <kind>', 'where throwaway servers run').choices(['auto', 'local', 'docker']);
+
+const program = new Command('pgdrill')
+  .description('Prove PostgreSQL backups restore: real restores into throwaway servers, data checks, JUnit.')
+  .version(readVersion())
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+
+program
+  .command('run')
+  .description('restore and check every drill of the suites')
+  .argument('<suite...>', 'suite files (YAML)')
+  .addOption(engineOption())
+  .option('--only <drill>', 'run only this drill (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+  .option('--junit <file>', 'write JUnit XML')
+  .option('--json <file>', 'write the run result as JSON')
+  .option('--report <file>', 'evidence report (.html|.md): not available yet')
+  .option('--shard <i/n>', 'run one shard of the drills: not available yet')
+  .option('--concurrency <n>', 'drills in parallel: not available yet')
+  .option('--keep-on-failure', 'leave the server and files of a failed drill for inspection')
+  .action(async (files: string[], flags) => {
+    for (const f of ['report', 'shard', 'concurrency']) if (flags[f] !== undefined) return usage(`--${f} is not available in this version of pgdrill`);
+    process.exitCode = await runCommand(files, flags);
+  });
+
+program.command('validate').description('check suites against the schema and rules; restores nothing').argument('<suite...>').action(async (files: string[]) => {
+  process.exitCode = await validateCommand(files);
+});
+
+program.command('list').description('list the drills and what each would restore').argument('<suite...>').action(async (files: string[]) => {
+  process.exitCode = await listCommand(files);
+});
+
+program
+  .command('demo')
+  .description('build real backups of a fixture database on the embedded default and drill them')
+  .option('--junit <file>', 'write JUnit XML', 'reports/demo.junit.xml')
+  .addOption(engineOption())
+  .action(async (flags) => {
+    process.exitCode = await demoCommand(flags);
+  });
+
+program.command('doctor').description('which engines, binaries, versions and extensions are usable here, and why not').action(async () => {
+  process.exitCode = await doctorCommand();
+});
+
+
+function usage(message: string): void {
+  process.stderr.write(`pgdrill: ${message}\n`);
+  process.exitCode = 2;
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  printError(error);
+  process.exitCode = 70;
+}

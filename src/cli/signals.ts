@@ -1,0 +1,27 @@
+import { runAllCleanups } from '../index.js';
+
+/**
+ * First SIGINT/SIGTERM: abort the run so every drill releases its server and files through its normal
+ * path. A second signal, or a run that has not ended 30 s later, runs the cleanup registry and exits.
+ */
+export function handleSignals(controller: AbortController): () => void {
+  let count = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    count++;
+    process.stderr.write(`\npgdrill: ${signal} received: stopping and removing every server and temp dir${count > 1 ? ' (now)' : ''}\n`);
+    controller.abort(new Error(`${signal} received`));
+    const force = async () => {
+      const failures = await runAllCleanups();
+      for (const f of failures) process.stderr.write(`pgdrill: cleanup failed: ${f}\n`);
+      process.exit(130);
+    };
+    if (count > 1) void force();
+    else setTimeout(() => void force(), 30_000).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}

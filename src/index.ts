@@ -1,0 +1,20 @@
+/** pgdrill's public API: named re-exports only. The CLI uses nothing else. */
+export { runSuites, runExitCode, type RunSuiteOptions } from './drill/run-suite.js';
+export { runDrill, type RunDrillOptions } from './drill/run-drill.js';
+export { loadSuite, type LoadSuiteOptions } from './suite/load-suite.js';
+export { loadSuites, validateSuites, describeDrill, suiteJsonSchema } from './suite/suite-api.js';
+export type { ResolvedSuite, ResolvedDrill, ResolvedCheck } from './suite/resolved-suite.js';
+export type { SuiteInput } from './suite/suite-schema.js';
+export { defineCheck, type CheckDefinition, type CheckContext, type CheckOutcome, type Queryable } from './checks/check.js';
+export { builtinChecks, findCheck } from './checks/index.js';
+export { createLocalEngine, type LocalEngineOptions } from './engines/local/local-engine.js';
+export { diagnose, type Diagnosis } from './doctor/diagnose.js';
+export type { Engine, StartedServer, ServerSpec, ProbeResult, EngineKind } from './engines/engine.js';
+export { writeJUnitReport, writeJUnitLoadError } from './report/junit-reporter.js';
+export { formatSummary } from './report/console-summary.js';
+export { runDemo, type RunDemoOptions } from './demo/run-demo.js';
+export { DrillError, ConfigError, EngineError, StorageError, SourceError, CommandError, exitCodeFor, formatError, isDrillError } from './errors.js';
+export { runAllCleanups } from './process/cleanup.js';
+export type { DrillEvent, EmitEvent } from './events.js';
+export type { RunResult, DrillResult, CheckResult, StepResult, BackupProvenance, ErrorInfo, Status } from './results.js';
+export { formatSeconds, parseDuration } from './util/duration.js';
