@@ -35,7 +35,7 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunResult> 
     const passphrase = randomBytes(24).toString('base64url');
     emit({ type: 'note', message: `embedded S3 listening on ${s3.endpoint}` });
     {
-      await using source = await createLocalEngine().start({ workDir: join(workDir, 'source'), signal: options.signal });
+      await using source = await createLocalEngine().start({ workDir, signal: options.signal });
       emit({ type: 'note', message: `fixture database: creating on PostgreSQL ${source.version}` });
       await createFixtureDatabase(source);
       emit({ type: 'note', message: 'backing it up with pg_dump, gzip and openssl into the embedded S3' });

@@ -65,7 +65,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     const probe = await options.engine.probe();
     const major = pickMajor({ requested: drill.postgres.major, sourceMajor: prepared.sourceMajor, available: probe.majors, engine: options.engine.kind });
     server = await timed(result, 'engineSeconds', () =>
-      options.engine.start({ major, workDir: `${workspace.dir}/server`, settings: drill.postgres.settings, signal }),
+      options.engine.start({ major, workDir: workspace.dir, settings: drill.postgres.settings, signal }),
     );
     stack.use(server);
     result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(drill.source.options.database) };

@@ -66,21 +66,21 @@ function backupEntries(backup: BackupProvenance): [string, string | number][] {
 
 function addStep(suite: TestSuite, drillName: string, step: StepResult): void {
   const testCase = suite.testCase().className(drillName).name(`step: ${step.name}`).time(seconds(step.durationMs));
-  const body = [...(step.details ?? []), ...(step.error ? errorBody(step.error).split('\n') : [])].filter(Boolean).join('\n');
+  const body = cdata([...(step.details ?? []), ...(step.error ? errorBody(step.error).split('\n') : [])].filter(Boolean).join('\n'));
   const message = step.error ? errorMessage(step.error) : (step.message ?? step.status);
   if (step.status === 'failed') testCase.failure(message, step.error?.code).stacktrace(body);
   else if (step.status === 'error') testCase.error(message, step.error?.code, body);
   else if (step.status === 'skipped') testCase.skipped();
-  else if (step.message) testCase.standardOutput(step.message);
+  else if (step.message) testCase.standardOutput(cdata(step.message));
 }
 
 function addCheck(suite: TestSuite, drillName: string, check: CheckResult): void {
   const testCase: TestCase = suite.testCase().className(drillName).name(check.name).time(seconds(check.durationMs));
-  const body = (check.details ?? []).join('\n');
+  const body = cdata((check.details ?? []).join('\n'));
   if (check.status === 'failed') testCase.failure(failureMessage(check), check.type).stacktrace(body);
   else if (check.status === 'error') testCase.error(check.message, check.type, body);
-  else if (check.status === 'skipped') testCase.skipped().standardOutput(check.message);
-  else testCase.standardOutput([check.message, ...(check.details ?? [])].join('\n'));
+  else if (check.status === 'skipped') testCase.skipped().standardOutput(cdata(check.message));
+  else testCase.standardOutput(cdata([check.message, ...(check.details ?? [])].join('\n')));
 }
 
 /** `expected >= 1000, actual 812: public.orders has 812 rows, expected at least 1000` */
@@ -95,7 +95,12 @@ function errorMessage(error: ErrorInfo): string {
 }
 
 function errorBody(error: ErrorInfo): string {
-  return [...(error.details ?? []), ...(error.hint ? [`hint: ${error.hint}`] : [])].join('\n');
+  return cdata([...(error.details ?? []), ...(error.hint ? [`hint: ${error.hint}`] : [])].join('\n'));
+}
+
+// Bodies are CDATA, which cannot contain its own terminator (xmlbuilder throws on it).
+function cdata(text: string): string {
+  return text.replaceAll(']]>', ']] >');
 }
 
 function sameError(a: ErrorInfo | undefined, b: ErrorInfo | undefined): boolean {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { CommandError, EngineError, isDrillError } from '../../errors.js';
 import { registerCleanup } from '../../process/cleanup.js';
 import { tailOf } from '../../process/run-command.js';
-import { readFile } from 'node:fs/promises';
 import type { ServerSpec } from '../engine.js';
 import { confirmConnection } from './confirm-connection.js';
 import type { PgInstallation } from './find-installations.js';
@@ -57,8 +57,14 @@ async function bootServer(boot: Boot, teardown: () => Promise<void>): Promise<St
   const version = await confirmConnection({ connection, deadline: boot.phase.since + timeoutMs, signal: spec.signal });
   if (spec.signal?.aborted) throw spec.signal.reason;
   const now = Date.now();
-  const timings = { initdbMs: boot.phase.since - boot.startedAt, pgCtlStartMs: pgCtlDoneAt - boot.phase.since, firstQueryMs: now - pgCtlDoneAt, totalMs: now - boot.startedAt };
-  return new StartedLocalServer({ major: installation.major, version, binDir: installation.binDir, dataDir: files.dataDir, logPath: files.logPath, connection, timings, teardown });
+  const timings = {
+    initdbMs: boot.phase.since - boot.startedAt,
+    pgCtlStartMs: pgCtlDoneAt - boot.phase.since,
+    firstQueryMs: now - pgCtlDoneAt,
+    totalMs: now - boot.startedAt,
+  };
+  const { major, binDir } = installation;
+  return new StartedLocalServer({ major, version, binDir, dataDir: files.dataDir, logPath: files.logPath, connection, timings, teardown });
 }
 
 // One teardown for every path (stop, dispose, failed start, SIGINT through the cleanup registry); runs once.
