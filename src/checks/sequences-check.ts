@@ -13,6 +13,7 @@ import {
 const sequencesOptions = z.strictObject({
   schemas: z
     .array(z.string().min(1))
+    .min(1)
     .optional()
     .describe('Schemas whose sequences are checked (exact names). Default: every schema except the system ones.'),
   ignore: z
@@ -87,12 +88,12 @@ export const sequencesCheck = defineCheck({
         details: notes,
       };
     }
-    const names = behind.map((m) => m.sequence);
+    const names = listSome(behind.map((m) => m.sequence));
     return {
       status: 'failed',
-      message: `${behind.length} of ${measured.length} owned sequences are behind their column, the next nextval() returns a value already used: ${names.join(', ')}`,
+      message: `${behind.length} of ${measured.length} owned sequences are behind their column, the next nextval() returns a value already used: ${names}`,
       expected,
-      actual: `${behind.length} behind: ${names.join(', ')}`,
+      actual: `${behind.length} behind: ${names}`,
       details: [...behind.map((m) => `${m.sequence} (${m.owner}): ${m.detail}`), ...notes],
     };
   },
@@ -132,6 +133,10 @@ function toBigInt(text: string): bigint {
 
 function uncheckedSuffix(count: number): string {
   return count > 0 ? `; ${plural(count, 'other sequence')} not checked (see details)` : '';
+}
+
+function listSome(names: string[], shown = 5): string {
+  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
 function plural(count: number, word: string): string {

@@ -25,6 +25,7 @@ describe('sequences', () => {
     expect(sequencesCheck.label(sequencesCheck.options.parse({}))).toBe('sequences');
     expect(sequencesCheck.label(sequencesCheck.options.parse({ schemas: ['app', 'Billing'] }))).toBe('sequences in app, "Billing"');
     expect(sequencesCheck.options.safeParse({ schema: ['app'] }).success).toBe(false);
+    expect(sequencesCheck.options.safeParse({ schemas: [] }).success).toBe(false);
   });
 
   it('passes when every next nextval() is beyond the column, listing what it did not check', async () => {
