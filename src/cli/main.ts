@@ -65,3 +65,12 @@ try {
   printError(error);
   process.exitCode = 70;
 }
+
+// Node exits with 13 when the event loop empties while a top-level await is pending: a pgdrill bug
+// (a promise that never settles), which must not pass silently.
+process.on('exit', (code) => {
+  if (code === 13) {
+    process.stderr.write('pgdrill: internal error: stopped with work still pending (a promise never settled); please report this\n');
+    process.exitCode = 70;
+  }
+});

@@ -66,16 +66,38 @@ export async function openArchive(options: OpenArchiveOptions): Promise<OpenedAr
 export async function readHead(stream: Readable, min: number): Promise<{ bytes: Buffer; stream: Readable }> {
   const chunks: Buffer[] = [];
   let length = 0;
-  const ended = await new Promise<boolean>((resolve, reject) => {
-    const onReadable = () => {
-      let chunk: Buffer | null;
-      while (length < min && (chunk = stream.read()) !== null) {
-        chunks.push(chunk);
-        length += chunk.length;
-      }
-      if (length >= min) finish(false);
+  let ended = false;
+  // Read synchronously first: data already buffered (e.g. put back by an earlier readHead) emits no new
+  // 'readable' event, so waiting for one would wait forever on a small object.
+  while (length < min) {
+    const chunk: Buffer | null = stream.read();
+    if (chunk !== null) {
+      chunks.push(chunk);
+      length += chunk.length;
+      continue;
+    }
+    if (stream.readableEnded) {
+      ended = true;
+      break;
+    }
+    ended = await nextReadable(stream);
+    if (ended) break;
+  }
+  const bytes = Buffer.concat(chunks);
+  if (ended) return { bytes, stream: Readable.from(bytes.length ? [bytes] : []) };
+  stream.unshift(bytes);
+  return { bytes, stream };
+}
+
+/** Wait until more data can be read (false) or the stream has ended (true). */
+function nextReadable(stream: Readable): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const done = (result: boolean) => () => {
+      cleanup();
+      resolve(result);
     };
-    const onEnd = () => finish(true);
+    const onReadable = done(false);
+    const onEnd = done(true);
     const onError = (error: Error) => {
       cleanup();
       reject(error);
@@ -85,18 +107,10 @@ export async function readHead(stream: Readable, min: number): Promise<{ bytes: 
       stream.off('end', onEnd);
       stream.off('error', onError);
     };
-    const finish = (done: boolean) => {
-      cleanup();
-      resolve(done);
-    };
     stream.on('readable', onReadable);
     stream.once('end', onEnd);
     stream.once('error', onError);
   });
-  const bytes = Buffer.concat(chunks);
-  if (ended) return { bytes, stream: Readable.from(bytes.length ? [bytes] : []) };
-  stream.unshift(bytes);
-  return { bytes, stream };
 }
 
 function looksRandom(head: Buffer): boolean {

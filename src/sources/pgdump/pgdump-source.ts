@@ -101,6 +101,7 @@ export async function restorePgdump(ctx: PgdumpContext & { server: StartedServer
     database: options.database,
     roles: options.roles === 'create' ? [...new Set(all.flatMap((a) => a.facts.roles))] : [],
     extensions: [...new Set(all.flatMap((a) => a.facts.extensions))],
+    schemas: [...new Set((options.only?.tables ?? []).map((t) => (t.includes('.') ? t.split('.')[0]! : 'public')))],
     signal: ctx.signal,
   });
   for (const archive of all) {

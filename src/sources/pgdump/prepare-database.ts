@@ -10,6 +10,8 @@ export async function prepareDatabase(options: {
   database: string;
   roles: string[];
   extensions: string[];
+  /** Schemas to create up front: `pg_restore -t` restores a table but not the schema it lives in. */
+  schemas?: string[];
   signal?: AbortSignal;
 }): Promise<void> {
   const { server } = options;
@@ -25,4 +27,6 @@ export async function prepareDatabase(options: {
   }
   if (options.roles.length > 0) await psql(options.roles.map((r) => createRoleStatement(quoteIdent(r))).join('\n'));
   await psql(`CREATE DATABASE ${quoteIdent(options.database)} TEMPLATE template0`);
+  const schemas = (options.schemas ?? []).filter((s) => s !== 'public');
+  if (schemas.length > 0) await psql(schemas.map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)};`).join('\n'), options.database);
 }
