@@ -81,7 +81,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     restoreStep.status = isDrillError(error) && (error.domain === 'source' || error.domain === 'command') ? 'failed' : 'error';
     restoreStep.error = info;
     restoreStep.durationMs = elapsed();
-    if (server) restoreStep.details = (await server.logTail(15).catch(() => [])).map((l) => `server log: ${l}`);
+    if (server) restoreStep.details = serverLogProblems(await server.logTail(200).catch(() => []));
     emit({ type: 'step:end', drill: drill.name, step: 'restore', status: restoreStep.status, durationMs: restoreStep.durationMs, message: info.message });
     if (!result.steps.includes(restoreStep)) result.steps.push(restoreStep);
     result.error = info;
@@ -116,6 +116,11 @@ async function runChecks(options: RunDrillOptions, server: StartedServer, restor
     signal.removeEventListener('abort', onAbort);
     await client.end().catch(() => {});
   }
+}
+
+/** The server log lines that say something went wrong (not the start-up chatter), newest last. */
+function serverLogProblems(lines: string[]): string[] {
+  return lines.filter((l) => /\b(ERROR|FATAL|PANIC|WARNING):/.test(l)).slice(-10).map((l) => `server log: ${l}`);
 }
 
 function verdict(result: DrillResult): DrillResult['status'] {

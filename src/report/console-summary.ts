@@ -29,7 +29,7 @@ function formatDrill(drill: DrillResult): string {
 function formatStep(step: StepResult): string[] {
   const reason = step.error ? `${step.error.code}: ${step.error.message}` : (step.message ?? '');
   const lines = [`  ${MARK[step.status]} step ${step.name}${reason ? ` — ${reason}` : ''}`];
-  lines.push(...indent(limit([...(step.details ?? []), ...(step.error?.details ?? [])]), 6));
+  lines.push(...indent(limit([...(step.error?.details ?? []), ...(step.details ?? [])]), 6));
   if (step.error?.hint) lines.push(`      hint: ${step.error.hint}`);
   return lines;
 }

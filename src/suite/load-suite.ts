@@ -30,7 +30,7 @@ export async function loadSuite(file: string, options: LoadSuiteOptions): Promis
     });
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError('SUITE_INVALID', `${path} is not valid YAML (${doc.errors.length} problem${doc.errors.length > 1 ? 's' : ''})`, {
       details: doc.errors.map((e) => {

@@ -33,6 +33,12 @@ export interface CliResult {
   tmp: string;
 }
 
+export interface RunCliOptions {
+  env?: Record<string, string>;
+  /** Send SIGINT once this returns true (polled every 100 ms with the run's TMPDIR). */
+  interruptWhen?: (tmp: string) => Promise<boolean>;
+}
+
 export interface BackupLab {
   s3: EmbeddedS3;
   passphrase: string;
@@ -42,12 +48,19 @@ export interface BackupLab {
   /** YAML of a storage block named `lab` pointing at the lab bucket. */
   storageYaml: string;
   writeSuite(name: string, yaml: string): Promise<string>;
-  runCli(args: string[], options?: { env?: Record<string, string>; signalAfterMs?: number; signalWhen?: RegExp }): Promise<CliResult>;
+  runCli(args: string[], options?: RunCliOptions): Promise<CliResult>;
   close(): Promise<void>;
 }
 
 /** Start an embedded S3 server, build the fixture database on a throwaway server, back it up every way. */
-export async function startBackupLab(options: { extra?: (server: StartedServer, put: (key: string, spec: DumpSpec) => Promise<string>) => Promise<void> } = {}): Promise<BackupLab> {
+export interface LabBuilder {
+  server: StartedServer;
+  s3: EmbeddedS3;
+  /** Dump the shop database with `spec`, upload it under `key`, return the local dump path. */
+  put(key: string, spec: DumpSpec): Promise<string>;
+}
+
+export async function startBackupLab(options: { extra?: (lab: LabBuilder) => Promise<void> } = {}): Promise<BackupLab> {
   const dir = await mkdtemp(join(tmpdir(), 'pgdrill-lab-'));
   await chmod(dir, 0o711);
   const s3 = await startEmbeddedS3();
@@ -64,7 +77,7 @@ export async function startBackupLab(options: { extra?: (server: StartedServer, 
       return path;
     };
     for (const [key, spec] of Object.entries(LAB_BACKUPS)) await put(key, spec);
-    await options.extra?.(server, put);
+    await options.extra?.({ server, s3, put });
   }
   const env = { ...s3.env(), LAB_KEY: passphrase, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true' };
   const storageYaml = `storage:\n  lab:\n    s3: { bucket: ${BUCKET}, endpoint: "${s3.endpoint}", forcePathStyle: true, caBundle: "${s3.caPath}" }\n`;
@@ -90,23 +103,21 @@ export async function startBackupLab(options: { extra?: (server: StartedServer, 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 /** Run the built CLI as a user would, with a private TMPDIR so leftovers can be seen. */
-async function runCli(args: string[], env: Record<string, string>, options: { signalAfterMs?: number; signalWhen?: RegExp }, labDir: string): Promise<CliResult> {
+async function runCli(args: string[], env: Record<string, string>, options: RunCliOptions, labDir: string): Promise<CliResult> {
   const tmp = await mkdtemp(join(labDir, 'tmp-'));
   await chmod(tmp, 0o711);
   return new Promise((resolve) => {
     const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, TMPDIR: tmp }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ exitCode: child.exitCode ?? (error && 'code' in error ? Number(error.code) : -1), stdout, stderr, tmp });
     });
-    if (options.signalAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), options.signalAfterMs);
-    if (options.signalWhen) {
-      let seen = '';
-      child.stderr?.on('data', (chunk: Buffer) => {
-        seen += chunk.toString();
-        if (options.signalWhen!.test(seen)) {
-          options.signalWhen = undefined;
+    if (options.interruptWhen) {
+      const poll = setInterval(async () => {
+        if (child.exitCode === null && (await options.interruptWhen!(tmp))) {
+          clearInterval(poll);
           child.kill('SIGINT');
         }
-      });
+      }, 100);
+      child.on('exit', () => clearInterval(poll));
     }
   });
 }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { SourceError } from '../../errors.js';
 import { spawnFilter } from '../../process/filter-process.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { createOpensslDecrypt, type OpensslDecryptOptions } from './openssl-decrypt.js';
@@ -49,8 +48,6 @@ export async function openArchive(options: OpenArchiveOptions): Promise<OpenedAr
   const head = await readHead(stream, 4);
   stream = head.stream;
   const compression = options.compression === 'auto' ? sniffCompression(head.bytes) : options.compression;
-  if (options.decrypt && compression === 'none' && options.compression === 'auto' && looksRandom(head.bytes))
-    remember(new SourceError('DECRYPT_FAILED', `decrypting ${what} gave bytes that are neither a dump nor compressed`, { hint: 'the decryption key is probably wrong' }));
   if (compression === 'gzip') stream = pipeline(stream, createGunzip(), remember);
   if (compression === 'zstd') stream = spawnFilter('zstd', ['-dcq'], stream, 'DECOMPRESS_FAILED');
   stream.on('error', remember);
@@ -111,9 +108,4 @@ function nextReadable(stream: Readable): Promise<boolean> {
     stream.once('end', onEnd);
     stream.once('error', onError);
   });
-}
-
-function looksRandom(head: Buffer): boolean {
-  const text = head.toString('latin1');
-  return !text.startsWith('PGDM') && !/^[\t\n\r -~]{4}/.test(text);
 }

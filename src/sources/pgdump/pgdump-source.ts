@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StartedServer } from '../../engines/engine.js';
-import { ConfigError, SourceError } from '../../errors.js';
+import { ConfigError, SourceError, isDrillError, type DrillError } from '../../errors.js';
 import type { BackupProvenance } from '../../results.js';
 import type { ResolvedPgdumpSource } from '../../suite/resolved-suite.js';
 import type { ObjectStore } from '../../storage/object-store.js';
@@ -73,7 +73,7 @@ export async function preparePgdump(ctx: PgdumpContext): Promise<PreparedPgdump>
       try {
         ({ format, facts } = await inspectArchive({ pgRestore: ctx.pgRestore, input: { stream: peek.stream }, what }));
       } catch (error) {
-        throw peek.failure() ?? error;
+        throw peek.failure() ?? (options.decrypt && isDrillError(error) && error.code === 'ARCHIVE_UNREADABLE' ? wrongKey(what, options, error) : error);
       }
       provenance.compression = peek.compression;
       if (jobsFor(ctx, format) > 1) {
@@ -151,4 +151,14 @@ function verifyDigest(stored: { sha256: string; bytes: number }, options: Archiv
       hint: 'the stored object changed or is damaged; compare it with the checksum recorded when the backup was taken',
     });
   return { sha256: stored.sha256 };
+}
+
+// With the right key, decryption yields a compressed stream or an archive; anything else means the key
+// (or the openssl options) differ from the ones the backup was encrypted with.
+function wrongKey(what: string, options: ArchiveOptions, cause: DrillError): SourceError {
+  const d = options.decrypt!;
+  return new SourceError('DECRYPT_FAILED', `decrypting ${what} with ${d.openssl}${d.pbkdf2 ? ` -pbkdf2 -iter ${d.iterations}` : ''} -md ${d.digest} gave neither a compressed stream nor a pg_dump archive`, {
+    cause,
+    hint: `the key in ${d.keyEnv} is wrong, or the archive was encrypted with other openssl options (cipher, -pbkdf2, -iter, -md)`,
+  });
 }
