@@ -146,7 +146,8 @@ async function inspectionPgRestore(binDir?: string): Promise<string> {
 }
 
 function toErrorInfo(error: unknown, signal: AbortSignal, drill: ResolvedDrill): ErrorInfo {
-  if (signal.aborted && !isDrillError(error)) {
+  // Once the drill is aborted, whatever failed next failed because of the abort: say so, not the symptom.
+  if (signal.aborted) {
     const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
     return timedOut
       ? { code: 'DRILL_TIMEOUT', message: `the drill did not finish within its timeout of ${drill.timeoutSeconds} s`, hint: 'raise `timeout` for this drill, or find what is slow in the step timings', exitCode: 3 }
