@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineCheck } from './check.js';
-import { formatDuration, isDuration, parseDuration } from './duration.js';
+import { formatDuration, isDuration, parseDuration } from '../util/duration.js';
 
 const durationOptions = z.strictObject({
   max: z
@@ -18,27 +18,27 @@ export const durationCheck = defineCheck({
   options: durationOptions,
   label: ({ max }) => `duration <= ${max === undefined ? 'RTO' : typeof max === 'number' ? `${max}s` : max.trim()}`,
   async run({ restoreSeconds, objectives }, options) {
-    const took = `restore took ${formatSeconds(restoreSeconds)}`;
+    const took = `restore took ${formatTenths(restoreSeconds)}`;
     const limit = options.max === undefined ? objectives.rtoSeconds : parseDuration(options.max);
     if (limit === undefined) {
       return {
         status: 'failed',
         message: `${took} but there is no limit to compare with: set max on the duration check or objectives.rto in the suite`,
         expected: 'a limit (max or objectives.rto)',
-        actual: formatSeconds(restoreSeconds),
+        actual: formatTenths(restoreSeconds),
       };
     }
     const source = options.max === undefined ? "the suite's RTO" : 'max';
     return {
       status: restoreSeconds <= limit ? 'passed' : 'failed',
-      message: `${took}, expected at most ${formatSeconds(limit)} (${source} ${formatDuration(limit)})`,
-      expected: `<= ${formatSeconds(limit)}`,
-      actual: formatSeconds(restoreSeconds),
+      message: `${took}, expected at most ${formatTenths(limit)} (${source} ${formatDuration(limit)})`,
+      expected: `<= ${formatTenths(limit)}`,
+      actual: formatTenths(restoreSeconds),
     };
   },
 });
 
 // Exact to a tenth of a second: `1m 30s` would hide that 90.4 s is over a 90 s limit.
-function formatSeconds(seconds: number): string {
+function formatTenths(seconds: number): string {
   return `${Number(seconds.toFixed(1))} s`;
 }

@@ -1,3 +1,4 @@
+import { formatSeconds } from '../util/duration.js';
 import type { CheckResult, DrillResult, RunResult, Status, StepResult } from '../results.js';
 
 const MARK: Record<Status, string> = { passed: '✓', failed: '✗', error: '!', skipped: '-' };
@@ -78,13 +79,6 @@ function formatMs(ms: number): string {
   return formatSeconds(ms / 1000);
 }
 
-function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const whole = Math.round(seconds);
-  const minutes = Math.floor(whole / 60);
-  if (minutes < 60) return `${minutes}m ${whole % 60}s`;
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
-}
 
 function plural(count: number, word: string): string {
   return `${count} ${count === 1 ? word : `${word}s`}`;

@@ -25,6 +25,7 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
   return {
     kind: 'filesystem',
     description: root,
+    localPath: (key) => resolveKey(root, key),
 
     async list(prefix) {
       await checkRoot();

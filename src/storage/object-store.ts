@@ -23,6 +23,11 @@ export interface ObjectStore {
   head(key: string, options?: { signal?: AbortSignal }): Promise<ObjectInfo | undefined>;
   /** Stream an object's bytes; `range` is inclusive like HTTP Range. */
   read(key: string, options?: { range?: { start: number; end: number }; signal?: AbortSignal }): Promise<Readable>;
+  /**
+   * The object's path on this machine when the store is a local filesystem, so a reader that needs a
+   * seekable file (parallel pg_restore) can use it in place instead of copying it; undefined otherwise.
+   */
+  localPath?(key: string): string | undefined;
   /** Release sockets and the like. */
   close(): Promise<void>;
 }

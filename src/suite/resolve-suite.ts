@@ -44,7 +44,7 @@ function resolveDrill(drill: ParsedDrill, context: ResolveContext): ResolvedDril
     name: drill.name,
     description: drill.description,
     tags: drill.tags,
-    timeoutSeconds: parseDuration(drill.timeout)!,
+    timeoutSeconds: parseDuration(drill.timeout),
     postgres: {
       major: drill.postgres?.major,
       settings: Object.fromEntries(Object.entries(drill.postgres?.settings ?? {}).map(([k, v]) => [k, String(v)])),

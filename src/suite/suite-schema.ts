@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { CheckDefinition } from '../checks/check.js';
 import { pgdumpOptionsSchema } from '../sources/pgdump/pgdump-options.js';
-import { parseDuration } from '../util/duration.js';
+import { isDuration } from '../util/duration.js';
 
 const duration = z
   .union([z.string(), z.number()])
-  .refine((v) => parseDuration(v) !== undefined, 'expected a duration such as 90s, 15m, 1h30m or a number of seconds');
+  .refine((v) => isDuration(v), 'expected a duration such as 90s, 15m, 1h30m or a number of seconds');
 
 const s3StoreSchema = z.strictObject({
   bucket: z.string().min(1).describe('Bucket name.'),

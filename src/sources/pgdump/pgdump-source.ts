@@ -1,44 +1,10 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { StartedServer } from '../../engines/engine.js';
-import { ConfigError, SourceError, isDrillError, type DrillError } from '../../errors.js';
-import type { BackupProvenance } from '../../results.js';
-import type { ResolvedPgdumpSource } from '../../suite/resolved-suite.js';
-import type { ObjectStore } from '../../storage/object-store.js';
-import { openArchive, type OpenArchiveOptions } from './archive-stream.js';
-import { downloadDecoded, downloadDirectory } from './download-archive.js';
-import { findArchive, type FoundArchive } from './find-archive.js';
-import { inspectArchive } from './inspect-archive.js';
-import type { ArchiveOptions } from './pgdump-options.js';
+import { openArchive } from './archive-stream.js';
+import { prepareArchive, openOptions, verifyDigest, type PgdumpContext, type PreparedArchive } from './prepare-archive.js';
 import { prepareDatabase } from './prepare-database.js';
 import { restoreArchive } from './restore-archive.js';
-import type { SchemaFacts } from './schema-facts.js';
-import type { DumpFormat } from './sniff-format.js';
 
-export interface PgdumpContext {
-  source: ResolvedPgdumpSource;
-  store: ObjectStore;
-  /** Private (0700) directory of this drill for downloads; deleted with the drill. */
-  workDir: string;
-  /** A pg_restore able to read the archive's table of contents before a server is chosen. */
-  pgRestore: string;
-  cores: number;
-  env: Record<string, string | undefined>;
-  signal?: AbortSignal;
-  onBytes?: (bytes: number, total: number) => void;
-  onItem?: (line: string) => void;
-}
-
-export interface PreparedArchive {
-  options: ArchiveOptions;
-  found: FoundArchive;
-  format: DumpFormat;
-  facts: SchemaFacts;
-  jobs: number;
-  /** A decoded local copy (parallel restore, directory format); undefined when streamed. */
-  localPath?: string;
-  provenance: BackupProvenance;
-}
+export type { PgdumpContext, PreparedArchive };
 
 export interface PreparedPgdump {
   archives: PreparedArchive[];
@@ -49,45 +15,7 @@ export interface PreparedPgdump {
 /** Find every archive, fetch what must be local, and read each table of contents. No server yet. */
 export async function preparePgdump(ctx: PgdumpContext): Promise<PreparedPgdump> {
   const archives: PreparedArchive[] = [];
-  for (const [index, options] of ctx.source.archives.entries()) {
-    const found = await findArchive(ctx.store, options, ctx.signal);
-    const what = `${ctx.store.description}/${found.key}`;
-    const provenance: BackupProvenance = {
-      store: ctx.store.description,
-      key: found.key,
-      size: found.size,
-      etag: found.etag,
-      lastModified: found.lastModified.toISOString(),
-    };
-    const streamOptions = openOptions(ctx, options, found.key, found.size);
-    let format: DumpFormat;
-    let localPath: string | undefined;
-    let facts: SchemaFacts;
-    if (found.files) {
-      localPath = join(ctx.workDir, `archive-${index}.dir`);
-      await mkdir(localPath, { mode: 0o700 });
-      await downloadDirectory(ctx.store, found, localPath, { signal: ctx.signal, onBytes: (b) => ctx.onBytes?.(b, found.size) });
-      ({ format, facts } = await inspectArchive({ pgRestore: ctx.pgRestore, input: { path: localPath, format: 'directory' }, what }));
-    } else {
-      const peek = await openArchive(streamOptions);
-      try {
-        ({ format, facts } = await inspectArchive({ pgRestore: ctx.pgRestore, input: { stream: peek.stream }, what }));
-      } catch (error) {
-        throw peek.failure() ?? (options.decrypt && isDrillError(error) && error.code === 'ARCHIVE_UNREADABLE' ? wrongKey(what, options, error) : error);
-      }
-      provenance.compression = peek.compression;
-      if (jobsFor(ctx, format) > 1) {
-        localPath = join(ctx.workDir, `archive-${index}.dump`);
-        const full = await openArchive(streamOptions);
-        await downloadDecoded(full, localPath, ctx.signal);
-        Object.assign(provenance, verifyDigest(full.stored(), options, what));
-      }
-    }
-    provenance.format = format;
-    if (facts.pgDumpVersion) provenance.producedBy = `pg_dump ${facts.pgDumpVersion}`;
-    if (facts.sourceVersion) provenance.sourceServer = `PostgreSQL ${facts.sourceVersion}`;
-    archives.push({ options, found, format, facts, jobs: jobsFor(ctx, format), localPath, provenance });
-  }
+  for (const [index, options] of ctx.source.archives.entries()) archives.push(await prepareArchive(ctx, options, index));
   const majors = archives.map((a) => a.facts.sourceMajor).filter((m): m is number => m !== undefined);
   return { archives, sourceMajor: majors.length ? Math.max(...majors) : undefined };
 }
@@ -126,39 +54,3 @@ export async function restorePgdump(ctx: PgdumpContext & { server: StartedServer
   }
 }
 
-function jobsFor(ctx: PgdumpContext, format: DumpFormat): number {
-  const jobs = ctx.source.options.jobs;
-  if (format === 'tar' || format === 'plain') return 1;
-  return jobs === 'auto' ? Math.max(1, ctx.cores) : jobs;
-}
-
-function openOptions(ctx: PgdumpContext, options: ArchiveOptions, key: string, size: number): OpenArchiveOptions {
-  let decrypt: OpenArchiveOptions['decrypt'];
-  if (options.decrypt) {
-    const passphrase = ctx.env[options.decrypt.keyEnv];
-    if (!passphrase)
-      throw new ConfigError('DECRYPT_KEY_NOT_SET', `environment variable ${options.decrypt.keyEnv} (the decryption key of ${key}) is not set`, {
-        hint: `export ${options.decrypt.keyEnv} in the environment that runs pgdrill (a CI secret)`,
-      });
-    decrypt = { cipher: options.decrypt.openssl, passphrase, pbkdf2: options.decrypt.pbkdf2, iterations: options.decrypt.iterations, digest: options.decrypt.digest };
-  }
-  return { store: ctx.store, key, decrypt, compression: options.compression, signal: ctx.signal, onBytes: (b) => ctx.onBytes?.(b, size) };
-}
-
-function verifyDigest(stored: { sha256: string; bytes: number }, options: ArchiveOptions, what: string): Partial<BackupProvenance> {
-  if (options.sha256 && options.sha256.toLowerCase() !== stored.sha256)
-    throw new SourceError('CHECKSUM_MISMATCH', `${what} has SHA-256 ${stored.sha256}, expected ${options.sha256.toLowerCase()} (${stored.bytes} bytes read)`, {
-      hint: 'the stored object changed or is damaged; compare it with the checksum recorded when the backup was taken',
-    });
-  return { sha256: stored.sha256 };
-}
-
-// With the right key, decryption yields a compressed stream or an archive; anything else means the key
-// (or the openssl options) differ from the ones the backup was encrypted with.
-function wrongKey(what: string, options: ArchiveOptions, cause: DrillError): SourceError {
-  const d = options.decrypt!;
-  return new SourceError('DECRYPT_FAILED', `decrypting ${what} with ${d.openssl}${d.pbkdf2 ? ` -pbkdf2 -iter ${d.iterations}` : ''} -md ${d.digest} gave neither a compressed stream nor a pg_dump archive`, {
-    cause,
-    hint: `the key in ${d.keyEnv} is wrong, or the archive was encrypted with other openssl options (cipher, -pbkdf2, -iter, -md)`,
-  });
-}

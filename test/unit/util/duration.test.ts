@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, isDuration, parseDuration } from '../../../src/checks/duration.js';
+import { formatDuration, isDuration, parseDuration } from '../../../src/util/duration.js';
 import { ConfigError } from '../../../src/errors.js';
 
 describe('parseDuration', () => {
