@@ -62,7 +62,7 @@ async function startError(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('findInstallations', () => {
-  test.skipIf(!pg15)('finds PostgreSQL 15 once although PATH links into /usr/lib/postgresql/15/bin', () => {
+  test.skipIf(!pg15)(`finds PostgreSQL 15 once although PATH links into /usr/lib/postgresql/15/bin${pg15 ? '' : ' (skipped: postgresql-15 not installed)'}`, () => {
     const fifteen = installations.filter((i) => i.binDir === pg15!.binDir);
     expect(fifteen).toHaveLength(1);
     expect(pg15).toMatchObject({ major: 15, version: expect.stringMatching(/^15\.\d+/) });
@@ -70,7 +70,7 @@ describe('findInstallations', () => {
   });
 });
 
-describe.skipIf(!pg15)('local engine on PostgreSQL 15', () => {
+describe.skipIf(!pg15)(`local engine on PostgreSQL 15${pg15 ? '' : ' (skipped: PostgreSQL 15 server binaries are not installed)'}`, () => {
   const engine = createLocalEngine();
 
   test('probe says usable and which binaries and user it will use', async () => {
@@ -84,7 +84,7 @@ describe.skipIf(!pg15)('local engine on PostgreSQL 15', () => {
     expect(probe.reason).toMatch(/^the configured binDir \/nonexistent\/pg\/bin has no working postgres; /);
   });
 
-  test.skipIf(!isRoot)('as root without the unprivileged OS user: probe says so and start() refuses', async () => {
+  test.skipIf(!isRoot)(`as root without the unprivileged OS user: probe says so and start() refuses${isRoot ? '' : ' (skipped: needs root)'}`, async () => {
     const rootOnly = createLocalEngine({ osUser: 'pgdrill-no-such-user' });
     const probe = await rootOnly.probe();
     expect(probe).toMatchObject({ usable: false, majors: [15] });
@@ -144,7 +144,7 @@ describe.skipIf(!pg15)('local engine on PostgreSQL 15', () => {
     );
   });
 
-  describe.skipIf(!isRoot || !nobody)('another local OS user (nobody) cannot connect', () => {
+  describe.skipIf(!isRoot || !nobody)(`another local OS user (nobody) cannot connect${isRoot && nobody ? '' : ' (skipped: needs root and the OS user nobody)'}`, () => {
     const asNobody = (args: string[], password: string | undefined) =>
       runCommand(pg15!.binDir + '/psql', ['-w', '-X', '-d', 'postgres', '-c', 'select 1', ...args], {
         uid: nobody!.uid,
@@ -221,6 +221,3 @@ describe.skipIf(!pg15)('local engine on PostgreSQL 15', () => {
   });
 });
 
-describe.skipIf(!!pg15)('local engine (skipped: PostgreSQL 15 server binaries are not installed)', () => {
-  test.skip('needs postgresql-15', () => undefined);
-});
