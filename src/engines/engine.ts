@@ -56,8 +56,57 @@ export interface StartedServer extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+/** Where the restore callback puts the backup's files, and as whom. */
+export interface RestoreTarget {
+  /** Empty 0700 data directory owned by the server's OS user. */
+  dataDir: string;
+  /** A private directory beside it (owned by the server user) for tool config, locks, logs, spool. */
+  scratchDir: string;
+  /** The OS user files must belong to and tools writing them must run as (undefined: pgdrill's own user). */
+  runAs?: { uid: number; gid: number; name: string };
+}
+
+export interface RestoredServerSpec extends ServerSpec {
+  /** Fill `dataDir` with the backup (pgbackrest restore, tar extraction, barman-cloud-restore…). */
+  restore(target: RestoreTarget): Promise<void>;
+  /**
+   * Recovery settings for this start only (restore_command, recovery_target_*, recovery_target_timeline,
+   * recovery_target_inclusive). The engine always adds recovery_target_action=promote, archive_mode=off,
+   * archive_command='' and primary_conninfo='', and ignores the backup's own postgresql.auto.conf.
+   */
+  recovery: Record<string, string>;
+  /** Extra environment of the server process (what restore_command needs, e.g. S3 credentials). */
+  serverEnv?: Record<string, string>;
+  /** Roles tried, in order, to connect over the private socket before the drill's own role exists. @default ['postgres', 'pgdrill'] */
+  superusers?: string[];
+  /** How long recovery may take before the engine gives up. @default 2 hours */
+  recoveryTimeoutMs?: number;
+}
+
+/** How recovery ended, as the engine saw it; recovery/ interprets the log. */
+export interface RecoveryOutcome {
+  /** promoted: out of recovery and running · died: the postmaster exited · timeout: still recovering at the deadline */
+  ended: 'promoted' | 'died' | 'timeout';
+  /** From postmaster start until the server left recovery (or died / timed out). */
+  durationMs: number;
+  /** The whole server log up to that moment. */
+  log: string;
+  /** Major from the restored PG_VERSION. */
+  major: number;
+}
+
+/**
+ * A server started on a restored data directory. When recovery did not end in promotion the server is
+ * stopped already: `recovery` says why, `connection` must not be used, and disposing still cleans up.
+ */
+export interface RestoredServer extends StartedServer {
+  readonly recovery: RecoveryOutcome;
+}
+
 export interface Engine {
   readonly kind: EngineKind;
   probe(): Promise<ProbeResult>;
   start(spec: ServerSpec): Promise<StartedServer>;
+  /** Start on a data directory filled by `spec.restore`, run recovery to its end, then admit only the drill. */
+  startRestored(spec: RestoredServerSpec): Promise<RestoredServer>;
 }
