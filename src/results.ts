@@ -46,6 +46,26 @@ export interface BackupProvenance {
   [extra: string]: string | number | undefined;
 }
 
+/** How point-in-time recovery ended: the proof of the point reached. */
+export interface RecoveryReport {
+  /** `latest (end of the archive)`, `time 2026-11-20 14:30:00+00`, `xid 745`, … */
+  target: string;
+  /** The target as an absolute time, when it is one (relative targets resolved). */
+  targetTime?: string;
+  reached: boolean;
+  /** The server's own words: `recovery stopping before commit of transaction 745, time …`. */
+  stopRecord?: string;
+  lastCommitTime?: string;
+  redoDoneAt?: string;
+  newTimeline?: number;
+  replaySeconds: number;
+  segmentsRestored: number;
+  archive: { first?: string; last?: string; count: number; newestAt?: string; missing: string[] };
+  /** Target time (or now) minus the last replayed commit. */
+  rpoSeconds?: number;
+  problems: string[];
+}
+
 export interface DrillResult {
   name: string;
   status: Exclude<Status, 'skipped'>;
@@ -56,6 +76,7 @@ export interface DrillResult {
   restoreSeconds?: number;
   engine?: { kind: string; major: number; version: string; connection: string };
   backup?: BackupProvenance[];
+  recovery?: RecoveryReport;
   steps: StepResult[];
   checks: CheckResult[];
   error?: ErrorInfo;

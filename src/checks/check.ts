@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { RecoveryReport } from '../results.js';
 
 /** The minimal database handle a check needs; the drill passes a `pg` client connected to the restored db. */
 export interface Queryable {
@@ -12,6 +13,8 @@ export interface CheckContext {
   /** Seconds from drill start until the restored database was ready. */
   restoreSeconds: number;
   objectives: { rtoSeconds?: number; rpoSeconds?: number };
+  /** Set for physical restores: how recovery ended. */
+  recovery?: RecoveryReport;
   /** Directory of the suite file, for checks that read files relative to it. */
   suiteDir: string;
   signal?: AbortSignal;

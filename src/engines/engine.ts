@@ -73,6 +73,7 @@ export interface RestoredServerSpec extends ServerSpec {
    * Recovery settings for this start only (restore_command, recovery_target_*, recovery_target_timeline,
    * recovery_target_inclusive). The engine always adds recovery_target_action=promote, archive_mode=off,
    * archive_command='' and primary_conninfo='', and ignores the backup's own postgresql.auto.conf.
+   * Read after `restore()` returns, so restore() may add settings that depend on its RestoreTarget.
    */
   recovery: Record<string, string>;
   /** Extra environment of the server process (what restore_command needs, e.g. S3 credentials). */
@@ -107,6 +108,9 @@ export interface Engine {
   readonly kind: EngineKind;
   probe(): Promise<ProbeResult>;
   start(spec: ServerSpec): Promise<StartedServer>;
-  /** Start on a data directory filled by `spec.restore`, run recovery to its end, then admit only the drill. */
-  startRestored(spec: RestoredServerSpec): Promise<RestoredServer>;
+  /**
+   * Start on a data directory filled by `spec.restore`, run recovery to its end, then admit only the
+   * drill. Absent on engines that cannot run physical restores.
+   */
+  startRestored?(spec: RestoredServerSpec): Promise<RestoredServer>;
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { CheckDefinition } from '../checks/check.js';
 import type { StoreConfig } from '../storage/create-store.js';
 import { parseDuration } from '../util/duration.js';
-import type { ResolvedDrill, ResolvedSuite } from './resolved-suite.js';
+import type { ResolvedDrill, ResolvedSource, ResolvedSuite } from './resolved-suite.js';
 import type { ParsedDrill, ParsedSuite, StoreInput } from './suite-schema.js';
 
 interface ResolveContext {
@@ -38,8 +38,14 @@ function resolveStore(store: StoreInput, dir: string): StoreConfig {
   return { s3: { ...s3, ...(caBundle === undefined ? {} : { caBundle: resolve(dir, caBundle) }) } };
 }
 
+function resolveSource(source: ParsedDrill['source']): ResolvedSource {
+  if (source.pgdump) return { kind: 'pgdump', store: source.pgdump.store, options: source.pgdump, archives: source.pgdump.archives ?? [source.pgdump] };
+  if (source.pgbackrest) return { kind: 'pgbackrest', store: source.pgbackrest.store, options: source.pgbackrest };
+  if (source.basebackup) return { kind: 'basebackup', store: source.basebackup.store, walStore: source.basebackup.wal.store ?? source.basebackup.store, options: source.basebackup };
+  return { kind: 'barmanCloud', store: source.barmanCloud!.store, options: source.barmanCloud! };
+}
+
 function resolveDrill(drill: ParsedDrill, context: ResolveContext): ResolvedDrill {
-  const pgdump = drill.source.pgdump;
   return {
     name: drill.name,
     description: drill.description,
@@ -48,8 +54,10 @@ function resolveDrill(drill: ParsedDrill, context: ResolveContext): ResolvedDril
     postgres: {
       major: drill.postgres?.major,
       settings: Object.fromEntries(Object.entries(drill.postgres?.settings ?? {}).map(([k, v]) => [k, String(v)])),
+      superusers: drill.postgres?.superusers,
     },
-    source: { kind: 'pgdump', store: pgdump.store, options: pgdump, archives: pgdump.archives ?? [pgdump] },
+    source: resolveSource(drill.source),
+    target: drill.target,
     checks: drill.checks.map((item) => {
       const [type, options] = Object.entries(item).find(([, v]) => v !== undefined)!;
       const definition = context.checks.find((c) => c.type === type)!;

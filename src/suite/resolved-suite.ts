@@ -1,4 +1,8 @@
 import type { CheckDefinition } from '../checks/check.js';
+import type { RecoveryTarget } from '../recovery/recovery-target.js';
+import type { BarmanCloudOptions } from '../sources/barman-cloud/barman-cloud-options.js';
+import type { BasebackupOptions } from '../sources/basebackup/basebackup-options.js';
+import type { PgbackrestOptions } from '../sources/pgbackrest/pgbackrest-options.js';
 import type { ArchiveOptions, PgdumpOptions } from '../sources/pgdump/pgdump-options.js';
 import type { StoreConfig } from '../storage/create-store.js';
 
@@ -30,14 +34,22 @@ export interface ResolvedPgdumpSource {
   archives: ArchiveOptions[];
 }
 
-export type ResolvedSource = ResolvedPgdumpSource;
+export type ResolvedSource =
+  | ResolvedPgdumpSource
+  | { kind: 'pgbackrest'; store: string; options: PgbackrestOptions }
+  | { kind: 'basebackup'; store: string; walStore: string; options: BasebackupOptions }
+  | { kind: 'barmanCloud'; store: string; options: BarmanCloudOptions };
+
+export type PhysicalSource = Exclude<ResolvedSource, ResolvedPgdumpSource>;
 
 export interface ResolvedDrill {
   name: string;
   description?: string;
   tags: string[];
   timeoutSeconds: number;
-  postgres: { major?: number; settings: Record<string, string> };
+  postgres: { major?: number; settings: Record<string, string>; superusers?: string[] };
   source: ResolvedSource;
+  /** Physical sources only; undefined means the end of the archive. */
+  target?: RecoveryTarget;
   checks: ResolvedCheck[];
 }

@@ -15,14 +15,25 @@ export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
     if (first !== undefined) problems.push({ path: at('name'), message: `duplicate drill name "${drill.name}" (also drills[${first}])` });
     else seen.set(drill.name, i);
 
-    const pg = drill.source.pgdump;
-    if (!(pg.store in suite.storage)) {
-      const known = Object.keys(suite.storage);
-      problems.push({
-        path: at('source', 'pgdump', 'store'),
-        message: `unknown store "${pg.store}"; ${known.length ? `defined stores: ${known.join(', ')}` : 'the suite defines no storage'}`,
-      });
+    const storeOf = (kind: string, store: string | undefined, ...path: string[]) => {
+      if (store !== undefined && !(store in suite.storage)) {
+        const known = Object.keys(suite.storage);
+        problems.push({ path: at('source', kind, ...path), message: `unknown store "${store}"; ${known.length ? `defined stores: ${known.join(', ')}` : 'the suite defines no storage'}` });
+      }
+    };
+    const { pgbackrest, basebackup, barmanCloud } = drill.source;
+    if (pgbackrest) storeOf('pgbackrest', pgbackrest.store, 'store');
+    if (barmanCloud) storeOf('barmanCloud', barmanCloud.store, 'store');
+    if (basebackup) {
+      storeOf('basebackup', basebackup.store, 'store');
+      storeOf('basebackup', basebackup.wal.store, 'wal', 'store');
+      if ((basebackup.key === undefined) === (basebackup.prefix === undefined))
+        problems.push({ path: at('source', 'basebackup'), message: 'give exactly one of key (one base backup directory) or prefix (pick latest/oldest under it)' });
     }
+    if (drill.target && drill.source.pgdump) problems.push({ path: at('target'), message: 'a recovery target needs a physical source (pgbackrest, basebackup, barmanCloud); a pg_dump archive has one point in time' });
+    const pg = drill.source.pgdump;
+    if (!pg) return;
+    storeOf('pgdump', pg.store, 'store');
     const archives = pg.archives ?? [pg];
     if (pg.archives && (pg.key !== undefined || pg.prefix !== undefined))
       problems.push({ path: at('source', 'pgdump'), message: 'give either key/prefix or archives, not both' });

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import type { CheckDefinition } from '../checks/check.js';
+import { recoveryTargetSchema } from '../recovery/recovery-target.js';
+import { barmanCloudOptionsSchema } from '../sources/barman-cloud/barman-cloud-options.js';
+import { basebackupOptionsSchema } from '../sources/basebackup/basebackup-options.js';
+import { pgbackrestOptionsSchema } from '../sources/pgbackrest/pgbackrest-options.js';
 import { pgdumpOptionsSchema } from '../sources/pgdump/pgdump-options.js';
 import { isDuration } from '../util/duration.js';
 
@@ -35,6 +39,10 @@ const postgresSchema = z
   .strictObject({
     major: z.number().int().min(10).max(30).optional().describe('PostgreSQL major for the restore server; default: the one the backup needs.'),
     settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Extra postgresql.conf settings.'),
+    superusers: z
+      .array(z.string())
+      .optional()
+      .describe('Physical restores: superuser roles of the backed-up cluster to try, in order, before pgdrill has its own role. @default [postgres, pgdrill]'),
   })
   .optional();
 
@@ -64,7 +72,20 @@ export function buildSuiteSchema(checks: readonly CheckDefinition<unknown>[]) {
     tags: z.array(z.string()).default([]).describe('Free-form tags for selecting drills.'),
     timeout: duration.default('2h').describe('The drill is stopped and fails after this long.'),
     postgres: postgresSchema,
-    source: z.strictObject({ pgdump: pgdumpOptionsSchema }).describe('What to restore. Exactly one kind.'),
+    source: z
+      .strictObject({
+        pgdump: pgdumpOptionsSchema.optional(),
+        pgbackrest: pgbackrestOptionsSchema.optional(),
+        basebackup: basebackupOptionsSchema.optional(),
+        barmanCloud: barmanCloudOptionsSchema.optional(),
+      })
+      .superRefine((source, ctx) => {
+        const kinds = Object.keys(source).filter((k) => (source as Record<string, unknown>)[k] !== undefined);
+        if (kinds.length !== 1)
+          ctx.addIssue({ code: 'custom', message: `expected exactly one source kind (pgdump, pgbackrest, basebackup, barmanCloud), found ${kinds.length ? kinds.join(', ') : 'none'}` });
+      })
+      .describe('What to restore. Exactly one kind.'),
+    target: recoveryTargetSchema.optional(),
     checks: z.array(checkItemSchema(checks)).default([]).describe('Checks run against the restored database, in order.'),
   });
   return z

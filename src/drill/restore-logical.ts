@@ -1,0 +1,53 @@
+import { cpus } from 'node:os';
+import { findInstallations } from '../engines/local/find-installations.js';
+import { EngineError } from '../errors.js';
+import { preparePgdump, restorePgdump } from '../sources/pgdump/pgdump-source.js';
+import { createStore } from '../storage/create-store.js';
+import type { ResolvedPgdumpSource } from '../suite/resolved-suite.js';
+import { pickMajor } from './pick-major.js';
+import { timed, type RestoreContext, type RestoreOutcome } from './restore-context.js';
+
+/** pg_dump archives: read each table of contents, start a server of the dump's major, restore in order. */
+export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdumpSource): Promise<RestoreOutcome> {
+  const { drill, result } = ctx;
+  const store = createStore(ctx.suite.storage[source.store]!, { baseDir: ctx.suite.dir });
+  ctx.stack.defer(() => store.close());
+  const pg = {
+    source,
+    store,
+    workDir: ctx.workspace.filesDir,
+    pgRestore: await inspectionPgRestore(ctx.suite.engine.binDir),
+    cores: cpus().length,
+    env: ctx.env,
+    signal: ctx.signal,
+    onBytes: ctx.progress.bytes,
+    onItem: ctx.progress.item,
+  };
+  const prepared = await timed(result, 'fetchSeconds', () => preparePgdump(pg));
+  result.backup = prepared.archives.map((a) => a.provenance);
+  const probe = await ctx.engine.probe();
+  const major = pickMajor({ requested: drill.postgres.major, sourceMajor: prepared.sourceMajor, available: probe.majors, engine: ctx.engine.kind });
+  const server = ctx.stack.use(
+    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: drill.postgres.settings, signal: ctx.signal })),
+  );
+  const database = source.options.database;
+  result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database) };
+  await timed(result, 'restoreSeconds', () => restorePgdump({ ...pg, server, prepared }));
+  const n = prepared.archives.length;
+  return {
+    server,
+    database,
+    message: `restored ${n} archive${n > 1 ? 's' : ''} into ${result.engine.connection}`,
+    scope: source.options.only ? { only: source.options.only, dumpedTables: prepared.archives.flatMap((a) => a.facts.tables) } : undefined,
+  };
+}
+
+/** The archive's table of contents is read before a server is chosen, with the newest pg_restore here. */
+async function inspectionPgRestore(binDir?: string): Promise<string> {
+  const found = (await findInstallations({ binDir })).find((i) => i.tools.pg_restore);
+  if (!found)
+    throw new EngineError('PG_RESTORE_NOT_FOUND', 'no pg_restore found to read the archive with', {
+      hint: 'install postgresql-client-15 (apt-get install postgresql-client-15); pgdrill doctor lists what is found',
+    });
+  return `${found.binDir}/pg_restore`;
+}

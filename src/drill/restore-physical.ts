@@ -1,0 +1,78 @@
+import { EngineError, SourceError } from '../errors.js';
+import { recoveryFailure, buildRecoveryReport } from '../recovery/recovery-report.js';
+import { parsePgTime, recoverySettings } from '../recovery/recovery-target.js';
+import { parseDuration } from '../util/duration.js';
+import { segmentOfLsn, walCoverage } from '../recovery/wal-segments.js';
+import { prepareBarmanCloud } from '../sources/barman-cloud/barman-cloud-source.js';
+import { prepareBasebackup } from '../sources/basebackup/basebackup-source.js';
+import { preparePgbackrest } from '../sources/pgbackrest/pgbackrest-source.js';
+import type { PhysicalContext, PreparedPhysical } from '../sources/physical/physical-source.js';
+import { createStore } from '../storage/create-store.js';
+import type { PhysicalSource } from '../suite/resolved-suite.js';
+import { timed, type RestoreContext, type RestoreOutcome } from './restore-context.js';
+
+/** A physical backup: restore its files, replay WAL to the target, and prove where recovery stopped. */
+export async function restorePhysical(ctx: RestoreContext, source: PhysicalSource): Promise<RestoreOutcome> {
+  const { drill, result } = ctx;
+  const prepared = await timed(result, 'fetchSeconds', () => prepareSource(ctx, source));
+  result.backup = [prepared.provenance];
+  const newest = prepared.archive.reduce<Date | undefined>((m, s) => (!m || s.lastModified > m ? s.lastModified : m), undefined);
+  const target = drill.target;
+  const targetTime = target?.time !== undefined ? parsePgTime(target.time) : target?.beforeArchiveEnd !== undefined && newest ? new Date(newest.getTime() - parseDuration(target.beforeArchiveEnd) * 1000) : undefined;
+  checkArchiveUpFront(prepared, target?.lsn, source);
+  const recovery = recoverySettings(target, targetTime);
+  if (!ctx.engine.startRestored)
+    throw new EngineError('ENGINE_CANNOT_RESTORE_PHYSICAL', `the ${ctx.engine.kind} engine cannot restore physical backups`, { hint: 'use --engine local' });
+  const startRestored = ctx.engine.startRestored.bind(ctx.engine);
+  const server = ctx.stack.use(
+    await timed(result, 'engineSeconds', () =>
+      startRestored({
+        major: drill.postgres.major ?? prepared.major,
+        workDir: ctx.workspace.dir,
+        settings: drill.postgres.settings,
+        superusers: drill.postgres.superusers,
+        recovery,
+        serverEnv: prepared.serverEnv,
+        recoveryTimeoutMs: drill.timeoutSeconds * 1000,
+        signal: ctx.signal,
+        restore: async (t) => {
+          await prepared.restore(t);
+          recovery.restore_command = prepared.restoreCommand(t);
+        },
+      }),
+    ),
+  );
+  const report = buildRecoveryReport({ outcome: server.recovery, target, targetTime, archive: { segments: prepared.archive, start: prepared.startSegment } });
+  result.recovery = report;
+  result.timings!.replaySeconds = report.replaySeconds;
+  if (server.recovery.ended !== 'promoted') throw recoveryFailure(server.recovery, report);
+  const database = source.options.database;
+  result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database) };
+  return { server, database, recovery: report, message: `restored ${prepared.provenance.key} and replayed ${report.segmentsRestored} WAL segments to ${report.target} into ${result.engine.connection}` };
+}
+
+function prepareSource(ctx: RestoreContext, source: PhysicalSource): Promise<PreparedPhysical> {
+  const storeConfig = ctx.suite.storage[source.store]!;
+  const store = createStore(storeConfig, { baseDir: ctx.suite.dir });
+  ctx.stack.defer(() => store.close());
+  const base: PhysicalContext = { store, storeConfig, workDir: ctx.workspace.filesDir, env: ctx.env, signal: ctx.signal };
+  if (source.kind === 'pgbackrest') return preparePgbackrest({ ...base, options: source.options });
+  if (source.kind === 'barmanCloud') return prepareBarmanCloud({ ...base, options: source.options });
+  const walStoreConfig = ctx.suite.storage[source.walStore]!;
+  const walStore = source.walStore === source.store ? store : createStore(walStoreConfig, { baseDir: ctx.suite.dir });
+  if (walStore !== store) ctx.stack.defer(() => walStore.close());
+  return prepareBasebackup({ ...base, options: source.options, walStore, walStoreConfig });
+}
+
+/** A segment missing between the backup's start and the end of the archive (or an LSN target) fails before any replay. */
+function checkArchiveUpFront(prepared: PreparedPhysical, targetLsn: string | undefined, source: PhysicalSource): void {
+  if (!prepared.startSegment) return;
+  const to = targetLsn ? segmentOfLsn(targetLsn) : undefined;
+  const coverage = walCoverage(prepared.archive, { from: prepared.startSegment.number, to, timeline: prepared.startSegment.timeline });
+  if (coverage.count === 0 && prepared.archive.length === 0 && source.kind === 'basebackup') return;
+  if (coverage.missing.length > 0)
+    throw new SourceError('WAL_GAP', `the WAL archive lacks segment ${coverage.missing[0]} between the backup's start (${prepared.startSegment.name}) and ${to === undefined ? `the newest archived segment (${coverage.last?.name})` : `the target LSN ${targetLsn}`}`, {
+      details: [`missing: ${coverage.missing.join(', ')}`, `archived from the backup on: ${coverage.count} segments, ${coverage.first?.name ?? 'none'} … ${coverage.last?.name ?? 'none'}`],
+      hint: 'recovery would stop at the gap: find the missing segment (archive_command failures, retention that deleted it) before relying on this backup',
+    });
+}

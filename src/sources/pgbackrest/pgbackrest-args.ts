@@ -1,0 +1,47 @@
+import { ConfigError } from '../../errors.js';
+import type { StoreConfig } from '../../storage/create-store.js';
+import type { PgbackrestOptions } from './pgbackrest-options.js';
+
+/**
+ * pgBackRest options for reading the repository: everything on the command line and secrets in
+ * PGBACKREST_* environment variables, so no configuration file (and no /etc/pgbackrest) is involved.
+ */
+export function pgbackrestArgs(store: StoreConfig, options: PgbackrestOptions, dirs: { lock: string }): string[] {
+  const args = [`--stanza=${options.stanza}`, `--lock-path=${dirs.lock}`, '--log-level-file=off', '--log-level-console=warn', '--log-level-stderr=error'];
+  if ('filesystem' in store) return [...args, '--repo1-type=posix', `--repo1-path=${joinRepoPath(store.filesystem.root, options.path)}`];
+  const s3 = store.s3;
+  args.push('--repo1-type=s3', `--repo1-s3-bucket=${s3.bucket}`, `--repo1-s3-region=${s3.region ?? 'us-east-1'}`, `--repo1-path=${joinRepoPath(s3.prefix ?? '', options.path)}`);
+  if (s3.endpoint) {
+    const url = new URL(s3.endpoint);
+    if (url.protocol !== 'https:') throw new ConfigError('PGBACKREST_NEEDS_HTTPS', `pgBackRest only speaks HTTPS to S3; the endpoint is ${s3.endpoint}`, { hint: 'serve the S3 endpoint over HTTPS' });
+    args.push(`--repo1-s3-endpoint=${url.hostname}`);
+    if (url.port) args.push(`--repo1-storage-port=${url.port}`);
+  } else {
+    args.push(`--repo1-s3-endpoint=s3.${s3.region ?? 'us-east-1'}.amazonaws.com`);
+  }
+  if (s3.forcePathStyle) args.push('--repo1-s3-uri-style=path');
+  if (s3.caBundle) args.push(`--repo1-storage-ca-file=${s3.caBundle}`);
+  return args;
+}
+
+/** Secrets for pgBackRest from pgdrill's environment (AWS default variables and the cipher pass). */
+export function pgbackrestEnv(env: Record<string, string | undefined>, options: PgbackrestOptions): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (env.AWS_ACCESS_KEY_ID) out.PGBACKREST_REPO1_S3_KEY = env.AWS_ACCESS_KEY_ID;
+  if (env.AWS_SECRET_ACCESS_KEY) out.PGBACKREST_REPO1_S3_KEY_SECRET = env.AWS_SECRET_ACCESS_KEY;
+  if (env.AWS_SESSION_TOKEN) out.PGBACKREST_REPO1_S3_TOKEN = env.AWS_SESSION_TOKEN;
+  if (options.cipherPassEnv) {
+    const pass = env[options.cipherPassEnv];
+    if (!pass)
+      throw new ConfigError('CIPHER_PASS_NOT_SET', `environment variable ${options.cipherPassEnv} (the repository cipher pass) is not set`, {
+        hint: `export ${options.cipherPassEnv} in the environment that runs pgdrill`,
+      });
+    out.PGBACKREST_REPO1_CIPHER_TYPE = 'aes-256-cbc';
+    out.PGBACKREST_REPO1_CIPHER_PASS = pass;
+  }
+  return out;
+}
+
+function joinRepoPath(root: string, path: string): string {
+  return `/${[root, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+}

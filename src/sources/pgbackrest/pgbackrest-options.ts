@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+export const pgbackrestOptionsSchema = z
+  .strictObject({
+    database: z.string().default('postgres').describe('The database of the restored cluster that checks connect to.'),
+    store: z.string().describe('Name of an entry under `storage`: an S3 store (repo1-type=s3) or a filesystem store (repo1-type=posix).'),
+    path: z.string().default('/pgbackrest').describe('repo1-path: the repository inside the store.'),
+    stanza: z.string().describe('The pgBackRest stanza.'),
+    set: z.string().default('latest').describe('Backup set label to restore, or `latest`.'),
+    cipherPassEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional()
+      .describe('Environment variable holding repo1-cipher-pass when the repository is encrypted (aes-256-cbc).'),
+  })
+  .describe('A pgBackRest repository; restored with `pgbackrest restore`, WAL through `archive-get`.');
+
+export type PgbackrestOptions = z.output<typeof pgbackrestOptionsSchema>;

@@ -1,0 +1,89 @@
+import { CommandError, SourceError, StorageError } from '../../errors.js';
+import { runCommand } from '../../process/run-command.js';
+import { parseSegmentKey } from '../../recovery/wal-segments.js';
+import { shellQuote } from '../../util/shell-quote.js';
+import { joinKey, type ArchivedSegment, type PhysicalContext, type PreparedPhysical } from '../physical/physical-source.js';
+import { pgbackrestArgs, pgbackrestEnv } from './pgbackrest-args.js';
+import type { PgbackrestOptions } from './pgbackrest-options.js';
+
+interface InfoBackup {
+  label: string;
+  type: string;
+  timestamp: { start: number; stop: number };
+  archive: { start: string; stop: string };
+  database: { id: number };
+  info?: { size?: number; repository?: { size?: number } };
+  lsn?: { start: string; stop: string };
+}
+interface InfoStanza {
+  name: string;
+  status: { code: number; message: string };
+  backup: InfoBackup[];
+  db: Array<{ id: number; version: string }>;
+  archive: Array<{ id: string; database: { id: number } }>;
+}
+
+/** List the repository with `pgbackrest info`, pick the set, and describe how to restore it. */
+export async function preparePgbackrest(ctx: PhysicalContext & { options: PgbackrestOptions }): Promise<PreparedPhysical> {
+  const { options } = ctx;
+  const env = pgbackrestEnv(ctx.env, options);
+  const where = `pgBackRest stanza ${options.stanza} in ${ctx.store.description}${options.path}`;
+  const info = await runPgbackrest([...pgbackrestArgs(ctx.storeConfig, options, { lock: ctx.workDir }), '--output=json', 'info'], env, where);
+  const stanza = (JSON.parse(info) as InfoStanza[]).find((s) => s.name === options.stanza);
+  if (!stanza || stanza.backup.length === 0)
+    throw new SourceError('BACKUP_NOT_FOUND', `${where} has no backup${stanza ? ` (status: ${stanza.status.message})` : ''}`, {
+      hint: 'check the store, path and stanza; `pgbackrest info` on the database host lists what exists',
+    });
+  const backup = options.set === 'latest' ? stanza.backup.at(-1)! : stanza.backup.find((b) => b.label === options.set);
+  if (!backup)
+    throw new SourceError('BACKUP_NOT_FOUND', `${where} has no backup set ${options.set}`, { details: stanza.backup.map((b) => `${b.label} (${b.type})`), hint: 'use one of the labels above, or set: latest' });
+  const db = stanza.db.find((d) => d.id === backup.database.id);
+  const archiveId = stanza.archive.find((a) => a.database.id === backup.database.id)?.id;
+  const archivePrefix = joinKey(options.path, 'archive', options.stanza, archiveId) + '/';
+  const archive: ArchivedSegment[] = (await ctx.store.list(archivePrefix, { signal: ctx.signal })).flatMap((o) => {
+    const segment = parseSegmentKey(o.key);
+    return segment ? [{ ...segment, lastModified: o.lastModified }] : [];
+  });
+  const args = (lock: string) => pgbackrestArgs(ctx.storeConfig, options, { lock });
+  return {
+    major: db ? Number(db.version) : undefined,
+    provenance: {
+      store: ctx.store.description,
+      key: `${options.path} stanza ${options.stanza} set ${backup.label}`,
+      backupId: backup.label,
+      backupType: backup.type,
+      size: backup.info?.repository?.size,
+      databaseSize: backup.info?.size,
+      startedAt: new Date(backup.timestamp.start * 1000).toISOString(),
+      lastModified: new Date(backup.timestamp.stop * 1000).toISOString(),
+      walStart: backup.archive.start,
+      walStop: backup.archive.stop,
+      format: 'pgbackrest',
+    },
+    startSegment: parseSegmentKey(backup.archive.start),
+    archive,
+    serverEnv: env,
+    restoreCommand: (target) => ['pgbackrest', ...args(target.scratchDir), 'archive-get', '%f', '"%p"'].map((a) => (a === '"%p"' ? a : shellQuote(a))).join(' '),
+    async restore(target) {
+      await runPgbackrest([...args(target.scratchDir), `--pg1-path=${target.dataDir}`, `--set=${backup.label}`, 'restore'], env, where, target.runAs);
+    },
+  };
+}
+
+/** Run pgbackrest and map its error codes: 95 crypto and 55 missing file are the backup's fault. */
+async function runPgbackrest(args: string[], env: Record<string, string>, where: string, runAs?: { uid: number; gid: number }): Promise<string> {
+  try {
+    return (await runCommand('pgbackrest', args, { env, uid: runAs?.uid, gid: runAs?.gid, secrets: Object.values(env) })).stdout;
+  } catch (error) {
+    if (!(error instanceof CommandError)) throw error;
+    const said = error.stderrTail.join('\n');
+    const code = Number(/\[(\d{3})\]/.exec(said)?.[1] ?? error.exitCode);
+    const message = `pgbackrest ${args.at(-1)} failed for ${where} (pgBackRest error ${code})`;
+    const options = { cause: error, details: error.stderrTail };
+    if (code === 95) throw new SourceError('DECRYPT_FAILED', message, { ...options, hint: 'the repository cipher pass is wrong (cipherPassEnv), or the repository is not encrypted' });
+    if (code === 55 || code === 61 || code === 62 || code === 28 || code === 29)
+      throw new SourceError('REPOSITORY_DAMAGED', message, { ...options, hint: 'a file of the repository is missing or damaged: run `pgbackrest verify` on the repository host' });
+    if (code === 39 || code === 41 || code === 49 || code === 104) throw new StorageError('STORAGE_UNREACHABLE', message, { ...options, hint: 'check the endpoint, TLS settings and credentials of the store' });
+    throw new SourceError('PGBACKREST_FAILED', message, { ...options, hint: 'see the pgBackRest messages above' });
+  }
+}
