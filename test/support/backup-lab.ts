@@ -141,3 +141,14 @@ export async function ensureDir(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   return dir;
 }
+
+/** Every object of a bucket with its ETag and size: compared before and after drills (pgdrill never writes). */
+export async function snapshotBucket(s3: EmbeddedS3, bucket: string): Promise<string[]> {
+  const { createStore } = await import('../../src/storage/create-store.js');
+  const store = createStore(s3.storeConfig(bucket));
+  try {
+    return (await store.list('')).map((o) => `${o.key} ${o.etag ?? ''} ${o.size}`);
+  } finally {
+    await store.close();
+  }
+}

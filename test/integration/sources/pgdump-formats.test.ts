@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadSuites, runSuites, type DrillResult, type RunResult } from '../../../src/index.js';
-import { startBackupLab, type BackupLab } from '../../support/backup-lab.js';
+import { BUCKET, snapshotBucket, startBackupLab, type BackupLab } from '../../support/backup-lab.js';
 
 // Real pg_dump archives of every format, in a real S3 server, restored into real PostgreSQL servers.
 let lab: BackupLab;
 let run: RunResult;
+let before: string[];
 const byName = (name: string): DrillResult => run.drills.find((d) => d.name === name)!;
 
 const fullChecks = `
@@ -51,8 +52,9 @@ ${lab.storageYaml}drills:${[
     ].join('')}
 `,
   );
-  const suites = await loadSuites([file], { env: { ...process.env, ...lab.env } });
   Object.assign(process.env, lab.env);
+  before = await snapshotBucket(lab.s3, BUCKET);
+  const suites = await loadSuites([file], { env: { ...process.env, ...lab.env } });
   run = await runSuites(suites, { engine: 'local', env: { ...process.env, ...lab.env } });
 }, 600_000);
 
@@ -98,5 +100,10 @@ describe('every pg_dump format restores and its checks pass', () => {
 
   test('the whole run passes with exit code 0', () => {
     expect(run.exitCode).toBe(0);
+  });
+
+  test('no object in the source bucket was created, changed or deleted', async () => {
+    expect(before.length).toBeGreaterThan(10);
+    expect(await snapshotBucket(lab.s3, BUCKET)).toEqual(before);
   });
 });
