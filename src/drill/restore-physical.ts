@@ -6,7 +6,10 @@ import { segmentOfLsn, walCoverage } from '../recovery/wal-segments.js';
 import { prepareBarmanCloud } from '../sources/barman-cloud/barman-cloud-source.js';
 import { prepareBasebackup } from '../sources/basebackup/basebackup-source.js';
 import { preparePgbackrest } from '../sources/pgbackrest/pgbackrest-source.js';
-import type { PhysicalContext, PreparedPhysical } from '../sources/physical/physical-source.js';
+import type { PhysicalContext, PreparedPhysical, ToolAccess } from '../sources/physical/physical-source.js';
+import type { RestoreTarget } from '../engines/engine.js';
+import { chmod, chown, copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createStore } from '../storage/create-store.js';
 import type { PhysicalSource } from '../suite/resolved-suite.js';
 import { timed, type RestoreContext, type RestoreOutcome } from './restore-context.js';
@@ -21,6 +24,8 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
   const targetTime = target?.time !== undefined ? parsePgTime(target.time) : target?.beforeArchiveEnd !== undefined && newest ? new Date(newest.getTime() - parseDuration(target.beforeArchiveEnd) * 1000) : undefined;
   checkArchiveUpFront(prepared, target?.lsn, source);
   const recovery = recoverySettings(target, targetTime);
+  // Both are read by the engine after restore(), which fills them once it knows where the server's files are.
+  const serverEnv: Record<string, string> = {};
   if (!ctx.engine.startRestored)
     throw new EngineError('ENGINE_CANNOT_RESTORE_PHYSICAL', `the ${ctx.engine.kind} engine cannot restore physical backups`, { hint: 'use --engine local' });
   const startRestored = ctx.engine.startRestored.bind(ctx.engine);
@@ -32,12 +37,14 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
         settings: drill.postgres.settings,
         superusers: drill.postgres.superusers,
         recovery,
-        serverEnv: prepared.serverEnv,
+        serverEnv,
         recoveryTimeoutMs: drill.timeoutSeconds * 1000,
         signal: ctx.signal,
         restore: async (t) => {
-          await prepared.restore(t);
-          recovery.restore_command = prepared.restoreCommand(t);
+          const access = await shareCaBundle(caBundleOf(ctx, source), t);
+          await prepared.restore(t, access);
+          recovery.restore_command = prepared.restoreCommand(t, access);
+          Object.assign(serverEnv, prepared.serverEnv(access));
         },
       }),
     ),
@@ -75,4 +82,19 @@ function checkArchiveUpFront(prepared: PreparedPhysical, targetLsn: string | und
       details: [`missing: ${coverage.missing.join(', ')}`, `archived from the backup on: ${coverage.count} segments, ${coverage.first?.name ?? 'none'} … ${coverage.last?.name ?? 'none'}`],
       hint: 'recovery would stop at the gap: find the missing segment (archive_command failures, retention that deleted it) before relying on this backup',
     });
+}
+
+function caBundleOf(ctx: RestoreContext, source: PhysicalSource): string | undefined {
+  const config = ctx.suite.storage[source.kind === 'basebackup' ? source.walStore : source.store]!;
+  return ('s3' in config ? config.s3.caBundle : undefined) ?? ctx.env.AWS_CA_BUNDLE;
+}
+
+/** Copy the CA bundle where the server's OS user can read it (the original may be private to pgdrill). */
+async function shareCaBundle(caBundle: string | undefined, target: RestoreTarget): Promise<ToolAccess> {
+  if (!caBundle) return {};
+  const copy = join(target.scratchDir, 'ca-bundle.pem');
+  await copyFile(caBundle, copy);
+  await chmod(copy, 0o644);
+  if (target.runAs) await chown(copy, target.runAs.uid, target.runAs.gid);
+  return { caBundle: copy };
 }

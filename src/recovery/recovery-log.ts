@@ -42,7 +42,8 @@ export function readRecoveryLog(log: string): RecoveryLogFacts {
     if ((m = /restored log file "([0-9A-F]{24})" from archive/.exec(line))) facts.segmentsRestored.push(m[1]!);
     if (/recovery ended before configured recovery target was reached/.test(line)) facts.targetNotReached = true;
     if (/requested recovery stop point is before consistent recovery point/.test(line)) facts.targetBeforeConsistency = true;
-    if (/\b(FATAL|PANIC):/.test(line) || DAMAGE.test(line)) facts.problems.push(line.trim());
+    // The engine probing for the restored cluster's superuser leaves `role "postgres" does not exist`: not a recovery problem.
+    if ((/\b(FATAL|PANIC):/.test(line) && !/FATAL:\s+role ".*" does not exist/.test(line)) || DAMAGE.test(line)) facts.problems.push(line.trim());
   }
   return facts;
 }

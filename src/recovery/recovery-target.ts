@@ -44,7 +44,8 @@ export function recoverySettings(target: RecoveryTarget | undefined, resolvedTim
   if (!target || target.latest) return settings;
   if (target.immediate) settings.recovery_target = 'immediate';
   else if (target.time !== undefined) settings.recovery_target_time = target.time;
-  else if (target.beforeArchiveEnd !== undefined) settings.recovery_target_time = resolvedTime!.toISOString();
+  // PostgreSQL 15 refuses a trailing `Z`; `+00` says the same.
+  else if (target.beforeArchiveEnd !== undefined) settings.recovery_target_time = resolvedTime!.toISOString().replace(/Z$/, '+00');
   else if (target.xid !== undefined) settings.recovery_target_xid = String(target.xid);
   else if (target.lsn !== undefined) settings.recovery_target_lsn = target.lsn;
   else if (target.name !== undefined) settings.recovery_target_name = target.name;

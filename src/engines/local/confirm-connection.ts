@@ -6,6 +6,8 @@ export interface ConfirmConnectionInput {
   /** Give up at this time (Date.now() scale). */
   deadline: number;
   signal?: AbortSignal;
+  /** SQLSTATEs to retry besides "starting up" and "too many clients" (28000 right after a pg_hba.conf reload). */
+  alsoTransient?: readonly string[];
 }
 
 // SQLSTATEs that mean "not yet" (starting up, too many clients) rather than "never".
@@ -20,7 +22,7 @@ export async function confirmConnection(input: ConfirmConnectionInput): Promise<
     try {
       return await queryServerVersion(input.connection, Math.max(1000, input.deadline - Date.now()));
     } catch (error) {
-      if (input.signal?.aborted || Date.now() >= input.deadline || !isTransient(error)) throw error;
+      if (input.signal?.aborted || Date.now() >= input.deadline || !isTransient(error, input.alsoTransient)) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -49,7 +51,7 @@ async function queryServerVersion(connection: ConnectionInfo, timeoutMs: number)
   }
 }
 
-function isTransient(error: unknown): boolean {
+function isTransient(error: unknown, alsoTransient: readonly string[] = []): boolean {
   const code = (error as { code?: unknown }).code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || (typeof code === 'string' && TRANSIENT_SQLSTATES.has(code));
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || (typeof code === 'string' && (TRANSIENT_SQLSTATES.has(code) || alsoTransient.includes(code)));
 }

@@ -1,9 +1,11 @@
 import { EngineError } from '../../errors.js';
-import type { Engine, ProbeResult, ServerSpec, StartedServer } from '../engine.js';
+import type { Engine, ProbeResult, RestoredServer, RestoredServerSpec, ServerSpec, StartedServer } from '../engine.js';
 import { DEFAULT_DEBIAN_ROOT, findInstallations, inspectBinDir, type PgInstallation } from './find-installations.js';
 import { resolveServerUser, type OsUser } from './os-user.js';
+import { assertRestoredSettingsAllowed } from './restored-server-config.js';
 import { assertSettingsAllowed } from './server-config.js';
 import { startLocalServer } from './start-local-server.js';
+import { startRestoredServer } from './start-restored-server.js';
 
 export interface LocalEngineOptions {
   /** A PostgreSQL bin directory to prefer (e.g. /opt/pg16/bin). @default undefined: search /usr/lib/postgresql/<N>/bin and PATH */
@@ -16,8 +18,11 @@ export interface LocalEngineOptions {
   osUser?: string;
 }
 
+/** The local engine always restores physical backups (PostgreSQL 12 or later). */
+export type LocalEngine = Engine & Required<Pick<Engine, 'startRestored'>>;
+
 /** The embedded default engine: PostgreSQL binaries already on this machine, on 127.0.0.1 and a private socket. */
-export function createLocalEngine(options: LocalEngineOptions = {}): Engine {
+export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine {
   let scan: Promise<PgInstallation[]> | undefined;
   const installations = (): Promise<PgInstallation[]> => (scan ??= findInstallations({ binDir: options.binDir }));
   return {
@@ -28,6 +33,13 @@ export function createLocalEngine(options: LocalEngineOptions = {}): Engine {
       const installation = pickInstallation(await installations(), spec.major, options.binDir);
       const user = await requireServerUser(options.osUser);
       return startLocalServer(installation, user, spec);
+    },
+    startRestored: async (spec: RestoredServerSpec): Promise<RestoredServer> => {
+      assertRestoredSettingsAllowed(spec.settings, spec.recovery);
+      const installation = pickInstallation(await installations(), spec.major, options.binDir);
+      assertRecoverySignalSupported(installation);
+      const user = await requireServerUser(options.osUser);
+      return startRestoredServer(installation, user, spec);
     },
   };
 }
@@ -64,6 +76,16 @@ export function pickInstallation(installations: PgInstallation[], major: number 
         `install postgresql-${wanted} (apt-get install postgresql-${wanted}; on Debian 12 majors other than 15 come from apt.postgresql.org), ` +
         `set the local engine's binDir to its bin directory, or use --engine docker`,
     },
+  );
+}
+
+// Before PostgreSQL 12 recovery was configured in recovery.conf, not by recovery.signal and server settings.
+function assertRecoverySignalSupported(installation: PgInstallation): void {
+  if (installation.major >= 12) return;
+  throw new EngineError(
+    'POSTGRES_MAJOR_UNSUPPORTED',
+    `physical restores need PostgreSQL 12 or later on the local engine; ${installation.binDir} is PostgreSQL ${installation.version}`,
+    { hint: 'restore this backup with the docker engine, or with a pg_dump archive' },
   );
 }
 

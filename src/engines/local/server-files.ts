@@ -50,6 +50,35 @@ export async function chownTo(path: string, user: OsUser | undefined): Promise<v
   if (user) await chown(path, user.uid, user.gid);
 }
 
+/** Write (or replace) a 0600 file the server reads, owned by the server user. */
+export async function writePrivateFile(path: string, text: string, user: OsUser | undefined): Promise<void> {
+  await writeFile(path, text, { mode: 0o600 });
+  await chmod(path, 0o600); // an existing file keeps its mode otherwise
+  await chownTo(path, user);
+}
+
+/** What a server started on a restored data dir has besides: a scratch dir for the restore's tools, config outside the data dir. */
+export interface RestoredServerFiles extends ServerFiles {
+  scratchDir: string;
+  /** Passed as config_file, so the backup's postgresql.conf is not read. */
+  configPath: string;
+  hbaPath: string;
+  identPath: string;
+}
+
+export async function createRestoredServerFiles(workDir: string, user: OsUser | undefined): Promise<RestoredServerFiles> {
+  const files = await createServerFiles(workDir, user);
+  const scratchDir = join(files.serverDir, 'scratch');
+  try {
+    await makePrivateDir(scratchDir, user);
+  } catch (error) {
+    await removeServerFiles(files.owned);
+    throw error;
+  }
+  const [configPath, hbaPath, identPath] = ['postgresql.conf', 'pg_hba.conf', 'pg_ident.conf'].map((name) => join(files.serverDir, name)) as [string, string, string];
+  return { ...files, scratchDir, configPath, hbaPath, identPath };
+}
+
 async function makePrivateDir(path: string, user: OsUser | undefined): Promise<void> {
   await mkdir(path, { mode: 0o700 });
   await chmod(path, 0o700); // mkdir's mode is filtered by the umask

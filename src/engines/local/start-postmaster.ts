@@ -1,18 +1,22 @@
 import { open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../../process/run-command.js';
+import { shellQuote } from '../../util/shell-quote.js';
 import { findFreePort } from './free-port.js';
 import { runAs, type OsUser } from './os-user.js';
-import { renderServerSettings } from './server-config.js';
-import type { ServerFiles } from './server-files.js';
+import { writePrivateFile, type ServerFiles } from './server-files.js';
 
 export interface StartPostmasterInput {
   binDir: string;
   files: ServerFiles;
   user: OsUser | undefined;
-  /** postgresql.conf as initdb wrote it. */
-  baseConf: string;
-  settings?: Record<string, string>;
+  /** The whole configuration file for a server on `port`. */
+  renderConfig(port: number): string;
+  /** Write it here and pass it as config_file; absent: it replaces the data dir's postgresql.conf. */
+  configFile?: string;
+  /** Added to the postmaster's environment (and so to restore_command's). */
+  env?: Record<string, string>;
+  /** How long pg_ctl waits for the server to accept connections (a server in recovery: to reach hot standby). */
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -29,8 +33,9 @@ export async function startPostmaster(input: StartPostmasterInput): Promise<Star
   let port = 0;
   for (let attempt = 1; attempt <= MAX_PORT_ATTEMPTS; attempt++) {
     port = await findFreePort();
-    const conf = input.baseConf + renderServerSettings({ port, socketDir: input.files.socketDir, extra: input.settings });
-    await writeFile(join(input.files.dataDir, 'postgresql.conf'), conf);
+    const conf = input.renderConfig(port);
+    if (input.configFile) await writePrivateFile(input.configFile, conf, input.user);
+    else await writeFile(join(input.files.dataDir, 'postgresql.conf'), conf);
     const logOffset = (await stat(input.files.logPath)).size;
     try {
       await runPgCtlStart(input);
@@ -45,11 +50,13 @@ export async function startPostmaster(input: StartPostmasterInput): Promise<Star
 
 async function runPgCtlStart(input: StartPostmasterInput): Promise<void> {
   const seconds = Math.max(1, Math.ceil(input.timeoutMs / 1000));
+  // pg_ctl hands -o to `sh -c`, so the path is shell-quoted.
+  const options = input.configFile ? ['-o', `-c ${shellQuote(`config_file=${input.configFile}`)}`] : [];
   // With -l the postmaster's output goes to the log, so pg_ctl's pipes close when pg_ctl exits.
   await runCommand(
     join(input.binDir, 'pg_ctl'),
-    ['start', '-w', '-t', String(seconds), '-D', input.files.dataDir, '-l', input.files.logPath],
-    { ...runAs(input.user), cwd: '/', signal: input.signal, timeoutMs: input.timeoutMs + 10_000, errorCode: 'PG_CTL_START_FAILED' },
+    ['start', '-w', '-t', String(seconds), '-D', input.files.dataDir, '-l', input.files.logPath, ...options],
+    { ...runAs(input.user), cwd: '/', env: input.env, signal: input.signal, timeoutMs: input.timeoutMs + 10_000, errorCode: 'PG_CTL_START_FAILED' },
   );
 }
 

@@ -13,14 +13,14 @@ export interface LocalServerTimings {
   totalMs: number;
 }
 
-export interface StartedLocalServerInit {
+export interface StartedLocalServerInit<T = LocalServerTimings> {
   major: number;
   version: string;
   binDir: string;
   dataDir: string;
   logPath: string;
   connection: ConnectionInfo;
-  timings: LocalServerTimings;
+  timings: T;
   /** Stops the postmaster and removes the engine's files; safe to call more than once. */
   teardown: () => Promise<void>;
 }
@@ -37,18 +37,18 @@ const NEUTRALIZED_CLIENT_ENV: Record<string, undefined> = {
 };
 
 /** A running local server; stop() (or `await using`) stops it and removes everything the engine made. */
-export class StartedLocalServer implements StartedServer {
+export class StartedLocalServer<T = LocalServerTimings> implements StartedServer {
   readonly kind = 'local' as const;
   readonly major: number;
   readonly version: string;
   readonly connection: ConnectionInfo;
   readonly logPath: string;
   readonly dataDir: string;
-  readonly timings: LocalServerTimings;
+  readonly timings: T;
   readonly #binDir: string;
   readonly #teardown: () => Promise<void>;
 
-  constructor(init: StartedLocalServerInit) {
+  constructor(init: StartedLocalServerInit<T>) {
     this.major = init.major;
     this.version = init.version;
     this.connection = init.connection;

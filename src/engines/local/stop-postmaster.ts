@@ -48,9 +48,18 @@ async function killUnlisted(dataDir: string): Promise<'not-running' | 'killed'> 
 
 /** The postmaster PID from the first line of postmaster.pid, if the file exists. */
 export async function readPostmasterPid(dataDir: string): Promise<number | undefined> {
+  return (await readPostmasterStatus(dataDir))?.pid;
+}
+
+/**
+ * postmaster.pid's PID and, once written, its status line: "starting", "stopping", "standby" (accepting
+ * read-only connections during recovery) or "ready" (out of recovery). This is what `pg_ctl -w` watches.
+ */
+export async function readPostmasterStatus(dataDir: string): Promise<{ pid: number; status: string } | undefined> {
   const text = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
-  const pid = Number(text?.split('\n')[0]);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  const lines = text?.split('\n') ?? [];
+  const pid = Number(lines[0]);
+  return Number.isInteger(pid) && pid > 0 ? { pid, status: lines[7]?.trim() ?? '' } : undefined;
 }
 
 /** True while `pid` exists and is not a zombie (a killed postmaster is re-parented; its reaper may be slow). */

@@ -23,7 +23,8 @@ export async function prepareBarmanCloud(ctx: PhysicalContext & { options: Barma
   const s3 = ctx.storeConfig.s3;
   const url = `s3://${s3.bucket}/${joinKey(s3.prefix, options.prefix)}`;
   const common = ['--cloud-provider', 'aws-s3', ...(s3.endpoint ? ['--endpoint-url', s3.endpoint] : [])];
-  const env = { ...awsEnv(ctx.env, s3.caBundle), ...(s3.region ? { AWS_DEFAULT_REGION: s3.region } : {}) };
+  const envFor = (caBundle?: string) => ({ ...awsEnv(ctx.env, caBundle ?? s3.caBundle), ...(s3.region ? { AWS_DEFAULT_REGION: s3.region } : {}) });
+  const env = envFor();
   const where = `barman-cloud server ${options.server} at ${url}`;
   const listed = await runBarman('barman-cloud-backup-list', [...common, '--format', 'json', url, options.server], env, where);
   const backups = ((JSON.parse(listed) as { backups_list?: BarmanBackup[] }).backups_list ?? []).filter((b) => b.status === 'DONE');
@@ -42,10 +43,10 @@ export async function prepareBarmanCloud(ctx: PhysicalContext & { options: Barma
     provenance: { store: ctx.store.description, key: `${url} server ${options.server} backup ${backup.backup_id}`, backupId: backup.backup_id, size: backup.size, lastModified: backup.end_time, walStart: backup.begin_wal, walStop: backup.end_wal, format: 'barman-cloud' },
     startSegment: backup.begin_wal ? parseSegmentKey(backup.begin_wal) : undefined,
     archive,
-    serverEnv: env,
+    serverEnv: (access) => envFor(access.caBundle),
     restoreCommand: () => ['barman-cloud-wal-restore', ...common, url, options.server].map(shellQuote).join(' ') + ' %f %p',
-    async restore(target) {
-      await runBarman('barman-cloud-restore', [...common, url, options.server, backup.backup_id, target.dataDir], env, where, target.runAs);
+    async restore(target, access) {
+      await runBarman('barman-cloud-restore', [...common, url, options.server, backup.backup_id, target.dataDir], envFor(access.caBundle), where, target.runAs);
     },
   };
 }

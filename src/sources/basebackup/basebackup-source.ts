@@ -39,8 +39,8 @@ export async function prepareBasebackup(
     provenance: { store: store.description, key: dir, size: files.reduce((s, f) => s + f.size, 0), lastModified: (base ?? files[0]!).lastModified.toISOString(), format: base ? 'pg_basebackup tar' : 'pg_basebackup plain', wal: `${ctx.walStore.description}/${options.wal.prefix}` },
     startSegment: start,
     archive,
-    serverEnv: { ...awsEnv(ctx.env), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    restoreCommand: () => fetchWalCommand({ store: ctx.walStoreConfig, prefix: options.wal.prefix }),
+    serverEnv: (access) => ({ ...awsEnv(ctx.env, access.caBundle), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
+    restoreCommand: (_target, access) => fetchWalCommand({ store: withCaBundle(ctx.walStoreConfig, access.caBundle), prefix: options.wal.prefix }),
     async restore(target) {
       const as = { uid: target.runAs?.uid, gid: target.runAs?.gid, signal: ctx.signal };
       if (!base) return copyPlain(store, files, dir, target.dataDir, ctx.signal);
@@ -49,6 +49,10 @@ export async function prepareBasebackup(
       if (wal) await runCommand('tar', ['-x', '-f', '-', '-C', join(target.dataDir, 'pg_wal')], { ...as, input: await decoded(store, wal), errorCode: 'RESTORE_FAILED' });
     },
   };
+}
+
+function withCaBundle(config: StoreConfig, caBundle: string | undefined): StoreConfig {
+  return 's3' in config && caBundle ? { s3: { ...config.s3, caBundle } } : config;
 }
 
 async function findBackupDir(store: ObjectStore, options: BasebackupOptions, signal?: AbortSignal): Promise<string> {

@@ -6,7 +6,7 @@ import type { PgbackrestOptions } from './pgbackrest-options.js';
  * pgBackRest options for reading the repository: everything on the command line and secrets in
  * PGBACKREST_* environment variables, so no configuration file (and no /etc/pgbackrest) is involved.
  */
-export function pgbackrestArgs(store: StoreConfig, options: PgbackrestOptions, dirs: { lock: string }): string[] {
+export function pgbackrestArgs(store: StoreConfig, options: PgbackrestOptions, dirs: { lock: string; caBundle?: string }): string[] {
   const args = [`--stanza=${options.stanza}`, `--lock-path=${dirs.lock}`, '--log-level-file=off', '--log-level-console=warn', '--log-level-stderr=error'];
   if ('filesystem' in store) return [...args, '--repo1-type=posix', `--repo1-path=${joinRepoPath(store.filesystem.root, options.path)}`];
   const s3 = store.s3;
@@ -20,7 +20,8 @@ export function pgbackrestArgs(store: StoreConfig, options: PgbackrestOptions, d
     args.push(`--repo1-s3-endpoint=s3.${s3.region ?? 'us-east-1'}.amazonaws.com`);
   }
   if (s3.forcePathStyle) args.push('--repo1-s3-uri-style=path');
-  if (s3.caBundle) args.push(`--repo1-storage-ca-file=${s3.caBundle}`);
+  const ca = dirs.caBundle ?? s3.caBundle;
+  if (ca) args.push(`--repo1-storage-ca-file=${ca}`);
   return args;
 }
 

@@ -44,7 +44,7 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
     const segment = parseSegmentKey(o.key);
     return segment ? [{ ...segment, lastModified: o.lastModified }] : [];
   });
-  const args = (lock: string) => pgbackrestArgs(ctx.storeConfig, options, { lock });
+  const args = (lock: string, caBundle?: string) => pgbackrestArgs(ctx.storeConfig, options, { lock, caBundle });
   return {
     major: db ? Number(db.version) : undefined,
     provenance: {
@@ -62,10 +62,11 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
     },
     startSegment: parseSegmentKey(backup.archive.start),
     archive,
-    serverEnv: env,
-    restoreCommand: (target) => ['pgbackrest', ...args(target.scratchDir), 'archive-get', '%f', '"%p"'].map((a) => (a === '"%p"' ? a : shellQuote(a))).join(' '),
-    async restore(target) {
-      await runPgbackrest([...args(target.scratchDir), `--pg1-path=${target.dataDir}`, `--set=${backup.label}`, 'restore'], env, where, target.runAs);
+    serverEnv: () => env,
+    restoreCommand: (target, access) =>
+      ['pgbackrest', ...args(target.scratchDir, access.caBundle), 'archive-get', '%f', '"%p"'].map((a) => (a === '"%p"' ? a : shellQuote(a))).join(' '),
+    async restore(target, access) {
+      await runPgbackrest([...args(target.scratchDir, access.caBundle), `--pg1-path=${target.dataDir}`, `--set=${backup.label}`, 'restore'], env, where, target.runAs);
     },
   };
 }

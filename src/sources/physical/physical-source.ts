@@ -27,11 +27,19 @@ export interface PreparedPhysical {
   /** Every segment in the WAL archive (for coverage, gaps and the archive's end). */
   archive: ArchivedSegment[];
   /** Fill the data directory (runs as target.runAs). */
-  restore(target: RestoreTarget): Promise<void>;
+  restore(target: RestoreTarget, access: ToolAccess): Promise<void>;
   /** restore_command fetching one segment on demand; may use target.scratchDir. */
-  restoreCommand(target: RestoreTarget): string;
+  restoreCommand(target: RestoreTarget, access: ToolAccess): string;
   /** Environment the server needs for restore_command (credentials, CA bundle). */
-  serverEnv: Record<string, string>;
+  serverEnv(access: ToolAccess): Record<string, string>;
+}
+
+/**
+ * What tools running as the server's OS user can read: the store's CA bundle may sit where only pgdrill's
+ * user can (0700), so it is copied next to the server's own files first.
+ */
+export interface ToolAccess {
+  caBundle?: string;
 }
 
 /** AWS credentials and CA from pgdrill's own environment, for tools the server or pgdrill runs. */

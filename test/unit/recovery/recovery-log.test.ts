@@ -59,7 +59,7 @@ describe('recovery targets', () => {
     expect(recoverySettings(parse({ immediate: true }))).toEqual({ recovery_target: 'immediate', recovery_target_timeline: 'latest' });
     expect(recoverySettings(parse({ latest: true }))).toEqual({ recovery_target_timeline: 'latest' });
     expect(recoverySettings(undefined)).toEqual({});
-    expect(recoverySettings(parse({ beforeArchiveEnd: '15m' }), new Date('2026-11-21T10:00:00Z'))).toMatchObject({ recovery_target_time: '2026-11-21T10:00:00.000Z' });
+    expect(recoverySettings(parse({ beforeArchiveEnd: '15m' }), new Date('2026-11-21T10:00:00Z'))).toMatchObject({ recovery_target_time: '2026-11-21T10:00:00.000+00' });
   });
 
   test('one target at a time, and times need a zone', () => {
