@@ -19,6 +19,8 @@ export interface RecoveryLogFacts {
   targetBeforeConsistency: boolean;
 }
 
+// What restore_command tools print to the server log, unprefixed: pgBackRest `ERROR: [037]: …`, barman, fetch-wal.
+const RESTORE_COMMAND_ERROR = /^(ERROR: \[\d{3}\]|pgdrill fetch-wal:|ERROR:|Traceback|\w+Error:)/;
 const DAMAGE = /invalid (magic number|record length|resource manager|contrecord|page header)|incorrect resource manager data checksum|unexpected pageaddr|record with incorrect prev-link/;
 
 export function readRecoveryLog(log: string): RecoveryLogFacts {
@@ -43,7 +45,7 @@ export function readRecoveryLog(log: string): RecoveryLogFacts {
     if (/recovery ended before configured recovery target was reached/.test(line)) facts.targetNotReached = true;
     if (/requested recovery stop point is before consistent recovery point/.test(line)) facts.targetBeforeConsistency = true;
     // The engine probing for the restored cluster's superuser leaves `role "postgres" does not exist`: not a recovery problem.
-    if ((/\b(FATAL|PANIC):/.test(line) && !/FATAL:\s+role ".*" does not exist/.test(line)) || DAMAGE.test(line)) facts.problems.push(line.trim());
+    if ((/\b(FATAL|PANIC):/.test(line) && !/FATAL:\s+role ".*" does not exist/.test(line)) || DAMAGE.test(line) || RESTORE_COMMAND_ERROR.test(line)) facts.problems.push(line.trim());
   }
   return facts;
 }

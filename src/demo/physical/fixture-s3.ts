@@ -7,6 +7,7 @@ import type { EmbeddedS3 } from '../embedded-s3.js';
 export interface S3Object {
   key: string;
   size: number;
+  etag?: string;
 }
 
 /** List and read the embedded S3 with its own credentials and certificate (the process env is not touched). */
@@ -42,7 +43,7 @@ function createReader(client: S3Client): S3Reader {
       let marker: string | undefined;
       for (;;) {
         const page = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: marker }));
-        for (const item of page.Contents ?? []) if (item.Key) found.push({ key: item.Key, size: item.Size ?? 0 });
+        for (const item of page.Contents ?? []) if (item.Key) found.push({ key: item.Key, size: item.Size ?? 0, etag: item.ETag?.replace(/"/g, '') });
         marker = page.NextMarker ?? page.Contents?.at(-1)?.Key;
         if (!page.IsTruncated || marker === undefined) break;
       }

@@ -10,7 +10,7 @@ export interface HistoryPoint {
   time: string;
   /** txid_current() inside the transaction (a recovery_target_xid). */
   xid: string;
-  /** pg_current_wal_lsn() right after the commit (a recovery_target_lsn). */
+  /** pg_current_wal_insert_lsn() right after the commit (a recovery_target_lsn): past the commit record even with synchronous_commit=off, where the write position may not be yet. */
   lsn: string;
 }
 
@@ -71,7 +71,7 @@ async function commitAndRecord(client: pg.Client, statement: string): Promise<Hi
     await client.query(statement);
     const xid = (await client.query<{ xid: string }>('select txid_current()::text as xid')).rows[0]!.xid;
     await client.query('commit');
-    const after = await client.query<{ time: string; lsn: string }>(`select ${NOW_ISO} as time, pg_current_wal_lsn()::text as lsn`);
+    const after = await client.query<{ time: string; lsn: string }>(`select ${NOW_ISO} as time, pg_current_wal_insert_lsn()::text as lsn`);
     return { time: after.rows[0]!.time, xid, lsn: after.rows[0]!.lsn };
   } catch (error) {
     await client.query('rollback').catch(() => {});

@@ -21,7 +21,8 @@ export function pgbackrestArgs(store: StoreConfig, options: PgbackrestOptions, d
   }
   if (s3.forcePathStyle) args.push('--repo1-s3-uri-style=path');
   const ca = dirs.caBundle ?? s3.caBundle;
-  if (ca) args.push(`--repo1-storage-ca-file=${ca}`);
+  if (!options.verifyTls) args.push('--repo1-storage-verify-tls=n');
+  else if (ca) args.push(`--repo1-storage-ca-file=${ca}`);
   return args;
 }
 

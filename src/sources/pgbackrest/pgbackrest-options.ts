@@ -7,6 +7,10 @@ export const pgbackrestOptionsSchema = z
     path: z.string().default('/pgbackrest').describe('repo1-path: the repository inside the store.'),
     stanza: z.string().describe('The pgBackRest stanza.'),
     set: z.string().default('latest').describe('Backup set label to restore, or `latest`.'),
+    verifyTls: z
+      .boolean()
+      .default(true)
+      .describe('repo1-storage-verify-tls. pgBackRest matches certificates by DNS name only, so an endpoint given as an IP address with a self-signed certificate needs false.'),
     cipherPassEnv: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)

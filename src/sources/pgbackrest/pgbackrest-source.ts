@@ -18,6 +18,7 @@ interface InfoBackup {
 interface InfoStanza {
   name: string;
   status: { code: number; message: string };
+  repo?: Array<{ key: number; status: { code: number; message: string } }>;
   backup: InfoBackup[];
   db: Array<{ id: number; version: string }>;
   archive: Array<{ id: string; database: { id: number } }>;
@@ -29,9 +30,24 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
   const env = pgbackrestEnv(ctx.env, options);
   const where = `pgBackRest stanza ${options.stanza} in ${ctx.store.description}${options.path}`;
   const info = await runPgbackrest([...pgbackrestArgs(ctx.storeConfig, options, { lock: ctx.workDir }), '--output=json', 'info'], env, where);
-  const stanza = (JSON.parse(info) as InfoStanza[]).find((s) => s.name === options.stanza);
-  if (!stanza || stanza.backup.length === 0)
-    throw new SourceError('BACKUP_NOT_FOUND', `${where} has no backup${stanza ? ` (status: ${stanza.status.message})` : ''}`, {
+  // pgBackRest copies undecryptable bytes into its JSON verbatim (invalid JSON); they only matter as text.
+  const stanza = (JSON.parse(info.trim().replace(/[\u0000-\u001f\u007f]/g, '?')) as InfoStanza[]).find((s) => s.name === options.stanza);
+  const repoProblems = (stanza?.repo ?? []).filter((r) => r.status.code !== 0).map((r) => `repo${r.key}: ${printable(r.status.message)}`);
+  // Status 99 with a TLS, connection or timeout message: pgBackRest could not read the repository at all.
+  if (stanza?.status.code === 99 && repoProblems.some((m) => /CryptoError|HostConnectError|timeout|SocketError|TlsError/i.test(m)))
+    throw new StorageError('STORAGE_UNREACHABLE', `pgBackRest could not read ${where}`, {
+      details: repoProblems,
+      hint: /hostname .* in certificate/.test(repoProblems.join()) ? 'pgBackRest verifies certificates by DNS name: use a DNS name in the endpoint, or verifyTls: false for a test server' : 'check the endpoint, TLS settings and credentials of the store',
+    });
+  // An encrypted repository read with the wrong pass decrypts to garbage: pgBackRest reports a FormatError.
+  if (options.cipherPassEnv && stanza?.status.code === 99 && repoProblems.some((m) => /FormatError|CryptoError|decrypt/i.test(m)))
+    throw new SourceError('DECRYPT_FAILED', `pgBackRest could not decrypt ${where} with the pass in ${options.cipherPassEnv}`, {
+      details: repoProblems,
+      hint: `the cipher pass in ${options.cipherPassEnv} is wrong, or the repository is not encrypted with aes-256-cbc`,
+    });
+  if (!stanza || (stanza.backup ?? []).length === 0)
+    throw new SourceError('BACKUP_NOT_FOUND', `${where} has no readable backup${stanza ? ` (status: ${stanza.status.message})` : ''}`, {
+      details: repoProblems,
       hint: 'check the store, path and stanza; `pgbackrest info` on the database host lists what exists',
     });
   const backup = options.set === 'latest' ? stanza.backup.at(-1)! : stanza.backup.find((b) => b.label === options.set);
@@ -64,7 +80,7 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
     archive,
     serverEnv: () => env,
     restoreCommand: (target, access) =>
-      ['pgbackrest', ...args(target.scratchDir, access.caBundle), 'archive-get', '%f', '"%p"'].map((a) => (a === '"%p"' ? a : shellQuote(a))).join(' '),
+      ['pgbackrest', ...args(target.scratchDir, access.caBundle), `--pg1-path=${target.dataDir}`, 'archive-get', '%f', '"%p"'].map((a) => (a === '"%p"' ? a : shellQuote(a))).join(' '),
     async restore(target, access) {
       await runPgbackrest([...args(target.scratchDir, access.caBundle), `--pg1-path=${target.dataDir}`, `--set=${backup.label}`, 'restore'], env, where, target.runAs);
     },
@@ -87,4 +103,10 @@ async function runPgbackrest(args: string[], env: Record<string, string>, where:
     if (code === 39 || code === 41 || code === 49 || code === 104) throw new StorageError('STORAGE_UNREACHABLE', message, { ...options, hint: 'check the endpoint, TLS settings and credentials of the store' });
     throw new SourceError('PGBACKREST_FAILED', message, { ...options, hint: 'see the pgBackRest messages above' });
   }
+}
+
+/** pgBackRest quotes undecryptable bytes in its messages: keep them readable and short. */
+function printable(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e\n]/g, '?').split('\n').filter((l) => !/^FormatError: key\/value found outside/.test(l)).join(' ');
+  return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
 }
