@@ -16,6 +16,8 @@ declare -A NEEDED=(
   [openssl]=openssl
   [zstd]=zstd
   [gzip]=gzip
+  [pgbackrest]=pgbackrest
+  [barman-cloud-restore]=barman-cli-cloud
 )
 missing=()
 for cmd in "${!NEEDED[@]}"; do

@@ -31,6 +31,9 @@ const EXTERNAL_TOOLS: Array<{ name: string; args: string[]; neededFor: string; i
   { name: 'openssl', args: ['version'], neededFor: 'the demo (encrypting fixture backups)', install: 'apt-get install openssl' },
   { name: 'zstd', args: ['--version'], neededFor: 'zstd-compressed dumps', install: 'apt-get install zstd' },
   { name: 'gzip', args: ['--version'], neededFor: 'the demo (gzip fixture backups)', install: 'apt-get install gzip' },
+  { name: 'pgbackrest', args: ['version'], neededFor: 'pgbackrest sources', install: 'apt-get install pgbackrest' },
+  { name: 'barman-cloud-restore', args: ['--version'], neededFor: 'barmanCloud sources', install: 'apt-get install barman-cli-cloud' },
+  { name: 'tar', args: ['--version'], neededFor: 'basebackup sources (tar format)', install: 'apt-get install tar' },
 ];
 
 /** `pgdrill doctor`: what is usable here and why not, without starting anything. */

@@ -1,4 +1,5 @@
 import { SourceError } from '../errors.js';
+import { formatDuration } from '../util/duration.js';
 import type { RecoveryReport } from '../results.js';
 import type { RecoveryOutcome } from '../engines/engine.js';
 import { readRecoveryLog } from './recovery-log.js';
@@ -45,7 +46,7 @@ export function recoveryFailure(outcome: RecoveryOutcome, report: RecoveryReport
   const facts = readRecoveryLog(outcome.log);
   const coverage = `the archive holds ${report.archive.count} segment${report.archive.count === 1 ? '' : 's'} from the backup on (${report.archive.first ?? 'none'} … ${report.archive.last ?? 'none'}, newest archived ${report.archive.newestAt ?? 'never'})`;
   const last = report.lastCommitTime ? `the last commit replayed was at ${report.lastCommitTime}` : 'no commit was replayed';
-  const gap = report.targetTime && report.lastCommitTime ? `, ${Math.round((Date.parse(report.targetTime) - Date.parse(report.lastCommitTime)) / 1000)} s before the target` : '';
+  const gap = report.targetTime && report.lastCommitTime ? `, ${formatDuration(Math.max(0, (Date.parse(report.targetTime) - Date.parse(report.lastCommitTime)) / 1000))} before the target` : '';
   const details = [...facts.problems, ...(report.archive.missing.length ? [`missing segments: ${report.archive.missing.join(', ')}`] : [])];
   if (outcome.ended === 'timeout')
     return new SourceError('RECOVERY_TIMEOUT', `recovery to ${report.target} was still running after ${report.replaySeconds.toFixed(0)} s; ${last}`, { details, hint: 'raise the drill timeout, or check why replay is slow' });

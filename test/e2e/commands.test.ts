@@ -11,7 +11,7 @@ const run = (args: string[], env: Record<string, string> = {}) =>
     );
   });
 
-const SUITE_ENV = { BACKUP_BUCKET: 'b', PGDRILL_DEMO_S3_ENDPOINT: 'https://127.0.0.1:9000', PGDRILL_DEMO_S3_CA: '/dev/null' };
+const SUITE_ENV = { BACKUP_BUCKET: 'b', PGBACKREST_BUCKET: 'repo', WAL_BUCKET: 'wal', PGDRILL_DEMO_S3_ENDPOINT: 'https://127.0.0.1:9000', PGDRILL_DEMO_S3_CA: '/dev/null' };
 
 test('every example suite in suites/ validates and lists its drills', async () => {
   const files = (await readdir(join(ROOT, 'suites'))).filter((f) => f.endsWith('.yaml')).map((f) => join(ROOT, 'suites', f));

@@ -93,6 +93,6 @@ describe('recovery report', () => {
     const report = buildRecoveryReport({ outcome, target, targetTime: new Date('2026-11-22T00:00:00Z'), archive });
     const error = recoveryFailure(outcome, report);
     expect(error.code).toBe('WAL_TARGET_NOT_REACHED');
-    expect(error.message).toMatch(/the archive holds 2 segments from the backup on \(000000010000000000000003 … 000000010000000000000004, newest archived 2026-11-21T10:00:07.000Z\); the last commit replayed was at 2026-11-21T10:00:04.500Z, 50396 s before the target/);
+    expect(error.message).toMatch(/the archive holds 2 segments from the backup on \(000000010000000000000003 … 000000010000000000000004, newest archived 2026-11-21T10:00:07.000Z\); the last commit replayed was at 2026-11-21T10:00:04.500Z, 13h 59m before the target/);
   });
 });
