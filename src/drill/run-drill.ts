@@ -4,7 +4,7 @@ import type { CheckContext, CheckDefinition, Queryable } from '../checks/check.j
 import { describeSource } from '../suite/describe-drill.js';
 import { runCheck } from '../checks/run-check.js';
 import type { Engine, StartedServer } from '../engines/engine.js';
-import { EngineError, exitCodeFor, isDrillError } from '../errors.js';
+import { exitCodeFor, isDrillError } from '../errors.js';
 import type { EmitEvent } from '../events.js';
 import type { CheckResult, DrillResult, ErrorInfo, StepResult } from '../results.js';
 import type { ResolvedDrill, ResolvedSuite } from '../suite/resolved-suite.js';

@@ -87,11 +87,7 @@ export async function startBackupLab(options: { extra?: (lab: LabBuilder) => Pro
     dir,
     env,
     storageYaml,
-    async writeSuite(name, yaml) {
-      const file = join(dir, `${name}.yaml`);
-      await writeFile(file, yaml);
-      return file;
-    },
+    writeSuite: (name, yaml) => writeSuiteIn(dir, name, yaml),
     runCli: (args, runOptions = {}) => runCli(args, { ...env, ...runOptions.env }, runOptions, dir),
     async close() {
       await s3.stop();
@@ -102,8 +98,14 @@ export async function startBackupLab(options: { extra?: (lab: LabBuilder) => Pro
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
+export async function writeSuiteIn(dir: string, name: string, yaml: string): Promise<string> {
+  const file = join(dir, `${name}.yaml`);
+  await writeFile(file, yaml);
+  return file;
+}
+
 /** Run the built CLI as a user would, with a private TMPDIR so leftovers can be seen. */
-async function runCli(args: string[], env: Record<string, string>, options: RunCliOptions, labDir: string): Promise<CliResult> {
+export async function runCli(args: string[], env: Record<string, string>, options: RunCliOptions, labDir: string): Promise<CliResult> {
   const tmp = await mkdtemp(join(labDir, 'tmp-'));
   await chmod(tmp, 0o711);
   return new Promise((resolve) => {

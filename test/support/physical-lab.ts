@@ -1,13 +1,12 @@
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../src/demo/embedded-s3.js';
 import { makeBarmanCloudFixture, type BarmanCloudFixture } from '../../src/demo/physical/barman-cloud-fixture.js';
 import { makeBaseBackupFixture, type BaseBackupFixture } from '../../src/demo/physical/basebackup-fixture.js';
 import { makePgbackrestFixture, type PgbackrestFixture } from '../../src/demo/physical/pgbackrest-fixture.js';
-import type { CliResult } from './backup-lab.js';
+import { runCli, writeSuiteIn, type CliResult } from './backup-lab.js';
 
 export const PHYSICAL_BUCKET = 'physical';
 
@@ -46,29 +45,13 @@ export async function startPhysicalLab(): Promise<PhysicalLab> {
     barman,
     env,
     storageYaml,
-    async writeSuite(name, yaml) {
-      const file = join(dir, `${name}.yaml`);
-      await writeFile(file, yaml);
-      return file;
-    },
-    runCli: (args, extra = {}) => runCli(args, { ...env, ...extra }, dir),
+    writeSuite: (name, yaml) => writeSuiteIn(dir, name, yaml),
+    runCli: (args, extra = {}) => runCli(args, { ...env, ...extra }, {}, dir),
     async close() {
       await s3.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
-
-async function runCli(args: string[], env: Record<string, string>, labDir: string): Promise<CliResult> {
-  const tmp = await mkdtemp(join(labDir, 'tmp-'));
-  await chmod(tmp, 0o711);
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, TMPDIR: tmp }, maxBuffer: 64 * 1024 * 1024 }, (_e, stdout, stderr) =>
-      resolve({ exitCode: child.exitCode ?? -1, stdout, stderr, tmp }),
-    );
-  });
 }
 
 export async function readJson<T>(file: string): Promise<T> {

@@ -33,17 +33,6 @@ export interface PreparedArchive {
   format: DumpFormat;
   facts: SchemaFacts;
   jobs: number;
-  /** A decoded local copy (parallel restore, directory format); undefined when streamed. */
-  localPath?: string;
-  provenance: BackupProvenance;
-}
-
-export interface PreparedArchive {
-  options: ArchiveOptions;
-  found: FoundArchive;
-  format: DumpFormat;
-  facts: SchemaFacts;
-  jobs: number;
   /** A local copy or the file in place (parallel restore, directory format); undefined when streamed. */
   localPath?: string;
   provenance: BackupProvenance;
