@@ -1,13 +1,24 @@
+import { chown, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import type { StoreConfig } from '../../storage/create-store.js';
 import type { PgbackrestOptions } from './pgbackrest-options.js';
 
 /**
  * pgBackRest options for reading the repository: everything on the command line and secrets in
- * PGBACKREST_* environment variables, so no configuration file (and no /etc/pgbackrest) is involved.
+ * PGBACKREST_* environment variables. `--no-config` and an empty include path keep the host's
+ * /etc/pgbackrest.conf and conf.d (which may name a production repository) out of it.
  */
 export function pgbackrestArgs(store: StoreConfig, options: PgbackrestOptions, dirs: { lock: string; caBundle?: string }): string[] {
-  const args = [`--stanza=${options.stanza}`, `--lock-path=${dirs.lock}`, '--log-level-file=off', '--log-level-console=warn', '--log-level-stderr=error'];
+  const args = [
+    `--stanza=${options.stanza}`,
+    '--no-config',
+    `--config-include-path=${emptyIncludePath(dirs.lock)}`,
+    `--lock-path=${dirs.lock}`,
+    '--log-level-file=off',
+    '--log-level-console=warn',
+    '--log-level-stderr=error',
+  ];
   if ('filesystem' in store) return [...args, '--repo1-type=posix', `--repo1-path=${joinRepoPath(store.filesystem.root, options.path)}`];
   const s3 = store.s3;
   args.push('--repo1-type=s3', `--repo1-s3-bucket=${s3.bucket}`, `--repo1-s3-region=${s3.region ?? 'us-east-1'}`, `--repo1-path=${joinRepoPath(s3.prefix ?? '', options.path)}`);
@@ -46,4 +57,15 @@ export function pgbackrestEnv(env: Record<string, string | undefined>, options: 
 
 function joinRepoPath(root: string, path: string): string {
   return `/${[root, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+}
+
+/** The (empty) include directory pgdrill gives pgBackRest, inside its private lock directory. */
+export function emptyIncludePath(lockDir: string): string {
+  return join(lockDir, 'conf.d');
+}
+
+/** Create the lock and empty include directories, owned by whoever runs pgBackRest. */
+export async function preparePgbackrestDirs(lockDir: string, owner?: { uid: number; gid: number }): Promise<void> {
+  await mkdir(emptyIncludePath(lockDir), { recursive: true, mode: 0o700 });
+  if (owner) await chown(emptyIncludePath(lockDir), owner.uid, owner.gid);
 }

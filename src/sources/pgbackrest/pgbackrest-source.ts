@@ -3,7 +3,7 @@ import { runCommand } from '../../process/run-command.js';
 import { parseSegmentKey } from '../../recovery/wal-segments.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { joinKey, type ArchivedSegment, type PhysicalContext, type PreparedPhysical } from '../physical/physical-source.js';
-import { pgbackrestArgs, pgbackrestEnv } from './pgbackrest-args.js';
+import { pgbackrestArgs, pgbackrestEnv, preparePgbackrestDirs } from './pgbackrest-args.js';
 import type { PgbackrestOptions } from './pgbackrest-options.js';
 
 interface InfoBackup {
@@ -29,6 +29,7 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
   const { options } = ctx;
   const env = pgbackrestEnv(ctx.env, options);
   const where = `pgBackRest stanza ${options.stanza} in ${ctx.store.description}${options.path}`;
+  await preparePgbackrestDirs(ctx.workDir);
   const info = await runPgbackrest([...pgbackrestArgs(ctx.storeConfig, options, { lock: ctx.workDir }), '--output=json', 'info'], env, where);
   // pgBackRest copies undecryptable bytes into its JSON verbatim (invalid JSON); they only matter as text.
   const stanza = (JSON.parse(info.trim().replace(/[\u0000-\u001f\u007f]/g, '?')) as InfoStanza[]).find((s) => s.name === options.stanza);
@@ -82,6 +83,7 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
     restoreCommand: (target, access) =>
       ['pgbackrest', ...args(target.scratchDir, access.caBundle), `--pg1-path=${target.dataDir}`, 'archive-get', '%f', '"%p"'].map((a) => (a === '"%p"' ? a : shellQuote(a))).join(' '),
     async restore(target, access) {
+      await preparePgbackrestDirs(target.scratchDir, target.runAs);
       await runPgbackrest([...args(target.scratchDir, access.caBundle), `--pg1-path=${target.dataDir}`, `--set=${backup.label}`, 'restore'], env, where, target.runAs);
     },
   };
