@@ -1,17 +1,19 @@
 import type { CheckDefinition } from './check.js';
 import { durationCheck } from './duration-check.js';
 import { recoveryCheck } from './recovery-check.js';
+import { integrityCheck } from './integrity-check.js';
+import { schemaDriftCheck } from './schema-drift-check.js';
 import { rowsCheck } from './rows-check.js';
 import { schemaCheck } from './schema-check.js';
 import { sequencesCheck } from './sequences-check.js';
 import { sqlCheck } from './sql-check.js';
 
 /** Every check type pgdrill ships. `any`: each definition has its own options type, validated by its schema. */
-export const builtinChecks: CheckDefinition<any>[] = [rowsCheck, sequencesCheck, schemaCheck, sqlCheck, durationCheck, recoveryCheck];
+export const builtinChecks: CheckDefinition<any>[] = [rowsCheck, sequencesCheck, schemaCheck, sqlCheck, durationCheck, recoveryCheck, integrityCheck, schemaDriftCheck];
 
 /** The built-in check a suite names by `type` (`rows`, `sequences`, …), or undefined. */
 export function findCheck(type: string): CheckDefinition<any> | undefined {
   return builtinChecks.find((check) => check.type === type);
 }
 
-export { durationCheck, recoveryCheck, rowsCheck, schemaCheck, sequencesCheck, sqlCheck };
+export { durationCheck, integrityCheck, recoveryCheck, rowsCheck, schemaCheck, schemaDriftCheck, sequencesCheck, sqlCheck };

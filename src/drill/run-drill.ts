@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import type { CheckContext, CheckDefinition, Queryable } from '../checks/check.js';
+import type { CheckContext, CheckDefinition } from '../checks/check.js';
+import { createCheckConnection } from './check-connection.js';
 import { describeSource } from '../suite/describe-drill.js';
 import { runCheck } from '../checks/run-check.js';
 import type { Engine, StartedServer } from '../engines/engine.js';
@@ -78,23 +78,21 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
 
 async function runChecks(options: RunDrillOptions, outcome: RestoreOutcome, restoreSeconds: number, signal: AbortSignal): Promise<CheckResult[]> {
   const { drill, suite, emit } = options;
-  const client = new pg.Client({ ...outcome.server.connection, database: outcome.database, application_name: 'pgdrill' });
-  await client.connect();
-  const onAbort = () => void client.end();
-  signal.addEventListener('abort', onAbort, { once: true });
+  const db = createCheckConnection({ ...outcome.server.connection, database: outcome.database }, { signal });
   try {
-    const db: Queryable = { query: async (sql, params) => (await client.query(sql, params as unknown[])).rows };
     const context: CheckContext = { db, database: outcome.database, restoreSeconds, objectives: suite.objectives, suiteDir: suite.dir, signal, recovery: outcome.recovery };
     const results: CheckResult[] = [];
-    if (outcome.scope) results.push(await checkRestoreScope(db, outcome.scope.only, outcome.scope.dumpedTables));
+    const record = (check: CheckResult) => {
+      results.push(check);
+      emit({ type: 'check:end', drill: drill.name, check });
+    };
+    if (outcome.scope) record(await checkRestoreScope(db, outcome.scope.only, outcome.scope.dumpedTables));
     // Physical drills always prove the point reached, listed or not.
     const checks = outcome.recovery && !drill.checks.some((c) => c.type === 'recovery') ? [{ definition: recoveryCheck, options: recoveryCheck.options.parse({}) }, ...drill.checks] : drill.checks;
-    for (const check of checks) results.push(await runCheck(check.definition as CheckDefinition<unknown>, check.options, context));
-    for (const check of results) emit({ type: 'check:end', drill: drill.name, check });
+    for (const check of checks) record(await runCheck(check.definition as CheckDefinition<unknown>, check.options, context));
     return results;
   } finally {
-    signal.removeEventListener('abort', onAbort);
-    await client.end().catch(() => {});
+    await db.close();
   }
 }
 
