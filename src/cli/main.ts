@@ -2,6 +2,8 @@
 import { Command, Option } from 'commander';
 import { demoCommand } from './commands/demo-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
+import { manifestCaptureCommand } from './commands/manifest-command.js';
+import { schemaSnapshotCommand } from './commands/schema-command.js';
 import { runCommand } from './commands/run-command.js';
 import { listCommand, validateCommand } from './commands/suite-commands.js';
 import { printError } from './print-error.js';
@@ -47,6 +49,32 @@ program
   .addOption(engineOption())
   .action(async (flags) => {
     process.exitCode = await demoCommand(flags);
+  });
+
+const repeatable = (v: string, acc: string[] = []) => [...acc, v];
+const manifest = program.command('manifest').description('capture what a restore of a database should bring back, for the manifest check');
+manifest
+  .command('capture')
+  .description('read a live database in one read-only snapshot and write its manifest (JSON)')
+  .requiredOption('--db <url>', 'postgresql:// URL of the database; the password from PGPASSWORD')
+  .requiredOption('--out <file>', 'where to write the manifest')
+  .addOption(new Option('--counts <how>', 'row counts: count(*) or the planner estimate').choices(['exact', 'estimated']).default('exact'))
+  .option('--timestamp <schema.table.column>', 'record the newest value of this column (repeatable)', repeatable)
+  .option('--schema <name>', 'capture only this schema (repeatable); default every non-system schema', repeatable)
+  .action(async (flags) => {
+    process.exitCode = await manifestCaptureCommand(flags);
+  });
+
+program
+  .command('schema')
+  .description('schema snapshots for the schemaDrift check')
+  .command('snapshot')
+  .description('read a live database\'s schema (read-only) and write a snapshot (JSON)')
+  .requiredOption('--db <url>', 'postgresql:// URL of the database; the password from PGPASSWORD')
+  .requiredOption('--out <file>', 'where to write the snapshot')
+  .option('--schema <name>', 'only this schema (repeatable)', repeatable)
+  .action(async (flags) => {
+    process.exitCode = await schemaSnapshotCommand(flags);
   });
 
 program.command('doctor').description('which engines, binaries, versions and extensions are usable here, and why not').action(async () => {

@@ -44,3 +44,14 @@ test('--help lists the commands of the contract; unbuilt flags say so and exit 2
   expect(shard.code).toBe(2);
   expect(shard.stderr).toMatch(/--shard is not available in this version/);
 });
+
+test('manifest capture and schema snapshot name an unreachable database and exit 3, writing nothing', async () => {
+  for (const args of [['manifest', 'capture'], ['schema', 'snapshot']]) {
+    const out = join(ROOT, 'never-written.json');
+    const result = await run([...args, '--db', 'postgresql://app@127.0.0.1:9/shop', '--out', out], { PGPASSWORD: 'hunter2-secret' });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(/DATABASE_UNREACHABLE: .*postgresql:\/\/app@127\.0\.0\.1:9\/shop/);
+    expect(result.stderr).not.toContain('hunter2-secret');
+    await expect(readdir(ROOT)).resolves.not.toContain('never-written.json');
+  }
+});

@@ -1,0 +1,2 @@
+export { captureSchemaSnapshot, type SchemaSnapshot } from './schema-snapshot.js';
+export { diffSchemaSnapshots } from './schema-diff.js';
