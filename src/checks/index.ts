@@ -4,17 +4,18 @@ import { recoveryCheck } from './recovery-check.js';
 import { integrityCheck } from './integrity-check.js';
 import { schemaDriftCheck } from './schema-drift-check.js';
 import { manifestCheck } from './manifest-check.js';
+import { migrationsCheck } from './migrations/migrations-check.js';
 import { rowsCheck } from './rows-check.js';
 import { schemaCheck } from './schema-check.js';
 import { sequencesCheck } from './sequences-check.js';
 import { sqlCheck } from './sql-check.js';
 
 /** Every check type pgdrill ships. `any`: each definition has its own options type, validated by its schema. */
-export const builtinChecks: CheckDefinition<any>[] = [rowsCheck, sequencesCheck, schemaCheck, sqlCheck, durationCheck, recoveryCheck, integrityCheck, schemaDriftCheck, manifestCheck];
+export const builtinChecks: CheckDefinition<any>[] = [rowsCheck, sequencesCheck, schemaCheck, sqlCheck, durationCheck, recoveryCheck, integrityCheck, schemaDriftCheck, manifestCheck, migrationsCheck];
 
 /** The built-in check a suite names by `type` (`rows`, `sequences`, …), or undefined. */
 export function findCheck(type: string): CheckDefinition<any> | undefined {
   return builtinChecks.find((check) => check.type === type);
 }
 
-export { durationCheck, integrityCheck, manifestCheck, recoveryCheck, rowsCheck, schemaCheck, schemaDriftCheck, sequencesCheck, sqlCheck };
+export { durationCheck, integrityCheck, manifestCheck, migrationsCheck, recoveryCheck, rowsCheck, schemaCheck, schemaDriftCheck, sequencesCheck, sqlCheck };
