@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { findInstallations } from '../engines/local/find-installations.js';
 import { EngineError } from '../errors.js';
-import { preparePgdump, restorePgdump } from '../sources/pgdump/pgdump-source.js';
+import { pgdumpServerSettings, preparePgdump, restorePgdump } from '../sources/pgdump/pgdump-source.js';
 import { createStore } from '../storage/create-store.js';
 import type { ResolvedPgdumpSource } from '../suite/resolved-suite.js';
 import { pickMajor } from './pick-major.js';
@@ -28,7 +28,7 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
   const probe = await ctx.engine.probe();
   const major = pickMajor({ requested: drill.postgres.major, sourceMajor: prepared.sourceMajor, available: probe.majors, engine: ctx.engine.kind });
   const server = ctx.stack.use(
-    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: drill.postgres.settings, signal: ctx.signal })),
+    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: pgdumpServerSettings(prepared, drill.postgres.settings), signal: ctx.signal })),
   );
   const database = source.options.database;
   result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database) };

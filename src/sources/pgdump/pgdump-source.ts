@@ -3,6 +3,7 @@ import { openArchive } from './archive-stream.js';
 import { prepareArchive, openOptions, verifyDigest, type PgdumpContext, type PreparedArchive } from './prepare-archive.js';
 import { prepareDatabase } from './prepare-database.js';
 import { restoreArchive } from './restore-archive.js';
+import { beginTimescaleRestore, finishTimescaleRestore, needsTimescale, withTimescalePreload } from './timescale-restore.js';
 
 export type { PgdumpContext, PreparedArchive };
 
@@ -20,6 +21,11 @@ export async function preparePgdump(ctx: PgdumpContext): Promise<PreparedPgdump>
   return { archives, sourceMajor: majors.length ? Math.max(...majors) : undefined };
 }
 
+/** Settings the restore server needs for these archives (TimescaleDB must be preloaded), over the suite's. */
+export function pgdumpServerSettings(prepared: PreparedPgdump, settings?: Record<string, string>): Record<string, string> | undefined {
+  return prepared.archives.some((a) => needsTimescale(a.facts)) ? withTimescalePreload(settings) : settings;
+}
+
 /** Create the database and roles, then restore every archive in order. */
 export async function restorePgdump(ctx: PgdumpContext & { server: StartedServer; prepared: PreparedPgdump }): Promise<void> {
   const { options } = ctx.source;
@@ -32,6 +38,9 @@ export async function restorePgdump(ctx: PgdumpContext & { server: StartedServer
     schemas: [...new Set((options.only?.tables ?? []).map((t) => (t.includes('.') ? t.split('.')[0]! : 'public')))],
     signal: ctx.signal,
   });
+  const timescale = all.find((a) => needsTimescale(a.facts));
+  const target = { server: ctx.server, database: options.database, signal: ctx.signal };
+  if (timescale) await beginTimescaleRestore({ ...target, version: timescale.timescaleVersion, what: `${ctx.store.description}/${timescale.found.key}` });
   for (const archive of all) {
     const what = `${ctx.store.description}/${archive.found.key}`;
     const opened = archive.localPath ? undefined : await openArchive(openOptions(ctx, archive.options, archive.found.key, archive.found.size));
@@ -40,7 +49,8 @@ export async function restorePgdump(ctx: PgdumpContext & { server: StartedServer
       database: options.database,
       input: opened ? { stream: opened.stream } : { path: archive.localPath! },
       format: archive.format,
-      jobs: archive.jobs,
+      // Parallel pg_restore of a TimescaleDB dump leaves hypertables without chunks.
+      jobs: timescale ? 1 : archive.jobs,
       roles: options.roles,
       dataOnly: archive.options.dataOnly,
       schemaOnly: archive.options.schemaOnly,
@@ -52,5 +62,6 @@ export async function restorePgdump(ctx: PgdumpContext & { server: StartedServer
     });
     if (opened) Object.assign(archive.provenance, verifyDigest(opened.stored(), archive.options, what));
   }
+  if (timescale) await finishTimescaleRestore(target);
 }
 

@@ -12,6 +12,7 @@ import { inspectArchive } from './inspect-archive.js';
 import type { ArchiveOptions } from './pgdump-options.js';
 import type { SchemaFacts } from './schema-facts.js';
 import type { DumpFormat } from './sniff-format.js';
+import { needsTimescale, readDumpedTimescaleVersion } from './timescale-restore.js';
 
 export interface PgdumpContext {
   source: ResolvedPgdumpSource;
@@ -36,6 +37,8 @@ export interface PreparedArchive {
   /** A local copy or the file in place (parallel restore, directory format); undefined when streamed. */
   localPath?: string;
   provenance: BackupProvenance;
+  /** The timescaledb version recorded in the dump, when the archive uses TimescaleDB. */
+  timescaleVersion?: string;
 }
 
 /**
@@ -89,10 +92,10 @@ export async function prepareArchive(ctx: PgdumpContext, options: ArchiveOptions
   provenance.format = format;
   if (facts.pgDumpVersion) provenance.producedBy = `pg_dump ${facts.pgDumpVersion}`;
   if (facts.sourceVersion) provenance.sourceServer = `PostgreSQL ${facts.sourceVersion}`;
-  provenance.format = format;
-  if (facts.pgDumpVersion) provenance.producedBy = `pg_dump ${facts.pgDumpVersion}`;
-  if (facts.sourceVersion) provenance.sourceServer = `PostgreSQL ${facts.sourceVersion}`;
-  return { options, found, format, facts, jobs: jobsFor(ctx, format), localPath, provenance };
+  const timescaleVersion = needsTimescale(facts)
+    ? await readDumpedTimescaleVersion({ pgRestore: ctx.pgRestore, format, input: localPath ? { path: localPath } : { stream: (await openArchive(streamOptions)).stream }, signal: ctx.signal })
+    : undefined;
+  return { options, found, format, facts, jobs: jobsFor(ctx, format), localPath, provenance, timescaleVersion };
 }
 
 export function jobsFor(ctx: PgdumpContext, format: DumpFormat): number {
