@@ -52,7 +52,6 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     restoreStep.message = `${outcome.message} in ${result.restoreSeconds.toFixed(1)} s`;
     emit({ type: 'step:end', drill: drill.name, step: 'restore', status: 'passed', durationMs: restoreStep.durationMs, message: restoreStep.message });
     result.steps.push(restoreStep);
-    result.checks = await runChecks(options, outcome, result.restoreSeconds, signal);
   } catch (error) {
     const info = toErrorInfo(error, signal, drill);
     restoreStep.status = isDrillError(error) && (error.domain === 'source' || error.domain === 'command') ? 'failed' : 'error';
@@ -61,8 +60,18 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     const log = result.recovery ? [] : await lastServerLog(stack);
     restoreStep.details = serverLogProblems(log);
     emit({ type: 'step:end', drill: drill.name, step: 'restore', status: restoreStep.status, durationMs: restoreStep.durationMs, message: info.message });
-    if (!result.steps.includes(restoreStep)) result.steps.push(restoreStep);
+    result.steps.push(restoreStep);
     result.error = info;
+  }
+  // Checks run only on a restored database; not reaching it is a step of its own, not a failed restore.
+  if (outcome && !result.error) {
+    try {
+      result.checks = await runChecks(options, outcome, result.restoreSeconds!, signal);
+    } catch (error) {
+      const info = toErrorInfo(error, signal, drill);
+      result.steps.push({ name: 'checks', status: 'error', durationMs: 0, error: info, message: info.message });
+      result.error = info;
+    }
   }
   result.status = verdict(result);
   if (result.status !== 'passed' && options.keepOnFailure) {
