@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Queryable } from '../checks/check.js';
 import { formatPgError, isPgError } from '../checks/run-check.js';
-import { ConfigError, isDrillError, StorageError } from '../errors.js';
+import { ConfigError, StorageError } from '../errors.js';
 import { captureManifest, type CaptureManifestOptions } from './capture-manifest.js';
 import { writeManifestFile } from './manifest-file.js';
 import type { Manifest } from './manifest-schema.js';

@@ -6,11 +6,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { PG_BIN, toQueryable, type ScratchDatabase } from './scratch-postgres.js';
+import { findFreePort } from '../../src/engines/local/free-port.js';
+import { PG_BIN, postgresOsUser, toQueryable, type ScratchDatabase } from './scratch-postgres.js';
 
 export { scratchPostgresUnavailable as restartablePostgresUnavailable } from './scratch-postgres.js';
 
@@ -98,25 +98,6 @@ export async function overwriteBytes(file: string, position: number, bytes: Buff
   } finally {
     await handle.close();
   }
-}
-
-function postgresOsUser(): { uid: number; gid: number } | undefined {
-  try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    return { uid, gid };
-  } catch {
-    return undefined;
-  }
-}
-
-async function findFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
 }
 
 // A client whose server process dies (a crash on a corrupt page) emits 'error'; unheard, Node would throw it.

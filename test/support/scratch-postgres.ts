@@ -5,11 +5,11 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Queryable } from '../../src/checks/check.js';
+import { findFreePort } from '../../src/engines/local/free-port.js';
 
 export const PG_BIN = process.env.PGDRILL_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
@@ -28,7 +28,7 @@ export interface ScratchPostgres extends ScratchDatabase {
 /** Why the helper cannot run here, or undefined when it can. */
 export function scratchPostgresUnavailable(): string | undefined {
   if (!existsSync(join(PG_BIN, 'initdb'))) return `no PostgreSQL binaries in ${PG_BIN}`;
-  if (process.getuid?.() === 0 && osUser() === undefined) return 'running as root and there is no postgres OS user';
+  if (process.getuid?.() === 0 && postgresOsUser() === undefined) return 'running as root and there is no postgres OS user';
   return undefined;
 }
 
@@ -42,7 +42,7 @@ export function toQueryable(client: pg.Client): Queryable {
 
 export async function startScratchPostgres(): Promise<ScratchPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'pgdrill-scratch-'));
-  const user = process.getuid?.() === 0 ? osUser() : undefined;
+  const user = process.getuid?.() === 0 ? postgresOsUser() : undefined;
   if (user) chownSync(dir, user.uid, user.gid);
   const asUser = user ? { uid: user.uid, gid: user.gid } : {};
   const data = join(dir, 'data');
@@ -90,7 +90,8 @@ export async function startScratchPostgres(): Promise<ScratchPostgres> {
   }
 }
 
-function osUser(): { uid: number; gid: number } | undefined {
+/** The `postgres` OS user that test servers run as under root (initdb and postgres refuse root). */
+export function postgresOsUser(): { uid: number; gid: number } | undefined {
   try {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
@@ -98,15 +99,6 @@ function osUser(): { uid: number; gid: number } | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function findFreePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('could not find a free port');
-  return address.port;
 }
 
 async function connectWhenReady(port: number, database: string, server: ChildProcess, logPath: string): Promise<pg.Client> {
