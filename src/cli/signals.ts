@@ -1,4 +1,5 @@
-import { runAllCleanups } from '../index.js';
+import { exitCodeFor, runAllCleanups } from '../index.js';
+import { printError } from './print-error.js';
 
 /**
  * First SIGINT/SIGTERM: abort the run so every drill releases its server and files through its normal
@@ -24,4 +25,21 @@ export function handleSignals(controller: AbortController): () => void {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   };
+}
+
+/**
+ * The frame of a command that runs drills: signals abort it, an error becomes its message and exit
+ * code, and `fn` returns the exit code of a run that ended.
+ */
+export async function runInterruptible(fn: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const release = handleSignals(controller);
+  try {
+    return await fn(controller.signal);
+  } catch (error) {
+    printError(error);
+    return exitCodeFor(error);
+  } finally {
+    release();
+  }
 }

@@ -1,22 +1,14 @@
-import { exitCodeFor, formatSummary, runDemo, writeJUnitReport } from '../../index.js';
+import { formatSummary, runDemo, writeJUnitReport } from '../../index.js';
 import { createEventRenderer } from '../render-events.js';
-import { printError } from '../print-error.js';
-import { handleSignals } from '../signals.js';
+import { runInterruptible } from '../signals.js';
 
 /** `pgdrill demo`: real backups of a fixture database on the embedded default, drilled. */
 export async function demoCommand(flags: { junit: string; engine?: 'auto' | 'local' | 'docker' }): Promise<number> {
-  const controller = new AbortController();
-  const release = handleSignals(controller);
-  try {
-    const result = await runDemo({ emit: createEventRenderer(), signal: controller.signal, engine: flags.engine });
+  return runInterruptible(async (signal) => {
+    const result = await runDemo({ emit: createEventRenderer(), signal, engine: flags.engine });
     await writeJUnitReport(result, flags.junit);
     process.stdout.write(`\n${formatSummary(result)}`);
     process.stderr.write(`pgdrill: JUnit written to ${flags.junit}\n`);
     return result.exitCode;
-  } catch (error) {
-    printError(error);
-    return exitCodeFor(error);
-  } finally {
-    release();
-  }
+  });
 }

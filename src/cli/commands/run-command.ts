@@ -1,9 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { exitCodeFor, formatSummary, isDrillError, loadSuites, runSuites, writeJUnitLoadError, writeJUnitReport, type RunResult } from '../../index.js';
+import { formatSummary, isDrillError, loadSuites, runSuites, writeJUnitLoadError, writeJUnitReport, type RunResult } from '../../index.js';
 import { createEventRenderer } from '../render-events.js';
-import { handleSignals } from '../signals.js';
-import { printError } from '../print-error.js';
+import { runInterruptible } from '../signals.js';
 
 export interface RunFlags {
   engine?: 'auto' | 'local' | 'docker';
@@ -15,9 +14,7 @@ export interface RunFlags {
 
 /** `pgdrill run`: load → run → reports → exit code. */
 export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
-  const controller = new AbortController();
-  const release = handleSignals(controller);
-  try {
+  return runInterruptible(async (signal) => {
     let suites;
     try {
       suites = await loadSuites(files);
@@ -26,22 +23,11 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
         await writeJUnitLoadError(files, { code: error.code, message: error.message, hint: error.hint, details: error.details }, flags.junit);
       throw error;
     }
-    const result = await runSuites(suites, {
-      engine: flags.engine,
-      only: flags.only,
-      keepOnFailure: flags.keepOnFailure,
-      emit: createEventRenderer(),
-      signal: controller.signal,
-    });
+    const result = await runSuites(suites, { engine: flags.engine, only: flags.only, keepOnFailure: flags.keepOnFailure, emit: createEventRenderer(), signal });
     await writeReports(result, flags);
     process.stdout.write(`\n${formatSummary(result)}`);
     return result.exitCode;
-  } catch (error) {
-    printError(error);
-    return exitCodeFor(error);
-  } finally {
-    release();
-  }
+  });
 }
 
 async function writeReports(result: RunResult, flags: RunFlags): Promise<void> {
