@@ -1,3 +1,4 @@
+import { OWNED_SEQUENCES_FROM } from './owned-sequences-sql.js';
 import { z } from 'zod';
 import { defineCheck, type Queryable } from './check.js';
 import {
@@ -48,14 +49,7 @@ const LIST_SEQUENCES = `
 select sn.nspname as seq_schema, s.relname as seq_name, ps.seqincrement::text as increment,
        tn.nspname as table_schema, t.relname as table_name, a.attname as column_name,
        format_type(a.atttypid, null) as column_type
-from pg_class s
-join pg_namespace sn on sn.oid = s.relnamespace
-join pg_sequence ps on ps.seqrelid = s.oid
-left join pg_depend d on d.classid = 'pg_class'::regclass and d.objid = s.oid
-  and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0 and d.deptype in ('a', 'i')
-left join pg_class t on t.oid = d.refobjid
-left join pg_namespace tn on tn.oid = t.relnamespace
-left join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+${OWNED_SEQUENCES_FROM}
 where s.relkind = 'S' and (case when $1::text[] is null then ${userSchemaCondition('sn.nspname')} else sn.nspname = any($1) end)
 order by 1, 2`;
 

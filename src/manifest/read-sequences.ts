@@ -1,3 +1,4 @@
+import { OWNED_SEQUENCES_FROM } from '../checks/owned-sequences-sql.js';
 import type { Queryable } from '../checks/check.js';
 import { quoteQualifiedName } from '../checks/relation-names.js';
 import { notExtensionMember, schemaInScope, sortByKey } from './capture-scope.js';
@@ -7,14 +8,7 @@ import type { ManifestSequence } from './manifest-schema.js';
 const LIST_SEQUENCES = `
 select sn.nspname as schema, s.relname as name, ps.seqincrement::text as increment,
        tn.nspname as table_schema, t.relname as table_name, a.attname as column_name
-from pg_class s
-join pg_namespace sn on sn.oid = s.relnamespace
-join pg_sequence ps on ps.seqrelid = s.oid
-left join pg_depend d on d.classid = 'pg_class'::regclass and d.objid = s.oid
-  and d.refclassid = 'pg_class'::regclass and d.refobjsubid > 0 and d.deptype in ('a', 'i')
-left join pg_class t on t.oid = d.refobjid
-left join pg_namespace tn on tn.oid = t.relnamespace
-left join pg_attribute a on a.attrelid = d.refobjid and a.attnum = d.refobjsubid
+${OWNED_SEQUENCES_FROM}
 where s.relkind = 'S' and ${schemaInScope('sn.nspname')} and ${notExtensionMember('pg_class', 's.oid')}`;
 
 interface SequenceRow {
