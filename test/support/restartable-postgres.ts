@@ -4,13 +4,13 @@
  * auth on 127.0.0.1, run as the `postgres` OS user when the tests run as root.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, closeSync, openSync, readFileSync } from 'node:fs';
+import { chownSync, closeSync, openSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { findFreePort } from '../../src/engines/local/free-port.js';
-import { PG_BIN, postgresOsUser, toQueryable, type ScratchDatabase } from './scratch-postgres.js';
+import { connectWhenReady, PG_BIN, postgresOsUser, toQueryable, type ScratchDatabase } from './scratch-postgres.js';
 
 export { scratchPostgresUnavailable as restartablePostgresUnavailable } from './scratch-postgres.js';
 
@@ -43,7 +43,7 @@ export async function startRestartablePostgres(options: { dataChecksums?: boolea
     await Promise.allSettled(clients.splice(0).map((c) => c.end()));
   };
   const connect = async (database: string): Promise<ScratchDatabase> => {
-    const client = await connectWhenReady(port, database, () => !server || server.exitCode !== null, logPath);
+    const client = await connectWhenReady(port, database, () => !server || server.exitCode !== null, logPath, { label: 'restartable postgres', tolerateCrash: true });
     clients.push(client);
     return { client, db: toQueryable(client) };
   };
@@ -100,25 +100,6 @@ export async function overwriteBytes(file: string, position: number, bytes: Buff
   }
 }
 
-// A client whose server process dies (a crash on a corrupt page) emits 'error'; unheard, Node would throw it.
-async function connectWhenReady(port: number, database: string, exited: () => boolean, logPath: string): Promise<pg.Client> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      return client;
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      if (exited() || Date.now() > deadline) {
-        const tail = readFileSync(logPath, 'utf8').split('\n').slice(-10).join('\n');
-        throw new Error(`restartable postgres did not accept connections on port ${port}: ${String(error)}\n${tail}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 // SIGINT is PostgreSQL's fast shutdown; SIGKILL only if it does not go within 10 s.
 async function stopProcess(server: ChildProcess): Promise<void> {

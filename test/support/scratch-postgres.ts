@@ -70,7 +70,7 @@ export async function startScratchPostgres(): Promise<ScratchPostgres> {
     });
     closeSync(log);
     const connect = async (database: string) => {
-      const client = await connectWhenReady(port, database, server!, join(dir, 'server.log'));
+      const client = await connectWhenReady(port, database, () => server!.exitCode !== null, join(dir, 'server.log'));
       clients.push(client);
       return { client, db: toQueryable(client) };
     };
@@ -101,18 +101,29 @@ export function postgresOsUser(): { uid: number; gid: number } | undefined {
   }
 }
 
-async function connectWhenReady(port: number, database: string, server: ChildProcess, logPath: string): Promise<pg.Client> {
+/**
+ * Connect as `postgres` once the server accepts connections; `tolerateCrash` keeps a client whose server
+ * dies (a crash on a corrupt page) from throwing its 'error' event unheard.
+ */
+export async function connectWhenReady(
+  port: number,
+  database: string,
+  exited: () => boolean,
+  logPath: string,
+  options: { label: string; tolerateCrash?: boolean } = { label: 'scratch postgres' },
+): Promise<pg.Client> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database });
+    if (options.tolerateCrash) client.on('error', () => undefined);
     try {
       await client.connect();
       return client;
     } catch (error) {
       await client.end().catch(() => undefined);
-      if (server.exitCode !== null || Date.now() > deadline) {
+      if (exited() || Date.now() > deadline) {
         const tail = readFileSync(logPath, 'utf8').split('\n').slice(-10).join('\n');
-        throw new Error(`scratch postgres did not accept connections on port ${port}: ${String(error)}\n${tail}`);
+        throw new Error(`${options.label} did not accept connections on port ${port}: ${String(error)}\n${tail}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
