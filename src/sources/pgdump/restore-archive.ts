@@ -79,7 +79,9 @@ function pgRestoreArgs(options: RestoreArchiveOptions): string[] {
   args.push(FORMAT_FLAG[options.format as keyof typeof FORMAT_FLAG]);
   if (options.jobs > 1) args.push(`--jobs=${options.jobs}`);
   if (options.roles === 'skip') args.push('--no-owner', '--no-privileges');
-  if (options.dataOnly) args.push('--data-only');
+  // Data into an existing schema: foreign keys already exist, and parallel jobs load tables in any order.
+  // pg_dump's documented remedy; the schema check verifies every foreign key afterwards.
+  if (options.dataOnly) args.push('--data-only', '--disable-triggers');
   if (options.schemaOnly) args.push('--schema-only');
   for (const schema of options.only?.schemas ?? []) args.push(`--schema=${schema}`);
   const tables = options.only?.tables ?? [];
