@@ -8,5 +8,14 @@ export default defineConfig({
     // Integration tests start real servers; two cores do not benefit from more than two at once.
     maxWorkers: 2,
     reporters: ['default'],
+    // Tests choose their engine explicitly (the docker-parametrised ones pass PGDRILL_ENGINE=docker); nothing
+    // here may pull an image: the docker engine uses the images scripts/build-images.sh builds.
+    env: {
+      PGDRILL_ENGINE: process.env.PGDRILL_ENGINE ?? 'local',
+      PGDRILL_DOCKER_PULL: 'never',
+      PGDRILL_POSTGRES_IMAGE: process.env.PGDRILL_POSTGRES_IMAGE ?? 'pgdrill/postgres:{major}',
+      TESTCONTAINERS_RYUK_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 });

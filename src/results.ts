@@ -74,7 +74,7 @@ export interface DrillResult {
   durationMs: number;
   /** Seconds from drill start until the restored database was ready for checks. */
   restoreSeconds?: number;
-  engine?: { kind: string; major: number; version: string; connection: string };
+  engine?: { kind: string; major: number; version: string; connection: string; image?: string };
   backup?: BackupProvenance[];
   recovery?: RecoveryReport;
   steps: StepResult[];

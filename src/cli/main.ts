@@ -46,7 +46,7 @@ program
   .command('demo')
   .description('build real backups of a fixture database on the embedded default and drill them')
   .option('--junit <file>', 'write JUnit XML', 'reports/demo.junit.xml')
-  .addOption(engineOption())
+  .addOption(engineOption().default('local'))
   .action(async (flags) => {
     process.exitCode = await demoCommand(flags);
   });

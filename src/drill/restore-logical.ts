@@ -28,10 +28,10 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
   const probe = await ctx.engine.probe();
   const major = pickMajor({ requested: drill.postgres.major, sourceMajor: prepared.sourceMajor, available: probe.majors, engine: ctx.engine.kind });
   const server = ctx.stack.use(
-    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: pgdumpServerSettings(prepared, drill.postgres.settings), signal: ctx.signal })),
+    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: pgdumpServerSettings(prepared, drill.postgres.settings), extensions: neededExtensions(prepared), signal: ctx.signal })),
   );
   const database = source.options.database;
-  result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database) };
+  result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database), image: server.image };
   await timed(result, 'restoreSeconds', () => restorePgdump({ ...pg, server, prepared }));
   const n = prepared.archives.length;
   return {
@@ -40,6 +40,10 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
     message: `restored ${n} archive${n > 1 ? 's' : ''} into ${result.engine.connection}`,
     scope: source.options.only ? { only: source.options.only, dumpedTables: prepared.archives.flatMap((a) => a.facts.tables) } : undefined,
   };
+}
+
+function neededExtensions(prepared: { archives: Array<{ facts: { extensions: string[] } }> }): string[] {
+  return [...new Set(prepared.archives.flatMap((a) => a.facts.extensions))];
 }
 
 /** The archive's table of contents is read before a server is chosen, with the newest pg_restore here. */

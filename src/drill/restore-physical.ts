@@ -54,7 +54,7 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
   result.timings!.replaySeconds = report.replaySeconds;
   if (server.recovery.ended !== 'promoted') throw recoveryFailure(server.recovery, report);
   const database = source.options.database;
-  result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database) };
+  result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database), image: server.image };
   return { server, database, recovery: report, message: `restored ${prepared.provenance.key} and replayed ${report.segmentsRestored} WAL segments to ${report.target} into ${result.engine.connection}` };
 }
 

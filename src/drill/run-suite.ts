@@ -1,4 +1,5 @@
 import type { Engine } from '../engines/engine.js';
+import { createDockerEngine } from '../engines/docker/docker-engine.js';
 import { createLocalEngine } from '../engines/local/local-engine.js';
 import { selectEngine, type EnginePreference } from '../engines/select-engine.js';
 import { ConfigError } from '../errors.js';
@@ -31,8 +32,13 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
     throw new ConfigError('NO_DRILL_SELECTED', `no drill named ${options.only?.join(', ')} in ${suites.map((s) => s.file).join(', ')}`, { hint: `drills: ${names.join(', ')}` });
   }
   const first = suites[0]!;
-  const engines = options.engines ?? [createLocalEngine({ binDir: first.engine.binDir, osUser: first.engine.osUser })];
-  const { engine, reasons } = await selectEngine(options.engine ?? first.engine.kind, engines);
+  const env = options.env ?? process.env;
+  // `auto` tries docker first: a Docker engine runs the major and extensions production has.
+  const engines = options.engines ?? [
+    createDockerEngine({ ...first.engine.docker, osUser: first.engine.osUser, env }),
+    createLocalEngine({ binDir: first.engine.binDir, osUser: first.engine.osUser }),
+  ];
+  const { engine, reasons } = await selectEngine(options.engine ?? enginePreferenceFromEnv(env) ?? first.engine.kind, engines);
   const reason = reasons.map((r) => `${r.kind}: ${r.usable ? 'usable' : 'not usable'} (${r.reason})`).join('; ');
   const name = suites.map((s) => s.name).join(' + ');
   emit({ type: 'run:start', suite: name, drills: selected.map((s) => s.drill.name), engine: engine.kind, engineReason: reason });
@@ -52,6 +58,14 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
   };
   emit({ type: 'run:end', result });
   return result;
+}
+
+/** PGDRILL_ENGINE (auto, local, docker) sets the engine for every suite of a machine; --engine overrides it. */
+function enginePreferenceFromEnv(env: Record<string, string | undefined>): EnginePreference | undefined {
+  const value = env.PGDRILL_ENGINE;
+  if (value === undefined || value === '') return undefined;
+  if (value === 'auto' || value === 'local' || value === 'docker') return value;
+  throw new ConfigError('INVALID_ENGINE', `PGDRILL_ENGINE is "${value}"; it must be auto, local or docker`, { hint: 'fix or unset PGDRILL_ENGINE' });
 }
 
 /** The most severe outcome wins: a bug (70), then usage (2), then infrastructure (3), then a bad backup (1). */

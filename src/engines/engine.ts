@@ -18,6 +18,8 @@ export interface ServerSpec {
   workDir: string;
   /** Extra postgresql.conf settings (e.g. shared_preload_libraries). */
   settings?: Record<string, string>;
+  /** Extensions the restore needs (from the archive): the docker engine picks an image that has them. */
+  extensions?: string[];
   /** Milliseconds to wait for the server to accept connections. @default 60000 */
   startTimeoutMs?: number;
   signal?: AbortSignal;
@@ -40,6 +42,8 @@ export interface StartedServer extends AsyncDisposable {
   readonly major: number;
   /** `server_version` as reported by the server, e.g. "15.18 (Debian 15.18-0+deb12u1)". */
   readonly version: string;
+  /** The container image the server runs on (docker engine only). */
+  readonly image?: string;
   readonly connection: ConnectionInfo;
   /** Where the server log is (kept until the server is disposed; attached to failures). */
   readonly logPath: string;

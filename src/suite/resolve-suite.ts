@@ -26,6 +26,7 @@ export function resolveSuite(suite: ParsedSuite, context: ResolveContext): Resol
       kind: suite.engine.kind,
       binDir: suite.engine.binDir === undefined ? undefined : resolve(context.dir, suite.engine.binDir),
       osUser: suite.engine.osUser,
+      docker: suite.engine.docker,
     },
     storage: Object.fromEntries(Object.entries(suite.storage).map(([name, store]) => [name, resolveStore(store, context.dir)])),
     drills: suite.drills.map((drill) => resolveDrill(drill, context)),

@@ -15,7 +15,12 @@ export interface ResolvedSuite {
   /** Directory of the suite file; relative paths in the suite are resolved against it. */
   dir: string;
   objectives: { rtoSeconds?: number; rpoSeconds?: number };
-  engine: { kind: 'auto' | 'local' | 'docker'; binDir?: string; osUser?: string };
+  engine: {
+    kind: 'auto' | 'local' | 'docker';
+    binDir?: string;
+    osUser?: string;
+    docker?: { images?: Array<{ image: string; major?: number; extensions?: string[] }>; pull?: 'never' | 'missing' };
+  };
   storage: Record<string, StoreConfig>;
   drills: ResolvedDrill[];
 }

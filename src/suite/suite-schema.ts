@@ -31,7 +31,23 @@ const engineSchema = z
   .strictObject({
     kind: z.enum(['auto', 'local', 'docker']).default('auto').describe('`auto`: docker when a Docker engine answers, else local.'),
     binDir: z.string().optional().describe('Local engine: directory holding postgres, initdb, pg_ctl, pg_restore.'),
-    osUser: z.string().optional().describe('Local engine, when run as root: the unprivileged OS user the server runs as. @default postgres'),
+    osUser: z.string().optional().describe('When pgdrill runs as root: the unprivileged OS user servers (local) and restored containers (docker) run as. @default postgres'),
+    docker: z
+      .strictObject({
+        images: z
+          .array(
+            z.strictObject({
+              image: z.string().min(1).describe('Image reference; `{major}` is replaced by the server major. Pin with `name@sha256:<digest>`.'),
+              major: z.number().int().min(10).max(30).optional().describe('Only for this major.'),
+              extensions: z.array(z.string()).optional().describe('Extensions the image provides beyond core PostgreSQL and contrib (e.g. timescaledb); chosen when a restore needs one.'),
+            }),
+          )
+          .optional()
+          .describe('Image rules, tried in order before the defaults `timescale/timescaledb:latest-pg{major}` (extensions: timescaledb) and `postgres:{major}`.'),
+        pull: z.enum(['never', 'missing']).optional().describe('`missing`: Docker pulls an image that is not present; `never`: a missing image is an error. @default missing (env PGDRILL_DOCKER_PULL)'),
+      })
+      .optional()
+      .describe('Docker engine: which images servers run on.'),
   })
   .default({ kind: 'auto' });
 

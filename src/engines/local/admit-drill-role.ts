@@ -11,6 +11,8 @@ export interface AdmitDrillRoleInput {
   password: string;
   hbaPath: string;
   user: OsUser | undefined;
+  /** The scram-only pg_hba.conf that replaces the recovery one. @default renderHbaConf() (loopback and socket) */
+  hba?: string;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function admitDrillRole(input: AdmitDrillRoleInput): Promise<void> 
     await client.query(
       `${exists ? 'alter' : 'create'} role ${SERVER_ROLE} with superuser login password '${verifier}' valid until 'infinity' connection limit -1`,
     );
-    await writePrivateFile(input.hbaPath, renderHbaConf(), input.user);
+    await writePrivateFile(input.hbaPath, input.hba ?? renderHbaConf(), input.user);
     await client.query('select pg_reload_conf()');
   } finally {
     await client.end().catch(() => undefined);

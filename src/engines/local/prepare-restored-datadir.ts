@@ -9,7 +9,10 @@ import { writePrivateFile } from './server-files.js';
 export const BACKUP_AUTO_CONF = 'postgresql.auto.conf.from-backup';
 
 export interface PrepareRestoredInput {
-  installation: PgInstallation;
+  /** The server that will start on it: its major, and where it comes from (a bin directory, an image). */
+  installation: Pick<PgInstallation, 'major' | 'binDir'>;
+  /** @default 'local' */
+  engine?: string;
   dataDir: string;
   user: OsUser | undefined;
 }
@@ -22,7 +25,7 @@ export interface PrepareRestoredInput {
 export async function prepareRestoredDataDir(input: PrepareRestoredInput): Promise<number> {
   const { dataDir, user } = input;
   const major = await readRestoredMajor(dataDir);
-  assertSameMajor(major, input.installation);
+  assertSameMajor(major, input.installation, input.engine ?? 'local');
   // Tools of the restore may have run as root; postgres refuses a data dir that is not its own and private.
   if (user) await runCommand('chown', ['-R', `${user.uid}:${user.gid}`, dataDir], { timeoutMs: 600_000, errorCode: 'CHOWN_FAILED' });
   await chmod(dataDir, 0o700);
@@ -47,11 +50,11 @@ export async function readRestoredMajor(dataDir: string): Promise<number> {
   );
 }
 
-function assertSameMajor(major: number, installation: PgInstallation): void {
+function assertSameMajor(major: number, installation: Pick<PgInstallation, 'major' | 'binDir'>, engine: string): void {
   if (major === installation.major) return;
   throw new EngineError(
     'POSTGRES_MAJOR_MISMATCH',
-    `the restored data directory is PostgreSQL ${major} (PG_VERSION) but the local engine picked PostgreSQL ${installation.major} (${installation.binDir}); a physical backup only starts on its own major`,
+    `the restored data directory is PostgreSQL ${major} (PG_VERSION) but the ${engine} engine picked PostgreSQL ${installation.major} (${installation.binDir}); a physical backup only starts on its own major`,
     { hint: `install postgresql-${major} (apt-get install postgresql-${major}; on Debian 12 majors other than 15 come from apt.postgresql.org), or ask for major ${major}` },
   );
 }

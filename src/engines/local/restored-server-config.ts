@@ -38,12 +38,16 @@ export interface RestoredConfigInput {
   recovery: Record<string, string>;
   /** ServerSpec.settings, already raised to what pg_control requires. */
   settings: Record<string, string>;
+  /** @default '127.0.0.1'; '*' inside a container, whose published port is bound to the host's loopback */
+  listenAddresses?: string;
+  /** @default 'local' */
+  engine?: string;
 }
 
 /** The whole config_file of a restored server: nothing of the backup's postgresql.conf is read. */
 export function renderRestoredServerConf(input: RestoredConfigInput): string {
   const lines = [
-    "# pgdrill (engine=local): a restored throwaway server. The backup's postgresql.conf and postgresql.auto.conf are not used.",
+    `# pgdrill (engine=${input.engine ?? 'local'}): a restored throwaway server. The backup's postgresql.conf and postgresql.auto.conf are not used.`,
     `data_directory = ${quoteSetting(input.dataDir)}`,
     `hba_file = ${quoteSetting(input.hbaPath)}`,
     `ident_file = ${quoteSetting(input.identPath)}`,

@@ -31,14 +31,17 @@ export interface ServerSettingsInput {
   extra?: Record<string, string>;
 }
 
-/** pg_hba.conf admitting only the pgdrill role, only with its password, only on loopback and the socket. */
-export function renderHbaConf(): string {
+/**
+ * pg_hba.conf admitting only the pgdrill role, only with its password, only from `tcpFrom` and the socket.
+ * In a container TCP arrives from the Docker bridge, while the published port itself is bound to loopback.
+ */
+export function renderHbaConf(tcpFrom = '127.0.0.1/32'): string {
   return [
     '# pgdrill throwaway server: only the role pgdrill, only by password (scram), only loopback and the private socket.',
     `local   all          ${SERVER_ROLE}                 scram-sha-256`,
-    `host    all          ${SERVER_ROLE}  127.0.0.1/32   scram-sha-256`,
+    `host    all          ${SERVER_ROLE}  ${tcpFrom}   scram-sha-256`,
     `local   replication  ${SERVER_ROLE}                 scram-sha-256`,
-    `host    replication  ${SERVER_ROLE}  127.0.0.1/32   scram-sha-256`,
+    `host    replication  ${SERVER_ROLE}  ${tcpFrom}   scram-sha-256`,
     '',
   ].join('\n');
 }
@@ -52,9 +55,9 @@ export function renderServerSettings(input: ServerSettingsInput): string {
 }
 
 /** What every local server gets, fresh or restored: loopback, the private socket, no archiving, no durability. */
-export function engineSettingLines(input: { port: number; socketDir: string }): string[] {
+export function engineSettingLines(input: { port: number; socketDir: string; listenAddresses?: string }): string[] {
   return [
-    `listen_addresses = '127.0.0.1'`,
+    `listen_addresses = ${quoteSetting(input.listenAddresses ?? '127.0.0.1')}`,
     `port = ${input.port}`,
     `unix_socket_directories = ${quoteSetting(input.socketDir)}`,
     'unix_socket_permissions = 0700',

@@ -13,6 +13,8 @@ export interface WaitForRecoveryInput {
   signal?: AbortSignal;
   /** @default 250 */
   intervalMs?: number;
+  /** Whether the server still runs. @default the postmaster.pid process is alive (a container's pid is not visible here) */
+  isAlive?: () => Promise<boolean>;
 }
 
 export type RecoveryWait = { ended: 'promoted'; login: SocketLogin } | { ended: 'died' | 'timeout' };
@@ -29,12 +31,13 @@ const PROBE_DATABASES = ['postgres', 'template1'];
  */
 export async function waitForRecovery(input: WaitForRecoveryInput): Promise<RecoveryWait> {
   const pid = await readPostmasterPid(input.dataDir);
+  const isAlive = input.isAlive ?? (async () => pid !== undefined && isRunning(pid));
   // Each refused candidate costs a FATAL line in the server log: ask each one once.
   const refusals = new Map<string, string>();
   let login: SocketLogin | undefined;
   for (;;) {
     input.signal?.throwIfAborted();
-    if (pid === undefined || !isRunning(pid)) return { ended: 'died' };
+    if (!(await isAlive())) return { ended: 'died' };
     const candidates = login ? [login.user] : input.superusers.filter((user) => !refusals.has(user));
     // Every candidate is missing or not a superuser while the server accepts connections: waiting will not help.
     if (candidates.length === 0) throw superuserUnknown(input.superusers, refusals);
