@@ -16,7 +16,7 @@ const SOURCE_TOOLS: Record<string, string[]> = {
 };
 
 /**
- * Where the report was made and with what: host, pgdrill version, and the `--version` of every host
+ * Where the report was made and with what: host, pgdrill version, and the version of every host
  * tool the drills used. A tool that is missing or fails is recorded as such; it never fails the run.
  */
 export async function collectReportContext(run: RunResult, pgdrillVersion: string): Promise<ReportContext> {
@@ -33,10 +33,13 @@ export async function collectReportContext(run: RunResult, pgdrillVersion: strin
   return { pgdrillVersion, host: { hostname: hostname(), platform: platform(), release: release(), arch: arch() }, commands: Object.fromEntries(entries) };
 }
 
+// Most tools answer `--version`; these two have a `version` command instead.
+const VERSION_ARGS: Record<string, string[]> = { openssl: ['version'], pgbackrest: ['version'] };
+
 export function toolVersion(command: string): Promise<string> {
   let version = versions.get(command);
   if (!version) {
-    version = runCommand(command, ['--version'], { timeoutMs: 15_000 })
+    version = runCommand(command, VERSION_ARGS[command] ?? ['--version'], { timeoutMs: 15_000 })
       .then((r) => firstLine(r.stdout) || firstLine(r.stderr) || 'unknown (no output from --version)')
       .catch((error: unknown) => `unknown (${error instanceof Error ? firstLine(error.message) : String(error)})`);
     versions.set(command, version);

@@ -17,6 +17,11 @@ export function formatObjective(objective: ObjectiveReport): string {
   return objective.status === 'not-measured' ? `${achieved}, ${limit}` : `${achieved}, ${limit}: ${objective.status}`;
 }
 
+/** Durations in tables and the timeline: a 12 ms check reads `12 ms`, not `0s`. */
+export function formatTook(seconds: number): string {
+  return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : formatDuration(seconds);
+}
+
 export function checkCounts(drill: DrillReport): string {
   const passed = drill.checks.filter((c) => c.status === 'passed').length;
   return `${passed}/${drill.checks.length} passed`;

@@ -2,7 +2,7 @@ import { formatDuration } from '../../util/duration.js';
 import type { DrillReport, JsonReport } from '../report-schema.js';
 import { CONTROLS, controlRows } from './controls.js';
 import { escapeHtml as h } from './escape.js';
-import { backupFacts, checkCounts, engineFacts, formatObjective, recoveryFacts, VERDICT_TEXT } from './evidence-text.js';
+import { backupFacts, checkCounts, engineFacts, formatObjective, formatTook, recoveryFacts, VERDICT_TEXT } from './evidence-text.js';
 import { HTML_STYLES } from './html-styles.js';
 import { timelineSvg } from './timeline-svg.js';
 
@@ -80,7 +80,7 @@ function checksTable(drill: DrillReport): string {
   if (drill.checks.length === 0) return '<p>No check ran.</p>';
   const rows = drill.checks.map((c) => {
     const details = c.details?.length ? `<ul class="details">${c.details.map((d) => `<li>${h(d)}</li>`).join('')}</ul>` : '';
-    return `<tr><td>${h(c.name)}</td>${statusCell(c.status)}<td>${h(c.expected ?? '')}</td><td>${h(c.actual ?? '')}</td><td>${h(c.message)}${details}</td><td>${h(formatDuration(c.durationMs / 1000))}</td></tr>`;
+    return `<tr><td>${h(c.name)}</td>${statusCell(c.status)}<td>${h(c.expected ?? '')}</td><td>${h(c.actual ?? '')}</td><td>${h(c.message)}${details}</td><td>${h(formatTook(c.durationMs / 1000))}</td></tr>`;
   });
   return `<table class="checks"><thead><tr><th>check</th><th>status</th><th>expected</th><th>actual</th><th>result</th><th>took</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }

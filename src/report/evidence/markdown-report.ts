@@ -2,7 +2,7 @@ import { formatDuration } from '../../util/duration.js';
 import type { DrillReport, JsonReport } from '../report-schema.js';
 import { CONTROLS, controlRows } from './controls.js';
 import { escapeMarkdown as m } from './escape.js';
-import { backupFacts, checkCounts, engineFacts, formatObjective, recoveryFacts, VERDICT_TEXT } from './evidence-text.js';
+import { backupFacts, checkCounts, engineFacts, formatObjective, formatTook, recoveryFacts, VERDICT_TEXT } from './evidence-text.js';
 
 /** The evidence report in Markdown: the same sections as the HTML, the timeline as a table. */
 export function renderMarkdownReport(report: JsonReport): string {
@@ -60,7 +60,7 @@ function drillSection(drill: DrillReport, index: number): string[] {
     ]),
     '### Timeline',
     '',
-    drill.timeline.length ? table(['phase', 'status', 'from', 'took'], drill.timeline.map((p) => [p.name, p.status, formatDuration(p.startSeconds), formatDuration(p.durationSeconds)])) : 'No step ran.\n',
+    drill.timeline.length ? table(['phase', 'status', 'from', 'took'], drill.timeline.map((p) => [p.name, p.status, formatDuration(p.startSeconds), formatTook(p.durationSeconds)])) : 'No step ran.\n',
     '### Checks',
     '',
     drill.checks.length

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../util/duration.js';
 import type { TimelinePhase } from '../report-schema.js';
 import { escapeHtml } from './escape.js';
+import { formatTook } from './evidence-text.js';
 
 const WIDTH = 720;
 const LABEL = 220;
@@ -25,7 +26,7 @@ export function timelineSvg(phases: TimelinePhase[], title: string): string {
       `<title>${escapeHtml(`${p.name}: ${p.status}, ${formatDuration(p.durationSeconds)} from ${formatDuration(p.startSeconds)}`)}</title>`,
       `<text x="0" y="${y + 14}" font-size="12">${escapeHtml(label)}</text>`,
       `<rect x="${x.toFixed(1)}" y="${y + 3}" width="${w.toFixed(1)}" height="14" rx="2" fill="${COLOURS[p.status]}"/>`,
-      `<text x="${(x + w + 4).toFixed(1)}" y="${y + 14}" font-size="11" fill="#555">${escapeHtml(formatDuration(p.durationSeconds))}</text>`,
+      `<text x="${(x + w + 4).toFixed(1)}" y="${y + 14}" font-size="11" fill="#555">${escapeHtml(formatTook(p.durationSeconds))}</text>`,
       '</g>',
     ].join('');
   });
