@@ -34,7 +34,7 @@ export function controlRows(drill: DrillReport): ControlRow[] {
   return [
     {
       evidence: 'A real backup was restored into a separate, throwaway server',
-      observed: restored ? `restore ${restored.status} on ${drill.engine?.version ?? 'no server'} at ${drill.startedAt}` : 'no restore ran',
+      observed: restored ? `restore ${restored.status} on ${drill.engine ? `PostgreSQL ${drill.engine.version}` : 'no server'} at ${drill.startedAt}` : 'no restore ran',
       status: restored?.status === 'passed' ? 'evidenced' : 'exception',
       controls: ['SOC2-A1.3', 'ISO27001-A.8.13', 'HIPAA-164.308(a)(7)(ii)(D)'],
     },
