@@ -74,7 +74,22 @@ export interface DrillResult {
   durationMs: number;
   /** Seconds from drill start until the restored database was ready for checks. */
   restoreSeconds?: number;
-  engine?: { kind: string; major: number; version: string; connection: string; image?: string };
+  engine?: {
+    kind: string;
+    major: number;
+    version: string;
+    connection: string;
+    /** Directory of the server and client binaries (local engine). */
+    binDir?: string;
+    /** Container image (docker engine). */
+    image?: string;
+    /** Extensions installed in the restored database, `name version`. */
+    extensions?: { name: string; version: string }[];
+  };
+  /** What the drill restored, in one line (`pg_dump latest under "daily/" from store prod`), and its source kind. */
+  source?: { kind: string; description: string };
+  /** The suite's recovery objectives, which RTO and RPO are measured against. */
+  objectives?: { rtoSeconds?: number; rpoSeconds?: number };
   backup?: BackupProvenance[];
   recovery?: RecoveryReport;
   steps: StepResult[];

@@ -5,6 +5,7 @@ import { doctorCommand } from './commands/doctor-command.js';
 import { manifestCaptureCommand } from './commands/manifest-command.js';
 import { schemaSnapshotCommand } from './commands/schema-command.js';
 import { runCommand } from './commands/run-command.js';
+import { verifyCommand } from './commands/verify-command.js';
 import { listCommand, validateCommand } from './commands/suite-commands.js';
 import { printError } from './print-error.js';
 import { readVersion } from './version.js';
@@ -24,13 +25,14 @@ program
   .addOption(engineOption())
   .option('--only <drill>', 'run only this drill (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .option('--junit <file>', 'write JUnit XML')
-  .option('--json <file>', 'write the run result as JSON')
-  .option('--report <file>', 'evidence report (.html|.md): not available yet')
+  .option('--json <file>', 'write the JSON report (schema/report.schema.json)')
+  .option('--report <file>', 'write an evidence report, .html or .md (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+  .option('--manifest <file>', 'write a SHA-256 manifest of every file written (default: SHA256SUMS beside --json); signed with PGDRILL_SIGNING_KEY')
   .option('--shard <i/n>', 'run one shard of the drills: not available yet')
   .option('--concurrency <n>', 'drills in parallel: not available yet')
   .option('--keep-on-failure', 'leave the server and files of a failed drill for inspection')
   .action(async (files: string[], flags) => {
-    for (const f of ['report', 'shard', 'concurrency']) if (flags[f] !== undefined) return usage(`--${f} is not available in this version of pgdrill`);
+    for (const f of ['shard', 'concurrency']) if (flags[f] !== undefined) return usage(`--${f} is not available in this version of pgdrill`);
     process.exitCode = await runCommand(files, flags);
   });
 
@@ -75,6 +77,15 @@ program
   .option('--schema <name>', 'only this schema (repeatable)', repeatable)
   .action(async (flags) => {
     process.exitCode = await schemaSnapshotCommand(flags);
+  });
+
+program
+  .command('verify')
+  .description('re-hash the files of an artifact manifest and check its signature (exit 1 if anything changed)')
+  .argument('<manifest>', 'the manifest pgdrill run wrote (SHA256SUMS)')
+  .option('--public-key <pem>', 'Ed25519 public key (PEM) to check <manifest>.sig against')
+  .action(async (manifest: string, flags: { publicKey?: string }) => {
+    process.exitCode = await verifyCommand(manifest, flags);
   });
 
 program.command('doctor').description('which engines, binaries, versions and extensions are usable here, and why not').action(async () => {

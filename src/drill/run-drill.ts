@@ -16,6 +16,8 @@ import { recoveryCheck } from '../checks/recovery-check.js';
 import { checkRestoreScope } from './restore-scope.js';
 import { createProgress } from './progress.js';
 import { CleanupStack } from '../util/cleanup-stack.js';
+import { captureExtensions } from './capture-extensions.js';
+import { dirname } from 'node:path';
 
 export interface RunDrillOptions {
   suite: ResolvedSuite;
@@ -38,6 +40,8 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   const elapsed = () => Math.round(performance.now() - t0);
   const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(drill.timeoutSeconds * 1000)]);
   const result: DrillResult = { name: drill.name, status: 'passed', startedAt: startedAt.toISOString(), finishedAt: '', durationMs: 0, steps: [], checks: [], timings: {} };
+  result.source = { kind: drill.source.kind, description: describeSource(drill) };
+  result.objectives = options.suite.objectives;
   emit({ type: 'drill:start', drill: drill.name });
   await using workspace = await createDrillWorkspace(drill.name);
   await using stack = new CleanupStack();
@@ -48,6 +52,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
     const ctx: RestoreContext = { suite: options.suite, drill, engine: options.engine, workspace, stack, result, signal, env: options.env ?? process.env, progress: createProgress(emit, drill.name, 'restore') };
     outcome = drill.source.kind === 'pgdump' ? await restoreLogical(ctx, drill.source) : await restorePhysical(ctx, drill.source);
     result.restoreSeconds = elapsed() / 1000;
+    if (result.engine && outcome.server.kind === 'local') result.engine.binDir = dirname(outcome.server.clientPath('psql'));
     restoreStep.durationMs = elapsed();
     restoreStep.message = `${outcome.message} in ${result.restoreSeconds.toFixed(1)} s`;
     emit({ type: 'step:end', drill: drill.name, step: 'restore', status: 'passed', durationMs: restoreStep.durationMs, message: restoreStep.message });
@@ -66,7 +71,7 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   // Checks run only on a restored database; not reaching it is a step of its own, not a failed restore.
   if (outcome && !result.error) {
     try {
-      result.checks = await runChecks(options, outcome, result.restoreSeconds!, signal);
+      result.checks = await runChecks(options, outcome, result, signal);
     } catch (error) {
       const info = toErrorInfo(error, signal, drill);
       result.steps.push({ name: 'checks', status: 'error', durationMs: 0, error: info, message: info.message });
@@ -85,12 +90,14 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   return result;
 }
 
-async function runChecks(options: RunDrillOptions, outcome: RestoreOutcome, restoreSeconds: number, signal: AbortSignal): Promise<CheckResult[]> {
+async function runChecks(options: RunDrillOptions, outcome: RestoreOutcome, result: DrillResult, signal: AbortSignal): Promise<CheckResult[]> {
+  const restoreSeconds = result.restoreSeconds!;
   const { drill, suite, emit } = options;
   const db = createCheckConnection({ ...outcome.server.connection, database: outcome.database }, { signal });
   try {
     const context: CheckContext = { db, database: outcome.database, restoreSeconds, objectives: suite.objectives, suiteDir: suite.dir, signal, recovery: outcome.recovery };
     const results: CheckResult[] = [];
+    if (result.engine) result.engine.extensions = await captureExtensions(db);
     const record = (check: CheckResult) => {
       results.push(check);
       emit({ type: 'check:end', drill: drill.name, check });

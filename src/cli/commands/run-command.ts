@@ -1,20 +1,38 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { formatSummary, isDrillError, loadSuites, runSuites, writeJUnitLoadError, writeJUnitReport, type RunResult } from '../../index.js';
+import { dirname, join } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import {
+  createArtifactRecorder,
+  evidenceFormatOf,
+  formatSummary,
+  isDrillError,
+  loadSuites,
+  parseSigningKey,
+  runSuites,
+  writeArtifactManifest,
+  writeJUnitLoadError,
+  writeRunReports,
+  type RunResult,
+} from '../../index.js';
 import { createEventRenderer } from '../render-events.js';
 import { runInterruptible } from '../signals.js';
+import { readVersion } from '../version.js';
 
 export interface RunFlags {
   engine?: 'auto' | 'local' | 'docker';
   only?: string[];
   junit?: string;
   json?: string;
+  report?: string[];
+  manifest?: string;
   keepOnFailure?: boolean;
 }
 
 /** `pgdrill run`: load → run → reports → exit code. */
 export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   return runInterruptible(async (signal) => {
+    // Report names and the signing key are checked before anything is restored.
+    for (const file of flags.report ?? []) evidenceFormatOf(file);
+    const signingKey = process.env.PGDRILL_SIGNING_KEY ? parseSigningKey(process.env.PGDRILL_SIGNING_KEY) : undefined;
     let suites;
     try {
       suites = await loadSuites(files);
@@ -24,20 +42,27 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
       throw error;
     }
     const result = await runSuites(suites, { engine: flags.engine, only: flags.only, keepOnFailure: flags.keepOnFailure, emit: createEventRenderer(), signal });
-    await writeReports(result, flags);
+    await writeReports(result, flags, signingKey);
     process.stdout.write(`\n${formatSummary(result)}`);
     return result.exitCode;
   });
 }
 
-async function writeReports(result: RunResult, flags: RunFlags): Promise<void> {
-  if (flags.junit) {
-    await writeJUnitReport(result, flags.junit);
-    process.stderr.write(`pgdrill: JUnit written to ${flags.junit}\n`);
-  }
-  if (flags.json) {
-    await mkdir(dirname(flags.json), { recursive: true });
-    await writeFile(flags.json, JSON.stringify(result, null, 2) + '\n');
-    process.stderr.write(`pgdrill: JSON written to ${flags.json}\n`);
+async function writeReports(result: RunResult, flags: RunFlags, signingKey: KeyObject | undefined): Promise<void> {
+  const artifacts = createArtifactRecorder();
+  const { written } = await writeRunReports(result, {
+    junit: flags.junit,
+    json: flags.json,
+    reports: flags.report,
+    stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
+    pgdrillVersion: readVersion(),
+    artifacts,
+  });
+  for (const w of written) process.stderr.write(`pgdrill: ${w.kind} ${w.kind === 'step summary' ? 'appended to' : 'written to'} ${w.file}\n`);
+  // The manifest comes last: it hashes every artifact written before it.
+  const manifest = flags.manifest ?? (flags.json ? join(dirname(flags.json), 'SHA256SUMS') : undefined);
+  if (manifest && artifacts.files().length > 0) {
+    const m = await writeArtifactManifest({ file: manifest, artifacts: artifacts.files(), signingKey });
+    process.stderr.write(`pgdrill: manifest of ${m.entries.length} artifacts written to ${manifest}${m.signatureFile ? `, signed (${m.signatureFile})` : ''}\n`);
   }
 }

@@ -1,0 +1,82 @@
+import { formatDuration } from '../../util/duration.js';
+import type { DrillReport, JsonReport, ObjectiveReport } from '../report-schema.js';
+
+/** The words both evidence formats (and the step summary) use, so HTML and Markdown say the same thing. */
+
+export const VERDICT_TEXT: Record<JsonReport['verdict'], string> = {
+  passed: 'PASSED: every backup restored and every check held',
+  failed: 'FAILED: a backup did not restore or a check did not hold',
+  error: 'ERROR: a drill could not run to the end',
+};
+
+/** `31.5s, objective 1h: met` · `not measured, objective 1h` · `31.5s, no objective set` */
+export function formatObjective(objective: ObjectiveReport): string {
+  const achieved = objective.achievedSeconds === undefined ? 'not measured' : formatDuration(objective.achievedSeconds);
+  if (objective.objectiveSeconds === undefined) return `${achieved}, no objective set`;
+  const limit = `objective ${formatDuration(objective.objectiveSeconds)}`;
+  return objective.status === 'not-measured' ? `${achieved}, ${limit}` : `${achieved}, ${limit}: ${objective.status}`;
+}
+
+/** Durations in tables and the timeline: a 12 ms check reads `12 ms`, not `0s`. */
+export function formatTook(seconds: number): string {
+  return seconds < 1 ? `${Math.round(seconds * 1000)} ms` : formatDuration(seconds);
+}
+
+export function checkCounts(drill: DrillReport): string {
+  const passed = drill.checks.filter((c) => c.status === 'passed').length;
+  return `${passed}/${drill.checks.length} passed`;
+}
+
+const BACKUP_LABELS: Record<string, string> = {
+  key: 'key / backup id',
+  store: 'store',
+  size: 'size (bytes)',
+  sha256: 'SHA-256 of the bytes read',
+  etag: 'ETag',
+  createdAt: 'created',
+  ageSeconds: 'age at restore',
+  format: 'format',
+  producedBy: 'produced by',
+};
+
+/** One backup as label/value pairs: the documented fields first, then whatever the source recorded. */
+export function backupFacts(backup: NonNullable<DrillReport['backup']>[number]): [string, string][] {
+  const keys = [...Object.keys(BACKUP_LABELS), ...Object.keys(backup).filter((k) => !(k in BACKUP_LABELS) && k !== 'lastModified')];
+  return keys.flatMap((key) => {
+    const value = backup[key];
+    if (value === undefined) return [];
+    return [[BACKUP_LABELS[key] ?? key, key === 'ageSeconds' ? formatDuration(Number(value)) : String(value)] as [string, string]];
+  });
+}
+
+/** How recovery ended, as label/value pairs; a logical restore says why there is none. */
+export function recoveryFacts(drill: DrillReport): [string, string][] {
+  const r = drill.recovery;
+  if (!r) return [['recovery', drill.source?.kind === 'pgdump' ? 'logical restore (pg_dump): no WAL replay; the recovery point is the backup itself' : 'not reached: the restore did not get that far']];
+  return [
+    ['target', r.target],
+    ['target reached', r.reached ? 'yes' : 'no'],
+    ['stop record', r.stopRecord ?? '(end of archive)'],
+    ['last replayed commit', r.lastCommitTime ?? 'none seen'],
+    ['redo done at (LSN)', r.redoDoneAt ?? 'unknown'],
+    ['new timeline', r.newTimeline === undefined ? 'unknown' : String(r.newTimeline)],
+    ['WAL segments fetched', String(r.segmentsRestored)],
+    ['archive', `${r.archive.count} segments, ${r.archive.first ?? '?'} … ${r.archive.last ?? '?'}${r.archive.missing.length ? `; missing ${r.archive.missing.join(', ')}` : ''}`],
+    ['replay', formatDuration(r.replaySeconds)],
+    ...(r.rpoSeconds === undefined ? [] : [['achieved RPO', formatDuration(r.rpoSeconds)] as [string, string]]),
+    ...r.problems.map((p) => ['problem', p] as [string, string]),
+  ];
+}
+
+export function engineFacts(drill: DrillReport): [string, string][] {
+  const e = drill.engine;
+  if (!e) return [['server', 'not started']];
+  return [
+    ['engine', e.kind],
+    ['server version', e.version],
+    ...(e.image ? [['image', e.image] as [string, string]] : []),
+    ...(e.binDir ? [['binaries', e.binDir] as [string, string]] : []),
+    ['connection', e.connection],
+    ['extensions', e.extensions?.length ? e.extensions.map((x) => `${x.name} ${x.version}`).join(', ') : 'none recorded'],
+  ];
+}
