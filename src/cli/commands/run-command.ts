@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatSummary, isDrillError, loadSuites, runSuites, writeJUnitLoadError, writeJUnitReport, type RunResult } from '../../index.js';
+import { formatSummary, isDrillError, loadSuites, publishRun, runSuites, writeJUnitLoadError, writeJUnitReport, type RunResult } from '../../index.js';
 import { createEventRenderer } from '../render-events.js';
 import { runInterruptible } from '../signals.js';
 
@@ -10,6 +10,8 @@ export interface RunFlags {
   junit?: string;
   json?: string;
   keepOnFailure?: boolean;
+  /** Prometheus textfile for every drill of the run. */
+  metrics?: string;
 }
 
 /** `pgdrill run`: load → run → reports → exit code. */
@@ -23,8 +25,11 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
         await writeJUnitLoadError(files, { code: error.code, message: error.message, hint: error.hint, details: error.details }, flags.junit);
       throw error;
     }
-    const result = await runSuites(suites, { engine: flags.engine, only: flags.only, keepOnFailure: flags.keepOnFailure, emit: createEventRenderer(), signal });
+    const emit = createEventRenderer();
+    const result = await runSuites(suites, { engine: flags.engine, only: flags.only, keepOnFailure: flags.keepOnFailure, emit, signal });
     await writeReports(result, flags);
+    // History, metrics and notifications only warn when they fail: the exit code stays the run's.
+    await publishRun(suites, result, { metricsFile: flags.metrics, emit, signal });
     process.stdout.write(`\n${formatSummary(result)}`);
     return result.exitCode;
   });
