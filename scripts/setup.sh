@@ -18,6 +18,7 @@ declare -A NEEDED=(
   [gzip]=gzip
   [pgbackrest]=pgbackrest
   [barman-cloud-restore]=barman-cli-cloud
+  [promtool]=prometheus
 )
 missing=()
 for cmd in "${!NEEDED[@]}"; do

@@ -56,6 +56,6 @@ export function sparkline(values: (number | undefined)[]): string {
   const min = Math.min(...measured);
   const span = Math.max(...measured) - min;
   return values
-    .map((v) => (v === undefined ? '·' : span === 0 ? BARS[3] : BARS[Math.min(BARS.length - 1, Math.floor(((v - min) / span) * BARS.length))]))
+    .map((v) => (v === undefined ? '·' : span === 0 ? BARS[3] : BARS[Math.round(((v - min) / span) * (BARS.length - 1))]))
     .join('');
 }

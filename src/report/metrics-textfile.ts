@@ -15,7 +15,7 @@ export async function writeMetricsTextfile(path: string, text: string): Promise<
     await writeFile(temp, text, { mode: 0o644 });
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => undefined);
     throw new StorageError('METRICS_WRITE_FAILED', `could not write the metrics file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
       cause: error,
       hint: 'the directory must be writable by the user running pgdrill (node-exporter reads *.prom files from its --collector.textfile.directory)',
