@@ -14,7 +14,7 @@ export function createS3History(store: S3StoreOptions, prefix: string): HistoryS
   const reader = createS3Store(store);
   const writer = createS3Putter(store);
   return {
-    description: `s3://${store.bucket}/${store.prefix ?? ''}${base}`.replace(/([^:])\/\/+/g, '$1/'),
+    description: `s3://${[store.bucket, store.prefix, base].filter(Boolean).join('/')}`.replace(/([^:])\/\/+/g, '$1/'),
     async append(run) {
       const stamp = run.startedAt.replace(/[:.]/g, '');
       await writer.put(`${base}${slugOf(run.suite)}/${stamp}-${randomBytes(4).toString('hex')}.json`, JSON.stringify(run) + '\n', 'application/json');
