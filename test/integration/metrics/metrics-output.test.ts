@@ -109,4 +109,21 @@ describe.skipIf(!hasPromtool)(`metrics${hasPromtool ? '' : ' (skipped: promtool 
       await gateway.close();
     }
   });
+
+  test('publishRun pushes with the URL from urlEnv, and a missing variable is a warning, not an error', async () => {
+    const gateway = await startRecordingServer(() => 202);
+    try {
+      const events: string[] = [];
+      const withPush = { ...suite, file: join(dir, 's.yaml'), dir, engine: { kind: 'local' }, storage: {}, drills: [], metrics: { pushgateway: { urlEnv: 'PUSH_URL', job: 'drills', timeoutSeconds: 5 } } } as ResolvedSuite;
+      const emit = (e: { type: string; message?: string }) => void (e.message && events.push(`${e.type}: ${e.message}`));
+      await publishRun([withPush], runOf(passing, failing), { env: { PUSH_URL: gateway.url.replace('//', '//a:pw-secret@') }, emit });
+      expect(gateway.requests.map((r) => r.url)).toEqual(['/metrics/job/drills/suite/nightly/drill/orders-pitr', '/metrics/job/drills/suite/nightly/drill/orders-dump']);
+      expect(events).toEqual([`note: metrics of 2 drills pushed to pushgateway ${gateway.url}`]);
+      events.length = 0;
+      await publishRun([withPush], runOf(passing), { env: {}, emit });
+      expect(events).toEqual(['warning: pushgateway of nightly: PUSH_URL is not set; metrics were not pushed']);
+    } finally {
+      await gateway.close();
+    }
+  });
 });
