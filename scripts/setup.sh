@@ -19,6 +19,7 @@ declare -A NEEDED=(
   [pgbackrest]=pgbackrest
   [barman-cloud-restore]=barman-cli-cloud
   [chromium]=chromium
+  [promtool]=prometheus
 )
 missing=()
 for cmd in "${!NEEDED[@]}"; do

@@ -39,3 +39,17 @@ export { parseManifest, manifestSchema, MANIFEST_VERSION, type Manifest } from '
 export { readManifestFile, writeManifestFile } from './manifest/manifest-file.js';
 export { summarizeManifest } from './manifest/summarize-manifest.js';
 export { captureSchemaSnapshot, diffSchemaSnapshots, type SchemaSnapshot } from './checks/schema-snapshot-api.js';
+export { publishRun, type PublishRunOptions } from './notify/publish-run.js';
+export { sendNotifications, type NotificationOutcome, type SendNotificationsOptions } from './notify/send-notifications.js';
+export { buildNotificationPayload, type NotificationPayload } from './notify/notification-payload.js';
+export { buildSlackMessage } from './notify/slack-message.js';
+export { renderMetrics, renderMetricsPerDrill } from './report/metrics-registry.js';
+export { writeMetricsTextfile } from './report/metrics-textfile.js';
+export { pushMetrics } from './report/metrics-pushgateway.js';
+export { toHistoryRun, type HistoryRun, type HistoryDrill } from './history/history-record.js';
+export { createHistoryStore } from './history/create-history.js';
+export type { HistoryStore } from './history/history-store.js';
+export { readHistoryFile } from './history/file-history.js';
+export { readSuiteHistory } from './history/read-history.js';
+export { summarizeHistory, type DrillHistorySummary } from './history/history-summary.js';
+export { formatHistory } from './history/format-history.js';

@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { manifestCaptureCommand } from './commands/manifest-command.js';
 import { schemaSnapshotCommand } from './commands/schema-command.js';
+import { historyCommand } from './commands/history-command.js';
 import { runCommand } from './commands/run-command.js';
 import { verifyCommand } from './commands/verify-command.js';
 import { listCommand, validateCommand } from './commands/suite-commands.js';
@@ -31,6 +32,7 @@ program
   .option('--shard <i/n>', 'run one shard of the drills: not available yet')
   .option('--concurrency <n>', 'drills in parallel: not available yet')
   .option('--keep-on-failure', 'leave the server and files of a failed drill for inspection')
+  .option('--metrics <file.prom>', 'write Prometheus metrics for the node-exporter textfile collector (replaced atomically)')
   .action(async (files: string[], flags) => {
     for (const f of ['shard', 'concurrency']) if (flags[f] !== undefined) return usage(`--${f} is not available in this version of pgdrill`);
     process.exitCode = await runCommand(files, flags);
@@ -86,6 +88,17 @@ program
   .option('--public-key <pem>', 'Ed25519 public key (PEM) to check <manifest>.sig against')
   .action(async (manifest: string, flags: { publicKey?: string }) => {
     process.exitCode = await verifyCommand(manifest, flags);
+  });
+
+program
+  .command('history')
+  .description('per drill: when it last passed, its last status and its restore-time trend')
+  .argument('[suite]', 'suite file whose `history:` to read (with --from: only this suite\'s runs)')
+  .option('--drill <name>', 'only this drill')
+  .option('--last <n>', 'runs in the restore-time trend', '10')
+  .option('--from <file>', 'read this JSON-lines history file instead of the suite\'s history')
+  .action(async (file: string | undefined, flags) => {
+    process.exitCode = await historyCommand(file, flags);
   });
 
 program.command('doctor').description('which engines, binaries, versions and extensions are usable here, and why not').action(async () => {

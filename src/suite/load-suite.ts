@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { z } from 'zod';
 import type { CheckDefinition } from '../checks/check.js';
 import { ConfigError } from '../errors.js';
 import { formatPath, interpolateEnv, type InterpolationProblem } from './interpolate-env.js';
@@ -55,7 +56,7 @@ export async function loadSuite(file: string, options: LoadSuiteOptions): Promis
   const parsed = buildSuiteSchema(options.checks).safeParse(raw ?? {});
   const schemaProblems = parsed.success
     ? []
-    : parsed.error.issues.map((issue) => ({
+    : parsed.error.issues.flatMap(unionBranch).map((issue) => ({
         path: issue.path.filter((k): k is string | number => typeof k !== 'symbol'),
         message: issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message,
       }));
@@ -68,4 +69,15 @@ export async function loadSuite(file: string, options: LoadSuiteOptions): Promis
     });
   }
   return resolveSuite(parsed.data, { file: path, dir: dirname(path), checks: options.checks });
+}
+
+/**
+ * A union (`notify: [...]` or `notify: { channels }`) fails as one "Invalid input": report instead the
+ * problems of the branch whose shape matched (its issues are not a type mismatch at the union itself).
+ */
+function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const matched = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+  if (matched.length !== 1) return [issue];
+  return matched[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue).flatMap(unionBranch);
 }

@@ -2,6 +2,9 @@ import { resolve } from 'node:path';
 import type { CheckDefinition } from '../checks/check.js';
 import type { StoreConfig } from '../storage/create-store.js';
 import { parseDuration } from '../util/duration.js';
+import { resolveHistory } from '../history/resolved-history.js';
+import { resolveNotify } from '../notify/notify-options.js';
+import { resolveMetrics } from '../report/metrics-options.js';
 import type { ResolvedDrill, ResolvedSource, ResolvedSuite } from './resolved-suite.js';
 import type { ParsedDrill, ParsedSuite, StoreInput } from './suite-schema.js';
 
@@ -13,6 +16,7 @@ interface ResolveContext {
 
 /** Turn a validated suite into resolved types: absolute paths, seconds, check definitions attached. */
 export function resolveSuite(suite: ParsedSuite, context: ResolveContext): ResolvedSuite {
+  const storage = Object.fromEntries(Object.entries(suite.storage).map(([name, store]) => [name, resolveStore(store, context.dir)]));
   return {
     name: suite.name,
     description: suite.description,
@@ -28,8 +32,11 @@ export function resolveSuite(suite: ParsedSuite, context: ResolveContext): Resol
       osUser: suite.engine.osUser,
       docker: suite.engine.docker,
     },
-    storage: Object.fromEntries(Object.entries(suite.storage).map(([name, store]) => [name, resolveStore(store, context.dir)])),
+    storage,
     drills: suite.drills.map((drill) => resolveDrill(drill, context)),
+    ...(suite.metrics && { metrics: resolveMetrics(suite.metrics, context.dir) }),
+    ...(suite.notify && { notify: resolveNotify(suite.notify) }),
+    ...(suite.history && { history: resolveHistory(suite.history, context.dir, storage) }),
   };
 }
 

@@ -5,6 +5,9 @@ import type { BasebackupOptions } from '../sources/basebackup/basebackup-options
 import type { PgbackrestOptions } from '../sources/pgbackrest/pgbackrest-options.js';
 import type { ArchiveOptions, PgdumpOptions } from '../sources/pgdump/pgdump-options.js';
 import type { StoreConfig } from '../storage/create-store.js';
+import type { ResolvedHistory } from '../history/resolved-history.js';
+import type { ResolvedNotify } from '../notify/notify-options.js';
+import type { ResolvedMetrics } from '../report/metrics-options.js';
 
 /** A suite after loading, validation and resolution: nothing past this boundary re-validates. */
 export interface ResolvedSuite {
@@ -23,6 +26,12 @@ export interface ResolvedSuite {
   };
   storage: Record<string, StoreConfig>;
   drills: ResolvedDrill[];
+  /** Prometheus textfile and/or Pushgateway, after the run. */
+  metrics?: ResolvedMetrics;
+  /** Webhook/Slack channels, after the run. */
+  notify?: ResolvedNotify;
+  /** Where each run appends its summary. */
+  history?: ResolvedHistory;
 }
 
 export interface ResolvedCheck {

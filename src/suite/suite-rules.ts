@@ -1,3 +1,4 @@
+import { checkHistoryRules } from '../history/history-rules.js';
 import type { ParsedSuite } from './suite-schema.js';
 
 export interface RuleProblem {
@@ -54,5 +55,6 @@ export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
     if (schemas.size > 1 && !pg.only?.schemas)
       problems.push({ path: at('source', 'pgdump', 'only', 'tables'), message: `tables from several schemas (${[...schemas].join(', ')}) need one drill per schema (pg_restore -n/-t)` });
   });
+  problems.push(...checkHistoryRules(suite));
   return problems;
 }

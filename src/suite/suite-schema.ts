@@ -6,6 +6,9 @@ import { basebackupOptionsSchema } from '../sources/basebackup/basebackup-option
 import { pgbackrestOptionsSchema } from '../sources/pgbackrest/pgbackrest-options.js';
 import { pgdumpOptionsSchema } from '../sources/pgdump/pgdump-options.js';
 import { isDuration } from '../util/duration.js';
+import { historyOptionsSchema } from '../history/history-options.js';
+import { notifyOptionsSchema } from '../notify/notify-options.js';
+import { metricsOptionsSchema } from '../report/metrics-options.js';
 
 const duration = z
   .union([z.string(), z.number()])
@@ -118,6 +121,9 @@ export function buildSuiteSchema(checks: readonly CheckDefinition<unknown>[]) {
       engine: engineSchema,
       storage: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), storeSchema).default({}).describe('Named stores drills read from.'),
       drills: z.array(drill).min(1).describe('The drills, run in order.'),
+      metrics: metricsOptionsSchema.optional(),
+      notify: notifyOptionsSchema.optional(),
+      history: historyOptionsSchema.optional(),
     })
     .describe('A pgdrill suite: drills that restore backups into throwaway servers and check the data.');
 }

@@ -7,6 +7,7 @@ import {
   isDrillError,
   loadSuites,
   parseSigningKey,
+  publishRun,
   runSuites,
   writeArtifactManifest,
   writeJUnitLoadError,
@@ -25,6 +26,8 @@ export interface RunFlags {
   report?: string[];
   manifest?: string;
   keepOnFailure?: boolean;
+  /** Prometheus textfile for every drill of the run. */
+  metrics?: string;
 }
 
 /** `pgdrill run`: load → run → reports → exit code. */
@@ -41,8 +44,11 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
         await writeJUnitLoadError(files, { code: error.code, message: error.message, hint: error.hint, details: error.details }, flags.junit);
       throw error;
     }
-    const result = await runSuites(suites, { engine: flags.engine, only: flags.only, keepOnFailure: flags.keepOnFailure, emit: createEventRenderer(), signal });
+    const emit = createEventRenderer();
+    const result = await runSuites(suites, { engine: flags.engine, only: flags.only, keepOnFailure: flags.keepOnFailure, emit, signal });
     await writeReports(result, flags, signingKey);
+    // History, metrics and notifications only warn when they fail: the exit code stays the run's.
+    await publishRun(suites, result, { metricsFile: flags.metrics, emit, signal });
     process.stdout.write(`\n${formatSummary(result)}`);
     return result.exitCode;
   });

@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { StorageError } from '../errors.js';
+import type { S3StoreOptions } from '../storage/s3-store.js';
+
+/**
+ * The one place pgdrill writes to S3, for history objects only. The ObjectStore has no write method by
+ * design (backup sources are read-only); suite rules keep the history prefix apart from every source.
+ */
+export interface S3Putter {
+  put(key: string, body: string, contentType: string): Promise<void>;
+  close(): void;
+}
+
+export function createS3Putter(options: S3StoreOptions): S3Putter {
+  const ca = options.caBundle ?? process.env.AWS_CA_BUNDLE;
+  const client = new S3Client({
+    region: options.region ?? 'us-east-1',
+    endpoint: options.endpoint,
+    forcePathStyle: options.forcePathStyle ?? false,
+    maxAttempts: 3,
+    // S3-compatible servers mishandle aws-chunked bodies (ENVIRONMENT.md): checksums only when required.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: options.connectTimeoutMs ?? 5000,
+      requestTimeout: options.responseTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+      httpsAgent: new Agent({ keepAlive: true, ...(ca ? { ca: readFileSync(ca) } : {}) }),
+    }),
+  });
+  const where = `s3://${options.bucket}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
+  return {
+    async put(key, body, contentType) {
+      const fullKey = rootOf(options.prefix) + key;
+      try {
+        await client.send(new PutObjectCommand({ Bucket: options.bucket, Key: fullKey, Body: body, ContentType: contentType, ContentLength: Buffer.byteLength(body) }));
+      } catch (error) {
+        const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+        const status = e.$metadata?.httpStatusCode;
+        throw new StorageError('HISTORY_WRITE_FAILED', `could not write history object ${fullKey} to ${where}: ${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}`, {
+          cause: error,
+          hint: 'the identity from the AWS default chain needs s3:PutObject on the history prefix (and only there)',
+        });
+      }
+    },
+    close: () => client.destroy(),
+  };
+}
+
+function rootOf(prefix: string | undefined): string {
+  const trimmed = (prefix ?? '').replace(/^\/+/, '');
+  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
