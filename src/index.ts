@@ -5,7 +5,7 @@ export { loadSuite, type LoadSuiteOptions } from './suite/load-suite.js';
 export { loadSuites, validateSuites, describeDrill, suiteJsonSchema } from './suite/suite-api.js';
 export type { ResolvedSuite, ResolvedDrill, ResolvedCheck } from './suite/resolved-suite.js';
 export type { SuiteInput } from './suite/suite-schema.js';
-export { defineCheck, type CheckDefinition, type CheckContext, type CheckOutcome, type Queryable } from './checks/check.js';
+export { defineCheck, type CheckDefinition, type CheckContext, type CheckOutcome, type CheckKind, type Queryable } from './checks/check.js';
 export { builtinChecks, findCheck } from './checks/index.js';
 export { createLocalEngine, type LocalEngineOptions } from './engines/local/local-engine.js';
 export { diagnose, type Diagnosis } from './doctor/diagnose.js';
@@ -28,3 +28,7 @@ export { parseManifest, manifestSchema, MANIFEST_VERSION, type Manifest } from '
 export { readManifestFile, writeManifestFile } from './manifest/manifest-file.js';
 export { summarizeManifest } from './manifest/summarize-manifest.js';
 export { captureSchemaSnapshot, diffSchemaSnapshots, type SchemaSnapshot } from './checks/schema-snapshot-api.js';
+export { isInventoryOnly, isInventoryCheck } from './drill/run-inventory.js';
+export { listInventory, type ListInventoryOptions } from './inventory/list-inventory.js';
+export type { BackupInventory, InventoryBackup, WalInventory } from './inventory/inventory.js';
+export { initSuite, type InitSuiteOptions, type InitSuiteResult } from './init/init-suite.js';
