@@ -34,7 +34,7 @@ export const retentionCheck = defineCheck({
     const inventory = requireInventory(context.inventory, 'retention');
     const now = context.now ?? new Date();
     const times = inventory.backups.map((b) => b.time.getTime());
-    const missing: string[] = [];
+    const missingByUnit: string[][] = [];
     const summary: string[] = [];
     for (const [key, unit] of UNITS) {
       const n = options[key];
@@ -43,8 +43,10 @@ export const retentionCheck = defineCheck({
       const empty = periods.filter((p) => !times.some((t) => t >= p.start.getTime() && t < p.end.getTime()));
       summary.push(`${key} ${n - empty.length}/${n}`);
       // Oldest first reads like a calendar.
-      missing.push(...empty.reverse().map((p) => `no backup in ${describePeriod(p)}`));
+      missingByUnit.push(empty.reverse().map((p) => `no backup in ${describePeriod(p)}`));
     }
+    // A missing month or week says more than the days inside it: the largest periods come first.
+    const missing = missingByUnit.reverse().flat();
     const expected = UNITS.filter(([k]) => options[k] !== undefined).map(([k]) => `${k} ${options[k]}`).join(', ');
     const oldest = inventory.backups[0];
     const span = oldest ? `${inventory.backups.length} backups since ${oldest.time.toISOString()}` : 'no backup';
