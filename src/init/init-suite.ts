@@ -5,6 +5,7 @@ import { builtinChecks } from '../checks/index.js';
 import { ConfigError, SourceError } from '../errors.js';
 import { createStore } from '../storage/create-store.js';
 import type { ObjectStore } from '../storage/object-store.js';
+import { dateInKey } from '../storage/pick-backup.js';
 import { loadSuite } from '../suite/load-suite.js';
 import { detectLayout, type Layout } from './detect-layout.js';
 import { draftSuite, type Inspected } from './draft-suite.js';
@@ -74,7 +75,7 @@ async function inspect(store: ObjectStore, layout: Layout, objects: { key: strin
   for (const d of layout.dumps) {
     const newest = d.objects.at(-1)!;
     if (d.format !== 'directory') inspected.dumps.set(d, await sniffDump(store, newest, signal));
-    inspected.times.set(d, d.objects.map((o) => o.lastModified));
+    inspected.times.set(d, d.objects.map((o) => (d.datedKeys ? (dateInKey(o.key) ?? o.lastModified) : o.lastModified)));
   }
   for (const r of layout.pgbackrest) {
     // A plain backup.info starts with its [backrest] section; an encrypted one is cipher text.
