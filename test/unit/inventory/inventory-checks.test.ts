@@ -120,3 +120,17 @@ describe('size', () => {
     expect(medianOf([])).toBeUndefined();
   });
 });
+
+describe('suite rules', () => {
+  test('walMaxAge on a pg_dump source is a suite error', async () => {
+    const { checkSuiteRules } = await import('../../../src/suite/suite-rules.js');
+    const problems = checkSuiteRules({
+      name: 's',
+      objectives: {},
+      engine: { kind: 'auto' },
+      storage: { s: { filesystem: { root: '/b' } } },
+      drills: [{ name: 'd', tags: [], timeout: '1h', source: { pgdump: { store: 's', prefix: 'x/' } }, checks: [{ freshness: { walMaxAge: '15m' } }] }],
+    } as never);
+    expect(problems).toEqual([{ path: ['drills', 0, 'checks', 0, 'freshness', 'walMaxAge'], message: 'a pg_dump source has no WAL archive; walMaxAge needs a pgbackrest, basebackup or barmanCloud source' }]);
+  });
+});
