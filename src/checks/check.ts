@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { BackupInventory } from '../inventory/inventory.js';
 import type { RecoveryReport } from '../results.js';
 
 /** The minimal database handle a check needs; the drill passes a `pg` client connected to the restored db. */
@@ -18,7 +19,17 @@ export interface CheckContext {
   /** Directory of the suite file, for checks that read files relative to it. */
   suiteDir: string;
   signal?: AbortSignal;
+  /** Set for inventory checks: what the source holds, listed without restoring anything. */
+  inventory?: BackupInventory;
+  /** The time inventory checks measure ages against. @default new Date() */
+  now?: Date;
 }
+
+/**
+ * `database` checks query the restored database; `inventory` checks judge the source's listing alone,
+ * so they run before any restore, and a drill with only those starts no server at all.
+ */
+export type CheckKind = 'database' | 'inventory';
 
 /** A check that ran. A check that does not hold is `failed`: a result, not an exception. */
 export interface CheckOutcome {
@@ -34,6 +45,8 @@ export interface CheckDefinition<O = unknown> {
   /** The key users write in a suite: `rows`, `sequences`, … (public API: stable). */
   type: string;
   description: string;
+  /** @default 'database' */
+  kind?: CheckKind;
   options: z.ZodType<O>;
   /** Short display name for reports, e.g. `rows public.orders >= 1000`. */
   label(options: O): string;
@@ -43,6 +56,7 @@ export interface CheckDefinition<O = unknown> {
 export function defineCheck<S extends z.ZodType>(definition: {
   type: string;
   description: string;
+  kind?: CheckKind;
   options: S;
   label(options: z.output<S>): string;
   run(context: CheckContext, options: z.output<S>): Promise<CheckOutcome>;

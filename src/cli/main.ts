@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { demoCommand } from './commands/demo-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
+import { initCommand } from './commands/init-command.js';
 import { manifestCaptureCommand } from './commands/manifest-command.js';
 import { schemaSnapshotCommand } from './commands/schema-command.js';
 import { historyCommand } from './commands/history-command.js';
@@ -99,6 +100,20 @@ program
   .option('--from <file>', 'read this JSON-lines history file instead of the suite\'s history')
   .action(async (file: string | undefined, flags) => {
     process.exitCode = await historyCommand(file, flags);
+  });
+
+program
+  .command('init')
+  .description('look at what a location stores and write a starter suite (inventory and restore drills) for it')
+  .requiredOption('--from <location>', 's3://bucket/prefix or a local directory')
+  .option('--out <file>', 'write the suite here (default: print it to stdout)')
+  .option('--force', 'replace --out if it exists')
+  .option('--endpoint <url>', 'S3-compatible endpoint (as the s3 store\'s endpoint)')
+  .option('--region <region>', 'S3 region', 'us-east-1')
+  .option('--ca-file <pem>', 'CA certificates to trust for the endpoint')
+  .option('--name <name>', 'the suite\'s name (default: the --out file\'s name)')
+  .action(async (flags) => {
+    process.exitCode = await initCommand(flags);
   });
 
 program.command('doctor').description('which engines, binaries, versions and extensions are usable here, and why not').action(async () => {

@@ -4,7 +4,7 @@ import { createCheckConnection } from './check-connection.js';
 import { describeSource } from '../suite/describe-drill.js';
 import { runCheck } from '../checks/run-check.js';
 import type { Engine, StartedServer } from '../engines/engine.js';
-import { exitCodeFor, isDrillError } from '../errors.js';
+import { EngineError, exitCodeFor, isDrillError } from '../errors.js';
 import type { EmitEvent } from '../events.js';
 import type { CheckResult, DrillResult, ErrorInfo, StepResult } from '../results.js';
 import type { ResolvedDrill, ResolvedSuite } from '../suite/resolved-suite.js';
@@ -15,6 +15,7 @@ import type { RestoreContext, RestoreOutcome } from './restore-context.js';
 import { recoveryCheck } from '../checks/recovery-check.js';
 import { checkRestoreScope } from './restore-scope.js';
 import { createProgress } from './progress.js';
+import { isInventoryCheck, isInventoryOnly, runInventoryChecks, type RunInventoryOptions } from './run-inventory.js';
 import { CleanupStack } from '../util/cleanup-stack.js';
 import { captureExtensions } from './capture-extensions.js';
 import { dirname } from 'node:path';
@@ -22,7 +23,8 @@ import { dirname } from 'node:path';
 export interface RunDrillOptions {
   suite: ResolvedSuite;
   drill: ResolvedDrill;
-  engine: Engine;
+  /** Needed unless every check of the drill is an inventory check (then no server is started). */
+  engine?: Engine;
   emit: EmitEvent;
   signal?: AbortSignal;
   keepOnFailure?: boolean;
@@ -46,32 +48,37 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   await using workspace = await createDrillWorkspace(drill.name);
   await using stack = new CleanupStack();
   let outcome: RestoreOutcome | undefined;
+  const env = options.env ?? process.env;
+  // Inventory checks judge the source's listing first; a drill with only those ends there, with no server.
+  if (drill.checks.some(isInventoryCheck)) await runInventoryStep({ suite: options.suite, drill, emit, signal, env, workDir: workspace.filesDir, result }, elapsed);
   const restoreStep: StepResult = { name: 'restore', status: 'passed', durationMs: 0 };
-  try {
-    emit({ type: 'step:start', drill: drill.name, step: 'restore', detail: describeSource(drill) });
-    const ctx: RestoreContext = { suite: options.suite, drill, engine: options.engine, workspace, stack, result, signal, env: options.env ?? process.env, progress: createProgress(emit, drill.name, 'restore') };
-    outcome = drill.source.kind === 'pgdump' ? await restoreLogical(ctx, drill.source) : await restorePhysical(ctx, drill.source);
-    result.restoreSeconds = elapsed() / 1000;
-    if (result.engine && outcome.server.kind === 'local') result.engine.binDir = dirname(outcome.server.clientPath('psql'));
-    restoreStep.durationMs = elapsed();
-    restoreStep.message = `${outcome.message} in ${result.restoreSeconds.toFixed(1)} s`;
-    emit({ type: 'step:end', drill: drill.name, step: 'restore', status: 'passed', durationMs: restoreStep.durationMs, message: restoreStep.message });
-    result.steps.push(restoreStep);
-  } catch (error) {
-    const info = toErrorInfo(error, signal, drill);
-    restoreStep.status = isDrillError(error) && (error.domain === 'source' || error.domain === 'command') ? 'failed' : 'error';
-    restoreStep.error = info;
-    restoreStep.durationMs = elapsed();
-    const log = result.recovery ? [] : await lastServerLog(stack);
-    restoreStep.details = serverLogProblems(log);
-    emit({ type: 'step:end', drill: drill.name, step: 'restore', status: restoreStep.status, durationMs: restoreStep.durationMs, message: info.message });
-    result.steps.push(restoreStep);
-    result.error = info;
+  if (!isInventoryOnly(drill) && !result.error) {
+    try {
+      emit({ type: 'step:start', drill: drill.name, step: 'restore', detail: describeSource(drill) });
+      const ctx: RestoreContext = { suite: options.suite, drill, engine: requireEngine(options), workspace, stack, result, signal, env, progress: createProgress(emit, drill.name, 'restore') };
+      outcome = drill.source.kind === 'pgdump' ? await restoreLogical(ctx, drill.source) : await restorePhysical(ctx, drill.source);
+      result.restoreSeconds = elapsed() / 1000;
+      if (result.engine && outcome.server.kind === 'local') result.engine.binDir = dirname(outcome.server.clientPath('psql'));
+      restoreStep.durationMs = elapsed();
+      restoreStep.message = `${outcome.message} in ${result.restoreSeconds.toFixed(1)} s`;
+      emit({ type: 'step:end', drill: drill.name, step: 'restore', status: 'passed', durationMs: restoreStep.durationMs, message: restoreStep.message });
+      result.steps.push(restoreStep);
+    } catch (error) {
+      const info = toErrorInfo(error, signal, drill);
+      restoreStep.status = isDrillError(error) && (error.domain === 'source' || error.domain === 'command') ? 'failed' : 'error';
+      restoreStep.error = info;
+      restoreStep.durationMs = elapsed();
+      const log = result.recovery ? [] : await lastServerLog(stack);
+      restoreStep.details = serverLogProblems(log);
+      emit({ type: 'step:end', drill: drill.name, step: 'restore', status: restoreStep.status, durationMs: restoreStep.durationMs, message: info.message });
+      result.steps.push(restoreStep);
+      result.error = info;
+    }
   }
   // Checks run only on a restored database; not reaching it is a step of its own, not a failed restore.
   if (outcome && !result.error) {
     try {
-      result.checks = await runChecks(options, outcome, result, signal);
+      result.checks.push(...(await runChecks(options, outcome, result, signal)));
     } catch (error) {
       const info = toErrorInfo(error, signal, drill);
       result.steps.push({ name: 'checks', status: 'error', durationMs: 0, error: info, message: info.message });
@@ -104,12 +111,32 @@ async function runChecks(options: RunDrillOptions, outcome: RestoreOutcome, resu
     };
     if (outcome.scope) record(await checkRestoreScope(db, outcome.scope.only, outcome.scope.dumpedTables));
     // Physical drills always prove the point reached, listed or not.
-    const checks = outcome.recovery && !drill.checks.some((c) => c.type === 'recovery') ? [{ definition: recoveryCheck, options: recoveryCheck.options.parse({}) }, ...drill.checks] : drill.checks;
+    const databaseChecks = drill.checks.filter((c) => !isInventoryCheck(c));
+    const checks = outcome.recovery && !drill.checks.some((c) => c.type === 'recovery') ? [{ definition: recoveryCheck, options: recoveryCheck.options.parse({}) }, ...databaseChecks] : databaseChecks;
     for (const check of checks) record(await runCheck(check.definition as CheckDefinition<unknown>, check.options, context));
     return results;
   } finally {
     await db.close();
   }
+}
+
+/** Run the inventory step; a listing that fails ends the drill as the restore step's errors do. */
+async function runInventoryStep(options: RunInventoryOptions, elapsed: () => number): Promise<void> {
+  const { drill, result, signal } = options;
+  try {
+    result.checks.push(...(await runInventoryChecks(options)));
+  } catch (error) {
+    const info = toErrorInfo(error, signal, drill);
+    const status = isDrillError(error) && (error.domain === 'source' || error.domain === 'command') ? 'failed' : 'error';
+    result.steps.push({ name: 'inventory', status, durationMs: elapsed(), error: info, message: info.message });
+    options.emit({ type: 'step:end', drill: drill.name, step: 'inventory', status, durationMs: elapsed(), message: info.message });
+    result.error = info;
+  }
+}
+
+function requireEngine(options: RunDrillOptions): Engine {
+  if (options.engine) return options.engine;
+  throw new EngineError('NO_ENGINE', `drill ${options.drill.name} restores a backup but was given no engine`, { hint: 'pass an engine to runDrill; only drills whose checks are all inventory checks run without one' });
 }
 
 /** The server log lines that say something went wrong (not the start-up chatter), newest last. */

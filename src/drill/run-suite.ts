@@ -7,6 +7,7 @@ import { ignoreEvents, type EmitEvent } from '../events.js';
 import type { DrillResult, RunResult } from '../results.js';
 import type { ResolvedSuite } from '../suite/resolved-suite.js';
 import { runDrill } from './run-drill.js';
+import { isInventoryOnly } from './run-inventory.js';
 
 export interface RunSuiteOptions {
   /** Overrides the suite's `engine.kind`. */
@@ -38,10 +39,13 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
     createDockerEngine({ ...first.engine.docker, osUser: first.engine.osUser, env }),
     createLocalEngine({ binDir: first.engine.binDir, osUser: first.engine.osUser }),
   ];
-  const { engine, reasons } = await selectEngine(options.engine ?? enginePreferenceFromEnv(env) ?? first.engine.kind, engines);
-  const reason = reasons.map((r) => `${r.kind}: ${r.usable ? 'usable' : 'not usable'} (${r.reason})`).join('; ');
+  // Inventory-only drills start no server: a machine without PostgreSQL can still run them.
+  const needsEngine = selected.some((s) => !isInventoryOnly(s.drill));
+  const preference = options.engine ?? enginePreferenceFromEnv(env) ?? first.engine.kind;
+  const { engine, reasons } = needsEngine ? await selectEngine(preference, engines) : { engine: undefined, reasons: [] };
+  const reason = needsEngine ? reasons.map((r) => `${r.kind}: ${r.usable ? 'usable' : 'not usable'} (${r.reason})`).join('; ') : 'inventory checks only: no server is started';
   const name = suites.map((s) => s.name).join(' + ');
-  emit({ type: 'run:start', suite: name, drills: selected.map((s) => s.drill.name), engine: engine.kind, engineReason: reason });
+  emit({ type: 'run:start', suite: name, drills: selected.map((s) => s.drill.name), engine: engine?.kind ?? 'none', engineReason: reason });
   const drills: DrillResult[] = [];
   for (const { suite, drill } of selected) {
     if (options.signal?.aborted) break;

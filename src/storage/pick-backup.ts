@@ -100,7 +100,7 @@ function describeObject(object: ObjectInfo): string {
   return `${object.key} (${formatBytes(object.size)}, ${object.lastModified.toISOString()})`;
 }
 
-function formatBytes(size: number): string {
+export function formatBytes(size: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = size;
   let unit = 0;

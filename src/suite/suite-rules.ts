@@ -31,6 +31,11 @@ export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
       if ((basebackup.key === undefined) === (basebackup.prefix === undefined))
         problems.push({ path: at('source', 'basebackup'), message: 'give exactly one of key (one base backup directory) or prefix (pick latest/oldest under it)' });
     }
+    drill.checks.forEach((check, j) => {
+      const freshness = (check as { freshness?: { walMaxAge?: unknown } }).freshness;
+      if (drill.source.pgdump && freshness?.walMaxAge !== undefined)
+        problems.push({ path: at('checks', j, 'freshness', 'walMaxAge'), message: 'a pg_dump source has no WAL archive; walMaxAge needs a pgbackrest, basebackup or barmanCloud source' });
+    });
     if (drill.target && drill.source.pgdump) problems.push({ path: at('target'), message: 'a recovery target needs a physical source (pgbackrest, basebackup, barmanCloud); a pg_dump archive has one point in time' });
     const pg = drill.source.pgdump;
     if (!pg) return;

@@ -105,7 +105,7 @@ export function buildSuiteSchema(checks: readonly CheckDefinition<unknown>[]) {
       })
       .describe('What to restore. Exactly one kind.'),
     target: recoveryTargetSchema.optional(),
-    checks: z.array(checkItemSchema(checks)).default([]).describe('Checks run against the restored database, in order.'),
+    checks: z.array(checkItemSchema(checks)).default([]).describe('Checks, in order: inventory checks (freshness, retention, size) judge the source\'s listing first; the others run against the restored database. A drill with only inventory checks restores nothing.'),
   });
   return z
     .strictObject({

@@ -49,7 +49,8 @@ data=$1 ctl=$2 go=$3 conf=$4 log=$5
 if LC_ALL=C pg_controldata "$data" > "$ctl.tmp" 2>&1; then mv "$ctl.tmp" "$ctl"; else mv "$ctl.tmp" "$ctl.failed"; fi
 echo "pgdrill: control data read"
 while [ ! -e "$go" ]; do sleep 0.05; done
-exec postgres -c config_file="$conf" 2>>"$log"
+unset PGDATA
+exec postgres -D "$data" -c config_file="$conf" 2>>"$log"
 `;
 
 /**

@@ -6,7 +6,7 @@ import { joinKey, type ArchivedSegment, type PhysicalContext, type PreparedPhysi
 import { pgbackrestArgs, pgbackrestEnv, preparePgbackrestDirs } from './pgbackrest-args.js';
 import type { PgbackrestOptions } from './pgbackrest-options.js';
 
-interface InfoBackup {
+export interface InfoBackup {
   label: string;
   type: string;
   timestamp: { start: number; stop: number };
@@ -15,7 +15,7 @@ interface InfoBackup {
   info?: { size?: number; repository?: { size?: number } };
   lsn?: { start: string; stop: string };
 }
-interface InfoStanza {
+export interface InfoStanza {
   name: string;
   status: { code: number; message: string };
   repo?: Array<{ key: number; status: { code: number; message: string } }>;
@@ -90,7 +90,7 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
 }
 
 /** Run pgbackrest and map its error codes: 95 crypto and 55 missing file are the backup's fault. */
-async function runPgbackrest(args: string[], env: Record<string, string>, where: string, runAs?: { uid: number; gid: number }): Promise<string> {
+export async function runPgbackrest(args: string[], env: Record<string, string>, where: string, runAs?: { uid: number; gid: number }): Promise<string> {
   try {
     return (await runCommand('pgbackrest', args, { env, uid: runAs?.uid, gid: runAs?.gid, secrets: Object.values(env) })).stdout;
   } catch (error) {
@@ -108,7 +108,7 @@ async function runPgbackrest(args: string[], env: Record<string, string>, where:
 }
 
 /** pgBackRest quotes undecryptable bytes in its messages: keep them readable and short. */
-function printable(text: string): string {
+export function printable(text: string): string {
   const clean = text.replace(/[^\x20-\x7e\n]/g, '?').split('\n').filter((l) => !/^FormatError: key\/value found outside/.test(l)).join(' ');
   return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
 }

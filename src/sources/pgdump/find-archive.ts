@@ -38,7 +38,7 @@ export async function findArchive(store: ObjectStore, archive: ArchiveOptions, s
 }
 
 /** Files, with each directory-format dump folded into one candidate keyed by its directory. */
-function candidatesOf(objects: ObjectInfo[]): ObjectInfo[] {
+export function candidatesOf(objects: ObjectInfo[]): ObjectInfo[] {
   const dirs = objects.filter((o) => o.key.endsWith('/toc.dat')).map((o) => o.key.slice(0, -'/toc.dat'.length));
   const inDir = (key: string) => dirs.some((d) => key.startsWith(`${d}/`));
   const files = objects.filter((o) => !inDir(o.key) && !o.key.endsWith('/'));

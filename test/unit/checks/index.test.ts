@@ -5,7 +5,7 @@ import { builtinChecks, findCheck } from '../../../src/checks/index.js';
 describe('builtin checks', () => {
   it('have unique types and are found by type', () => {
     const types = builtinChecks.map((c) => c.type);
-    expect(types).toEqual(['rows', 'sequences', 'schema', 'sql', 'duration', 'recovery', 'integrity', 'schemaDrift', 'manifest', 'migrations', 'hypertables']);
+    expect(types).toEqual(['rows', 'sequences', 'schema', 'sql', 'duration', 'recovery', 'integrity', 'schemaDrift', 'manifest', 'migrations', 'hypertables', 'freshness', 'retention', 'size']);
     for (const check of builtinChecks) expect(findCheck(check.type)).toBe(check);
     expect(findCheck('nope')).toBeUndefined();
   });
