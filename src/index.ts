@@ -28,3 +28,10 @@ export { parseManifest, manifestSchema, MANIFEST_VERSION, type Manifest } from '
 export { readManifestFile, writeManifestFile } from './manifest/manifest-file.js';
 export { summarizeManifest } from './manifest/summarize-manifest.js';
 export { captureSchemaSnapshot, diffSchemaSnapshots, type SchemaSnapshot } from './checks/schema-snapshot-api.js';
+export { parseShard, selectShard, type ShardSpec } from './fleet/shard.js';
+export { parseConcurrency, runPool } from './fleet/run-pool.js';
+export { mergeRunResults } from './fleet/merge-results.js';
+export { readRunResultFile, parseRunResult } from './fleet/read-run-result.js';
+export { createDiskBudget, type DiskBudget, type DiskGuardOptions, type DiskReservation } from './fleet/disk-budget.js';
+export { estimateLogicalRestore, estimatePhysicalRestore, type RestoreEstimate } from './fleet/restore-estimate.js';
+export { parseByteSize, formatBytes } from './fleet/byte-size.js';

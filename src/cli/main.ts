@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { demoCommand } from './commands/demo-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
+import { mergeCommand } from './commands/merge-command.js';
 import { manifestCaptureCommand } from './commands/manifest-command.js';
 import { schemaSnapshotCommand } from './commands/schema-command.js';
 import { runCommand } from './commands/run-command.js';
@@ -26,12 +27,24 @@ program
   .option('--junit <file>', 'write JUnit XML')
   .option('--json <file>', 'write the run result as JSON')
   .option('--report <file>', 'evidence report (.html|.md): not available yet')
-  .option('--shard <i/n>', 'run one shard of the drills: not available yet')
-  .option('--concurrency <n>', 'drills in parallel: not available yet')
+  .option('--shard <i/n>', 'run shard i of n (1-based): drill k of the suite goes to shard (k mod n) + 1')
+  .option('--concurrency <n>', 'drills at once on this machine, each with its own server and directory', '1')
+  .option('--disk-budget <size>', 'at most this much disk for the restores running at once (e.g. 20GiB); default: the free space')
+  .option('--no-disk-check', 'start restores without checking that their estimated size fits in the free disk space')
   .option('--keep-on-failure', 'leave the server and files of a failed drill for inspection')
   .action(async (files: string[], flags) => {
-    for (const f of ['report', 'shard', 'concurrency']) if (flags[f] !== undefined) return usage(`--${f} is not available in this version of pgdrill`);
+    if (flags.report !== undefined) return usage('--report is not available in this version of pgdrill');
     process.exitCode = await runCommand(files, flags);
+  });
+
+program
+  .command('merge-reports')
+  .description('merge the JSON results of the shards of one run into one JUnit and JSON report')
+  .argument('<result.json...>', 'files written by `pgdrill run --shard i/n --json <file>`')
+  .option('--junit <file>', 'write the merged JUnit XML')
+  .option('--json <file>', 'write the merged run result as JSON')
+  .action(async (files: string[], flags) => {
+    process.exitCode = await mergeCommand(files, flags);
   });
 
 program.command('validate').description('check suites against the schema and rules; restores nothing').argument('<suite...>').action(async (files: string[]) => {

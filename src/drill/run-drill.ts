@@ -16,6 +16,7 @@ import { recoveryCheck } from '../checks/recovery-check.js';
 import { checkRestoreScope } from './restore-scope.js';
 import { createProgress } from './progress.js';
 import { CleanupStack } from '../util/cleanup-stack.js';
+import type { DiskBudget } from '../fleet/disk-budget.js';
 
 export interface RunDrillOptions {
   suite: ResolvedSuite;
@@ -25,6 +26,8 @@ export interface RunDrillOptions {
   signal?: AbortSignal;
   keepOnFailure?: boolean;
   env?: Record<string, string | undefined>;
+  /** The run's disk ledger: each restore reserves its estimate before it downloads or restores anything. */
+  disk?: DiskBudget;
 }
 
 /**
@@ -39,15 +42,20 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(drill.timeoutSeconds * 1000)]);
   const result: DrillResult = { name: drill.name, status: 'passed', startedAt: startedAt.toISOString(), finishedAt: '', durationMs: 0, steps: [], checks: [], timings: {} };
   emit({ type: 'drill:start', drill: drill.name });
+  // Declared first, so released last: after the drill's files are gone.
+  using disk = options.disk?.forDrill(drill.name, { signal, onWait: (message) => emit({ type: 'note', message }) });
   await using workspace = await createDrillWorkspace(drill.name);
   await using stack = new CleanupStack();
   let outcome: RestoreOutcome | undefined;
   const restoreStep: StepResult = { name: 'restore', status: 'passed', durationMs: 0 };
   try {
     emit({ type: 'step:start', drill: drill.name, step: 'restore', detail: describeSource(drill) });
-    const ctx: RestoreContext = { suite: options.suite, drill, engine: options.engine, workspace, stack, result, signal, env: options.env ?? process.env, progress: createProgress(emit, drill.name, 'restore') };
+    const ctx: RestoreContext = { suite: options.suite, drill, engine: options.engine, workspace, stack, result, signal, env: options.env ?? process.env, disk, progress: createProgress(emit, drill.name, 'restore') };
     outcome = drill.source.kind === 'pgdump' ? await restoreLogical(ctx, drill.source) : await restorePhysical(ctx, drill.source);
-    result.restoreSeconds = elapsed() / 1000;
+    // Waiting for another drill's disk space is not restore time (RTO).
+    const waitedMs = disk?.waitedMs ?? 0;
+    if (waitedMs > 0) result.timings!.diskWaitSeconds = Math.round(waitedMs) / 1000;
+    result.restoreSeconds = (elapsed() - waitedMs) / 1000;
     restoreStep.durationMs = elapsed();
     restoreStep.message = `${outcome.message} in ${result.restoreSeconds.toFixed(1)} s`;
     emit({ type: 'step:end', drill: drill.name, step: 'restore', status: 'passed', durationMs: restoreStep.durationMs, message: restoreStep.message });

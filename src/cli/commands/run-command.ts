@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { formatSummary, isDrillError, loadSuites, runSuites, writeJUnitLoadError, writeJUnitReport, type RunResult } from '../../index.js';
+import { formatSummary, isDrillError, loadSuites, parseByteSize, parseConcurrency, parseShard, runSuites, writeJUnitLoadError, writeJUnitReport, type RunResult } from '../../index.js';
 import { createEventRenderer } from '../render-events.js';
 import { runInterruptible } from '../signals.js';
 
@@ -10,11 +10,18 @@ export interface RunFlags {
   junit?: string;
   json?: string;
   keepOnFailure?: boolean;
+  shard?: string;
+  concurrency?: string;
+  diskBudget?: string;
+  diskCheck?: boolean;
 }
 
 /** `pgdrill run`: load → run → reports → exit code. */
 export async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   return runInterruptible(async (signal) => {
+    const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+    const concurrency = parseConcurrency(flags.concurrency ?? '1');
+    const disk = { check: flags.diskCheck !== false, budgetBytes: flags.diskBudget === undefined ? undefined : parseByteSize(flags.diskBudget) };
     let suites;
     try {
       suites = await loadSuites(files);
@@ -23,7 +30,8 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
         await writeJUnitLoadError(files, { code: error.code, message: error.message, hint: error.hint, details: error.details }, flags.junit);
       throw error;
     }
-    const result = await runSuites(suites, { engine: flags.engine, only: flags.only, keepOnFailure: flags.keepOnFailure, emit: createEventRenderer(), signal });
+    const emit = createEventRenderer(process.stderr, { tagDrills: concurrency > 1 });
+    const result = await runSuites(suites, { engine: flags.engine, only: flags.only, keepOnFailure: flags.keepOnFailure, emit, signal, shard, concurrency, disk });
     await writeReports(result, flags);
     process.stdout.write(`\n${formatSummary(result)}`);
     return result.exitCode;
