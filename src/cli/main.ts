@@ -40,7 +40,7 @@ program
 program
   .command('merge-reports')
   .description('merge the JSON results of the shards of one run into one JUnit and JSON report')
-  .argument('<result.json...>', 'files written by `pgdrill run --shard i/n --json <file>`')
+  .argument('<json...>', 'run results written by `pgdrill run --shard i/n --json <file>`')
   .option('--junit <file>', 'write the merged JUnit XML')
   .option('--json <file>', 'write the merged run result as JSON')
   .action(async (files: string[], flags) => {
