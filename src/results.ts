@@ -108,4 +108,6 @@ export interface RunResult {
   durationMs: number;
   drills: DrillResult[];
   exitCode: number;
+  /** Set when the run was one shard (`--shard index/count`) of the suite's drills. */
+  shard?: { index: number; count: number };
 }

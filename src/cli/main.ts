@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { demoCommand } from './commands/demo-command.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { initCommand } from './commands/init-command.js';
+import { mergeCommand } from './commands/merge-command.js';
 import { manifestCaptureCommand } from './commands/manifest-command.js';
 import { schemaSnapshotCommand } from './commands/schema-command.js';
 import { historyCommand } from './commands/history-command.js';
@@ -30,13 +31,24 @@ program
   .option('--json <file>', 'write the JSON report (schema/report.schema.json)')
   .option('--report <file>', 'write an evidence report, .html or .md (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .option('--manifest <file>', 'write a SHA-256 manifest of every file written (default: SHA256SUMS beside --json); signed with PGDRILL_SIGNING_KEY')
-  .option('--shard <i/n>', 'run one shard of the drills: not available yet')
-  .option('--concurrency <n>', 'drills in parallel: not available yet')
+  .option('--shard <i/n>', 'run shard i of n (1-based): drill k of the suite goes to shard (k mod n) + 1')
+  .option('--concurrency <n>', 'drills at once on this machine, each with its own server and directory', '1')
+  .option('--disk-budget <size>', 'at most this much disk for the restores running at once (e.g. 20GiB); default: the free space')
+  .option('--no-disk-check', 'start restores without checking that their estimated size fits in the free disk space')
   .option('--keep-on-failure', 'leave the server and files of a failed drill for inspection')
   .option('--metrics <file.prom>', 'write Prometheus metrics for the node-exporter textfile collector (replaced atomically)')
   .action(async (files: string[], flags) => {
-    for (const f of ['shard', 'concurrency']) if (flags[f] !== undefined) return usage(`--${f} is not available in this version of pgdrill`);
     process.exitCode = await runCommand(files, flags);
+  });
+
+program
+  .command('merge-reports')
+  .description('merge the JSON results of the shards of one run into one JUnit and JSON report')
+  .argument('<json...>', 'run results written by `pgdrill run --shard i/n --json <file>`')
+  .option('--junit <file>', 'write the merged JUnit XML')
+  .option('--json <file>', 'write the merged run result as JSON')
+  .action(async (files: string[], flags) => {
+    process.exitCode = await mergeCommand(files, flags);
   });
 
 program.command('validate').description('check suites against the schema and rules; restores nothing').argument('<suite...>').action(async (files: string[]) => {

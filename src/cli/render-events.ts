@@ -26,13 +26,15 @@ const formatters: Formatters = {
  * Events → stderr. On a TTY progress rewrites one line; elsewhere (CI logs) progress is a plain line at
  * most every 10 seconds so logs stay readable.
  */
-export function createEventRenderer(stream: NodeJS.WriteStream = process.stderr) {
+export function createEventRenderer(stream: NodeJS.WriteStream = process.stderr, options: { tagDrills?: boolean } = {}) {
   const tty = stream.isTTY === true;
   let progressShown = false;
   let lastPlainProgress = 0;
   return (event: DrillEvent): void => {
-    const text = (formatters[event.type] as (e: DrillEvent) => string | undefined)(event);
-    if (text === undefined) return;
+    const formatted = (formatters[event.type] as (e: DrillEvent) => string | undefined)(event);
+    if (formatted === undefined) return;
+    // Drills running at once interleave their lines: each line names its drill.
+    const text = options.tagDrills && 'drill' in event && event.drill && event.type !== 'drill:start' ? `[${event.drill}] ${formatted.trimStart()}` : formatted;
     if (event.type === 'step:progress') {
       if (tty) {
         stream.write(`\r\x1b[2K${text}`);

@@ -3,6 +3,7 @@ import type { DrillResult, RecoveryReport } from '../results.js';
 import type { ResolvedDrill, ResolvedSuite } from '../suite/resolved-suite.js';
 import type { CleanupStack } from '../util/cleanup-stack.js';
 import type { DrillWorkspace } from './drill-workspace.js';
+import type { DiskReservation } from '../fleet/disk-budget.js';
 
 /** What a restore path (logical or physical) gets from runDrill. */
 export interface RestoreContext {
@@ -16,6 +17,8 @@ export interface RestoreContext {
   result: DrillResult;
   signal: AbortSignal;
   env: Record<string, string | undefined>;
+  /** Reserve the restore's estimated disk use once the backup's size is known, before fetching it. */
+  disk?: DiskReservation;
   progress: { bytes: (read: number, total: number) => void; item: (line: string) => void };
 }
 

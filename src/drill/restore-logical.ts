@@ -4,6 +4,8 @@ import { EngineError } from '../errors.js';
 import { pgdumpServerSettings, preparePgdump, restorePgdump } from '../sources/pgdump/pgdump-source.js';
 import { createStore } from '../storage/create-store.js';
 import type { ResolvedPgdumpSource } from '../suite/resolved-suite.js';
+import { estimateLogicalRestore } from '../fleet/restore-estimate.js';
+import type { PgdumpContext } from '../sources/pgdump/pgdump-source.js';
 import { pickMajor } from './pick-major.js';
 import { timed, type RestoreContext, type RestoreOutcome } from './restore-context.js';
 
@@ -22,6 +24,7 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
     signal: ctx.signal,
     onBytes: ctx.progress.bytes,
     onItem: ctx.progress.item,
+    beforeFetch: reserveDisk(ctx),
   };
   const prepared = await timed(result, 'fetchSeconds', () => preparePgdump(pg));
   result.backup = prepared.archives.map((a) => a.provenance);
@@ -54,4 +57,15 @@ async function inspectionPgRestore(binDir?: string): Promise<string> {
       hint: 'install postgresql-client-15 (apt-get install postgresql-client-15); pgdrill doctor lists what is found',
     });
   return `${found.binDir}/pg_restore`;
+}
+
+/** The disk guard, at the point each archive's size is known and nothing is fetched yet. */
+function reserveDisk(ctx: RestoreContext): PgdumpContext['beforeFetch'] {
+  const disk = ctx.disk;
+  if (!disk) return undefined;
+  return (found, options, index) =>
+    disk.reserve(
+      estimateLogicalRestore({ key: found.key, size: found.size, format: options.format, compression: options.compression, encrypted: options.decrypt !== undefined, first: index === 0 }),
+      `pg_dump archive ${found.key}`,
+    );
 }

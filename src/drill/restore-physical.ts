@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { createStore } from '../storage/create-store.js';
 import type { PhysicalSource } from '../suite/resolved-suite.js';
 import { timed, type RestoreContext, type RestoreOutcome } from './restore-context.js';
+import { estimatePhysicalRestore } from '../fleet/restore-estimate.js';
 
 /** A physical backup: restore its files, replay WAL to the target, and prove where recovery stopped. */
 export async function restorePhysical(ctx: RestoreContext, source: PhysicalSource): Promise<RestoreOutcome> {
@@ -23,6 +24,7 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
   const target = drill.target;
   const targetTime = target?.time !== undefined ? parsePgTime(target.time) : target?.beforeArchiveEnd !== undefined && newest ? new Date(newest.getTime() - parseDuration(target.beforeArchiveEnd) * 1000) : undefined;
   checkArchiveUpFront(prepared, target?.lsn, source);
+  await reserveDisk(ctx, prepared);
   const recovery = recoverySettings(target, targetTime);
   // Both are read by the engine after restore(), which fills them once it knows where the server's files are.
   const serverEnv: Record<string, string> = {};
@@ -97,4 +99,18 @@ async function shareCaBundle(caBundle: string | undefined, target: RestoreTarget
   await chmod(copy, 0o644);
   if (target.runAs) await chown(copy, target.runAs.uid, target.runAs.gid);
   return { caBundle: copy };
+}
+
+/** The disk guard, once the backup is found and described and before its files are restored. */
+async function reserveDisk(ctx: RestoreContext, prepared: PreparedPhysical): Promise<void> {
+  const { size, databaseSize, format } = prepared.provenance;
+  const start = prepared.startSegment;
+  const estimate = estimatePhysicalRestore({
+    size: typeof size === 'number' ? size : undefined,
+    databaseSize: typeof databaseSize === 'number' ? databaseSize : undefined,
+    compressed: format === 'pgbackrest' || format === 'pg_basebackup tar',
+    walSegments: prepared.archive.filter((s) => !start || s.timeline > start.timeline || (s.timeline === start.timeline && s.number >= start.number)).length,
+  });
+  // A backup that records no size cannot be estimated; it is restored unguarded rather than refused.
+  if (estimate && ctx.disk) await ctx.disk.reserve(estimate, `${format ?? 'physical'} backup ${prepared.provenance.key}`);
 }

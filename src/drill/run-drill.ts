@@ -19,6 +19,7 @@ import { isInventoryCheck, isInventoryOnly, runInventoryChecks, type RunInventor
 import { CleanupStack } from '../util/cleanup-stack.js';
 import { captureExtensions } from './capture-extensions.js';
 import { dirname } from 'node:path';
+import type { DiskBudget } from '../fleet/disk-budget.js';
 
 export interface RunDrillOptions {
   suite: ResolvedSuite;
@@ -29,6 +30,8 @@ export interface RunDrillOptions {
   signal?: AbortSignal;
   keepOnFailure?: boolean;
   env?: Record<string, string | undefined>;
+  /** The run's disk ledger: each restore reserves its estimate before it downloads or restores anything. */
+  disk?: DiskBudget;
 }
 
 /**
@@ -45,6 +48,8 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   result.source = { kind: drill.source.kind, description: describeSource(drill) };
   result.objectives = options.suite.objectives;
   emit({ type: 'drill:start', drill: drill.name });
+  // Declared first, so released last: after the drill's files are gone.
+  using disk = options.disk?.forDrill(drill.name, { signal, onWait: (message) => emit({ type: 'note', message }) });
   await using workspace = await createDrillWorkspace(drill.name);
   await using stack = new CleanupStack();
   let outcome: RestoreOutcome | undefined;
@@ -55,9 +60,12 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   if (!isInventoryOnly(drill) && !result.error) {
     try {
       emit({ type: 'step:start', drill: drill.name, step: 'restore', detail: describeSource(drill) });
-      const ctx: RestoreContext = { suite: options.suite, drill, engine: requireEngine(options), workspace, stack, result, signal, env, progress: createProgress(emit, drill.name, 'restore') };
+      const ctx: RestoreContext = { suite: options.suite, drill, engine: requireEngine(options), workspace, stack, result, signal, env, disk, progress: createProgress(emit, drill.name, 'restore') };
       outcome = drill.source.kind === 'pgdump' ? await restoreLogical(ctx, drill.source) : await restorePhysical(ctx, drill.source);
-      result.restoreSeconds = elapsed() / 1000;
+      // Waiting for another drill's disk space is not restore time (RTO).
+      const waitedMs = disk?.waitedMs ?? 0;
+      if (waitedMs > 0) result.timings!.diskWaitSeconds = Math.round(waitedMs) / 1000;
+      result.restoreSeconds = (elapsed() - waitedMs) / 1000;
       if (result.engine && outcome.server.kind === 'local') result.engine.binDir = dirname(outcome.server.clientPath('psql'));
       restoreStep.durationMs = elapsed();
       restoreStep.message = `${outcome.message} in ${result.restoreSeconds.toFixed(1)} s`;

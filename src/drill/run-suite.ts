@@ -4,10 +4,16 @@ import { createLocalEngine } from '../engines/local/local-engine.js';
 import { selectEngine, type EnginePreference } from '../engines/select-engine.js';
 import { ConfigError } from '../errors.js';
 import { ignoreEvents, type EmitEvent } from '../events.js';
-import type { DrillResult, RunResult } from '../results.js';
+import { createDiskBudget, type DiskGuardOptions } from '../fleet/disk-budget.js';
+import { runExitCode } from '../fleet/exit-severity.js';
+import { runPool } from '../fleet/run-pool.js';
+import { formatShard, selectShard, type ShardSpec } from '../fleet/shard.js';
+import type { RunResult } from '../results.js';
 import type { ResolvedSuite } from '../suite/resolved-suite.js';
 import { runDrill } from './run-drill.js';
 import { isInventoryOnly } from './run-inventory.js';
+
+export { runExitCode };
 
 export interface RunSuiteOptions {
   /** Overrides the suite's `engine.kind`. */
@@ -21,16 +27,35 @@ export interface RunSuiteOptions {
   env?: Record<string, string | undefined>;
   /** Engines to choose from; the default is every engine pgdrill has. */
   engines?: Engine[];
+  /** Run only this shard of the selected drills (the rule: src/fleet/shard.ts). */
+  shard?: ShardSpec;
+  /** Drills run at once, each with its own server, port and directory. @default 1 */
+  concurrency?: number;
+  /** The free-space guard before each restore. @default { check: true } */
+  disk?: DiskGuardOptions;
 }
 
-/** Run every drill of one or more suites (in order) on one engine, and compute the exit code. */
+/**
+ * Run the drills of one or more suites (or of one shard of them) on one engine, `concurrency` at a time,
+ * and compute the exit code. Results are in suite order whatever order the drills finish in.
+ */
 export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOptions = {}): Promise<RunResult> {
   const emit = options.emit ?? ignoreEvents;
   const startedAt = new Date();
-  const selected = suites.flatMap((suite) => suite.drills.filter((d) => !options.only || options.only.includes(d.name)).map((drill) => ({ suite, drill })));
-  if (selected.length === 0) {
+  const requested = suites.flatMap((suite) => suite.drills.filter((d) => !options.only || options.only.includes(d.name)).map((drill) => ({ suite, drill })));
+  if (requested.length === 0) {
     const names = suites.flatMap((s) => s.drills.map((d) => d.name));
     throw new ConfigError('NO_DRILL_SELECTED', `no drill named ${options.only?.join(', ')} in ${suites.map((s) => s.file).join(', ')}`, { hint: `drills: ${names.join(', ')}` });
+  }
+  const name = suites.map((s) => s.name).join(' + ');
+  const selected = selectShard(requested, options.shard);
+  const shard = options.shard ? { shard: { index: options.shard.index, count: options.shard.count } } : {};
+  if (selected.length === 0) {
+    // More shards than drills: this machine has nothing to do, which is not a failure.
+    emit({ type: 'note', message: `shard ${formatShard(options.shard!)} has no drills (${requested.length} drill${requested.length === 1 ? '' : 's'} in ${options.shard!.count} shards): nothing to run` });
+    const result: RunResult = { suite: { name, files: suites.map((s) => s.file) }, startedAt: startedAt.toISOString(), finishedAt: startedAt.toISOString(), durationMs: 0, drills: [], exitCode: 0, ...shard };
+    emit({ type: 'run:end', result });
+    return result;
   }
   const first = suites[0]!;
   const env = options.env ?? process.env;
@@ -44,13 +69,11 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
   const preference = options.engine ?? enginePreferenceFromEnv(env) ?? first.engine.kind;
   const { engine, reasons } = needsEngine ? await selectEngine(preference, engines) : { engine: undefined, reasons: [] };
   const reason = needsEngine ? reasons.map((r) => `${r.kind}: ${r.usable ? 'usable' : 'not usable'} (${r.reason})`).join('; ') : 'inventory checks only: no server is started';
-  const name = suites.map((s) => s.name).join(' + ');
   emit({ type: 'run:start', suite: name, drills: selected.map((s) => s.drill.name), engine: engine?.kind ?? 'none', engineReason: reason });
-  const drills: DrillResult[] = [];
-  for (const { suite, drill } of selected) {
-    if (options.signal?.aborted) break;
-    drills.push(await runDrill({ suite, drill, engine, emit, signal: options.signal, keepOnFailure: options.keepOnFailure, env: options.env }));
-  }
+  const disk = createDiskBudget(options.disk);
+  const drills = await runPool(selected, { concurrency: options.concurrency, signal: options.signal }, ({ suite, drill }) =>
+    runDrill({ suite, drill, engine, emit, signal: options.signal, keepOnFailure: options.keepOnFailure, env: options.env, disk }),
+  );
   const finishedAt = new Date();
   const result: RunResult = {
     suite: { name, files: suites.map((s) => s.file) },
@@ -59,6 +82,7 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     drills,
     exitCode: runExitCode(drills),
+    ...shard,
   };
   emit({ type: 'run:end', result });
   return result;
@@ -70,11 +94,4 @@ function enginePreferenceFromEnv(env: Record<string, string | undefined>): Engin
   if (value === undefined || value === '') return undefined;
   if (value === 'auto' || value === 'local' || value === 'docker') return value;
   throw new ConfigError('INVALID_ENGINE', `PGDRILL_ENGINE is "${value}"; it must be auto, local or docker`, { hint: 'fix or unset PGDRILL_ENGINE' });
-}
-
-/** The most severe outcome wins: a bug (70), then usage (2), then infrastructure (3), then a bad backup (1). */
-export function runExitCode(drills: DrillResult[]): number {
-  const codes = drills.map((d) => (d.status === 'passed' ? 0 : (d.error?.exitCode ?? 1)));
-  for (const code of [70, 130, 2, 3, 1]) if (codes.includes(code)) return code;
-  return 0;
 }

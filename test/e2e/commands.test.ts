@@ -37,12 +37,12 @@ test('doctor reports the local engine and PostgreSQL 15 with its extensions', as
   expect(result.stdout).toMatch(/extensions: .*amcheck/);
 });
 
-test('--help lists the commands of the contract; unbuilt flags say so and exit 2', async () => {
+test('--help lists the commands of the contract; a shard that does not exist is a usage error (exit 2)', async () => {
   const help = await run(['--help']);
-  for (const command of ['run', 'validate', 'list', 'demo', 'doctor']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
-  const shard = await run(['run', join(ROOT, 'suites', 'demo.yaml'), '--shard', '1/2']);
+  for (const command of ['run', 'validate', 'list', 'demo', 'doctor', 'merge-reports']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+  const shard = await run(['run', join(ROOT, 'suites', 'demo.yaml'), '--shard', '3/2']);
   expect(shard.code).toBe(2);
-  expect(shard.stderr).toMatch(/--shard is not available in this version/);
+  expect(shard.stderr).toMatch(/INVALID_SHARD: --shard "3\/2" is not a shard: expected i\/n with 1 <= i <= n/);
 });
 
 test('manifest capture and schema snapshot name an unreachable database and exit 3, writing nothing', async () => {

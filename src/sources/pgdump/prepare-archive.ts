@@ -26,6 +26,8 @@ export interface PgdumpContext {
   signal?: AbortSignal;
   onBytes?: (bytes: number, total: number) => void;
   onItem?: (line: string) => void;
+  /** Called once the archive is found (its size known) and before any of it is read or downloaded. */
+  beforeFetch?: (found: FoundArchive, options: ArchiveOptions, index: number) => Promise<void>;
 }
 
 export interface PreparedArchive {
@@ -47,6 +49,7 @@ export interface PreparedArchive {
  */
 export async function prepareArchive(ctx: PgdumpContext, options: ArchiveOptions, index: number): Promise<PreparedArchive> {
   const found = await findArchive(ctx.store, options, ctx.signal);
+  await ctx.beforeFetch?.(found, options, index);
   const what = `${ctx.store.description}/${found.key}`;
   const provenance: BackupProvenance = {
     store: ctx.store.description,
