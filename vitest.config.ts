@@ -8,6 +8,7 @@ export default defineConfig({
     // Integration tests start real servers; two cores do not benefit from more than two at once.
     maxWorkers: 2,
     reporters: ['default'],
+    globalSetup: ['test/support/global-docker-leftovers.ts'],
     // Tests choose their engine explicitly (the docker-parametrised ones pass PGDRILL_ENGINE=docker); nothing
     // here may pull an image: the docker engine uses the images scripts/build-images.sh builds.
     env: {

@@ -8,6 +8,8 @@ export type { SuiteInput } from './suite/suite-schema.js';
 export { defineCheck, type CheckDefinition, type CheckContext, type CheckOutcome, type CheckKind, type Queryable } from './checks/check.js';
 export { builtinChecks, findCheck } from './checks/index.js';
 export { createLocalEngine, type LocalEngineOptions } from './engines/local/local-engine.js';
+export { createDockerEngine, type DockerEngineOptions } from './engines/docker/docker-engine.js';
+export { chooseImage, defaultImageRules, type ImageRule } from './engines/docker/docker-images.js';
 export { diagnose, type Diagnosis } from './doctor/diagnose.js';
 export type { Engine, StartedServer, ServerSpec, ProbeResult, EngineKind } from './engines/engine.js';
 export { writeJUnitReport, writeJUnitLoadError } from './report/junit-reporter.js';

@@ -2,35 +2,47 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { leftovers, serverProcessesUnder } from '../support/backup-lab.js';
+import { dockerEngineAvailability, pgdrillContainers } from '../support/docker-support.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
-test('the demo drill passes end to end through the built CLI and its JUnit counts are right', async () => {
-  const tmp = await mkdtemp(join(tmpdir(), 'pgdrill-e2e-demo-'));
-  const junit = join(tmp, 'out', 'demo.junit.xml');
-  const work = await mkdtemp(join(tmpdir(), 'pgdrill-e2e-tmp-'));
-  await chmod(work, 0o711); // as root, the server's OS user must traverse it
-  try {
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, [CLI, 'demo', '--junit', junit], { env: { ...process.env, TMPDIR: work } }, (_e, stdout, stderr) =>
-        resolve({ code: child.exitCode, stdout, stderr }),
-      );
-    });
-    expect(code, stdout + stderr).toBe(0);
-    expect(stdout).toMatch(/3 drills: 3 passed · 11 checks: 11 passed/);
-    const xml = await readFile(junit, 'utf8');
-    expect(xml).toMatch(/<testsuites name="demo" tests="14" failures="0" errors="0" skipped="0">/);
-    expect(xml.match(/<testsuite /g)).toHaveLength(3);
-    expect(xml.match(/<testcase .*name="step: restore"/g)).toHaveLength(3);
-    expect(xml).toContain('<property name="backup.key" value="daily/shop-2026-11-20.dump"/>');
-    expect(xml).toContain('<property name="backup.key" value="encrypted/shop-2026-11-20.dump.gz.enc"/>');
-    expect(xml).toMatch(/<property name="backup.sha256" value="[0-9a-f]{64}"\/>/);
-    expect(await serverProcessesUnder(work)).toEqual([]);
-    expect(await leftovers(work)).toEqual([]);
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-    await rm(work, { recursive: true, force: true });
-  }
+const docker = await dockerEngineAvailability();
+const engines = [
+  { engine: 'local', skip: undefined },
+  { engine: 'docker', skip: docker.usable ? undefined : docker.reason },
+];
+
+// The same demo, the same verdicts, on both engines.
+describe.each(engines)('on the $engine engine', ({ engine, skip }) => {
+  test.skipIf(skip !== undefined)(`the demo drill passes end to end through the built CLI and its JUnit counts are right${skip ? ` (skipped: ${skip})` : ''}`, async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'pgdrill-e2e-demo-'));
+    const junit = join(tmp, 'out', 'demo.junit.xml');
+    const work = await mkdtemp(join(tmpdir(), 'pgdrill-e2e-tmp-'));
+    await chmod(work, 0o711); // as root, the server's OS user must traverse it
+    try {
+      const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile(process.execPath, [CLI, 'demo', '--engine', engine, '--junit', junit], { env: { ...process.env, TMPDIR: work } }, (_e, stdout, stderr) =>
+          resolve({ code: child.exitCode, stdout, stderr }),
+        );
+      });
+      expect(code, stdout + stderr).toBe(0);
+      expect(stdout).toMatch(/3 drills: 3 passed · 11 checks: 11 passed/);
+      const xml = await readFile(junit, 'utf8');
+      expect(xml).toMatch(/<testsuites name="demo" tests="14" failures="0" errors="0" skipped="0">/);
+      expect(xml.match(/<testsuite /g)).toHaveLength(3);
+      expect(xml.match(/<testcase .*name="step: restore"/g)).toHaveLength(3);
+      expect(xml).toContain('<property name="backup.key" value="daily/shop-2026-11-20.dump"/>');
+      expect(xml).toContain('<property name="backup.key" value="encrypted/shop-2026-11-20.dump.gz.enc"/>');
+      expect(xml).toMatch(/<property name="backup.sha256" value="[0-9a-f]{64}"\/>/);
+      expect(await serverProcessesUnder(work)).toEqual([]);
+      expect(await leftovers(work)).toEqual([]);
+      expect(stderr).toContain(`on the ${engine} engine`);
+      if (engine === 'docker') expect(await pgdrillContainers()).toEqual([]);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+      await rm(work, { recursive: true, force: true });
+    }
+  });
 });

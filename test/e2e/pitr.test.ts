@@ -5,6 +5,10 @@ import { corruptRepositoryFile } from '../../src/demo/physical/corrupt-repositor
 import type { RunResult } from '../../src/index.js';
 import { leftovers, serverProcessesUnder, snapshotBucket } from '../support/backup-lab.js';
 import { PHYSICAL_BUCKET, readJson, startPhysicalLab, type PhysicalLab } from '../support/physical-lab.js';
+import { dockerEngineAvailability, pgdrillContainers, testImage } from '../support/docker-support.js';
+
+const docker = await dockerEngineAvailability();
+const dockerSkip = docker.usable ? '' : ` (skipped: ${docker.reason})`;
 
 // Point-in-time recovery through the built CLI, from real pgBackRest, base backup + WAL and barman-cloud
 // backups of one scripted history: rows at the backup, T1 inserts rows, a restore point, T2 deletes half.
@@ -12,6 +16,8 @@ let lab: PhysicalLab;
 let run: RunResult;
 let cli: { exitCode: number; stdout: string; stderr: string; tmp: string };
 let before: string[];
+let dockerCli: typeof cli | undefined;
+let dockerRun: RunResult | undefined;
 
 // verifyTls: false because pgBackRest matches certificates by DNS name and the test server's is for 127.0.0.1.
 const pgbackrest = (extra: string) => `pgbackrest: { store: lab, stanza: main, database: shop, verifyTls: false, cipherPassEnv: LAB_CIPHER_PASS${extra} }`;
@@ -44,7 +50,11 @@ beforeAll(async () => {
   before = await snapshotBucket(lab.s3, PHYSICAL_BUCKET);
   cli = await lab.runCli(['run', file, '--json', join(lab.dir, 'pitr.json'), '--junit', join(lab.dir, 'pitr.xml')]);
   run = await readJson<RunResult>(join(lab.dir, 'pitr.json'));
-}, 900_000);
+  if (docker.usable) {
+    dockerCli = await lab.runCli(['run', file, '--json', join(lab.dir, 'pitr-docker.json')], { PGDRILL_ENGINE: 'docker' });
+    dockerRun = await readJson<RunResult>(join(lab.dir, 'pitr-docker.json'));
+  }
+}, 1_200_000);
 
 afterAll(async () => {
   await lab?.close();
@@ -88,6 +98,35 @@ describe('PITR drills recover exactly the rows committed before the target', () 
     expect(await snapshotBucket(lab.s3, PHYSICAL_BUCKET)).toEqual(before);
     expect(await serverProcessesUnder(cli.tmp)).toEqual([]);
     expect(await leftovers(cli.tmp)).toEqual([]);
+  });
+});
+
+// The restore runs on this machine's tools, the server in a container of the backup's major; WAL reaches
+// it through the broker. The verdicts must be the local engine's, drill for drill.
+describe.skipIf(!docker.usable)(`PITR drills on the docker engine${dockerSkip}`, () => {
+  test('every drill has the local engine\'s verdict, rows and stop record', () => {
+    expect(dockerCli!.exitCode, dockerCli!.stdout + dockerCli!.stderr).toBe(0);
+    expect(dockerCli!.stderr).toContain('on the docker engine');
+    const summary = (r: RunResult) => r.drills.map((d) => ({ name: d.name, status: d.status, checks: d.checks.map((c) => `${c.name}: ${c.status} ${c.actual ?? ''}`), stop: d.recovery?.stopRecord?.replace(/, time .*$/, '') }));
+    expect(summary(dockerRun!)).toEqual(summary(run));
+    expect(dockerRun!.drills.every((d) => d.engine?.kind === 'docker' && d.engine.image === testImage(d.engine.major))).toBe(true);
+    expect(dockerRun!.drills.find((d) => d.name === 'pgbackrest-time')!.recovery!.segmentsRestored).toBeGreaterThan(0);
+  });
+
+  test('no container, server process or file is left, and the bucket is unchanged', async () => {
+    expect(await pgdrillContainers()).toEqual([]);
+    expect(await serverProcessesUnder(dockerCli!.tmp)).toEqual([]);
+    expect(await leftovers(dockerCli!.tmp)).toEqual([]);
+    expect(await snapshotBucket(lab.s3, PHYSICAL_BUCKET)).toEqual(before);
+  });
+
+  test('a target after the end of the archive fails as on the local engine', async () => {
+    const file = await lab.writeSuite('beyond-docker', `name: beyond-docker\n${lab.storageYaml}drills:${drill('beyond-docker', pgbackrest(''), '{ time: "2099-01-01 00:00:00+00" }', 1)}\n`);
+    const r = await lab.runCli(['run', file], { PGDRILL_ENGINE: 'docker' });
+    expect(r.exitCode, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/WAL_TARGET_NOT_REACHED: recovery ended before reaching time 2099-01-01 00:00:00\+00/);
+    expect(await pgdrillContainers()).toEqual([]);
+    expect(await leftovers(r.tmp)).toEqual([]);
   });
 });
 

@@ -1,11 +1,10 @@
-import { createLocalEngine, diagnose } from '../../index.js';
+import { createDockerEngine, createLocalEngine, diagnose } from '../../index.js';
 
 /** `pgdrill doctor`: which engines, binaries, versions and extensions are usable here, and why not. */
 export async function doctorCommand(): Promise<number> {
-  const d = await diagnose([createLocalEngine()]);
+  const d = await diagnose([createDockerEngine(), createLocalEngine()]);
   const out: string[] = ['Engines:'];
   for (const e of d.engines) out.push(`  ${e.usable ? '✓' : '✗'} ${e.kind}: ${e.reason}`);
-  out.push('  ✗ docker: not available in this version of pgdrill');
   out.push('PostgreSQL installations:');
   if (d.installations.length === 0) out.push('  none found (apt-get install postgresql-15)');
   for (const i of d.installations) {
