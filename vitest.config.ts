@@ -17,6 +17,8 @@ export default defineConfig({
       PGDRILL_POSTGRES_IMAGE: process.env.PGDRILL_POSTGRES_IMAGE ?? 'pgdrill/postgres:{major}',
       TESTCONTAINERS_RYUK_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Runs of the CLI in tests must not append to a CI job's own step summary.
+      GITHUB_STEP_SUMMARY: '',
     },
   },
 });

@@ -43,10 +43,11 @@ program
 
 program
   .command('merge-reports')
-  .description('merge the JSON results of the shards of one run into one JUnit and JSON report')
-  .argument('<json...>', 'run results written by `pgdrill run --shard i/n --json <file>`')
+  .description('merge the JSON reports of the shards of one run into one JUnit, JSON and evidence report')
+  .argument('<json...>', 'JSON reports written by `pgdrill run --shard i/n --json <file>`')
   .option('--junit <file>', 'write the merged JUnit XML')
-  .option('--json <file>', 'write the merged run result as JSON')
+  .option('--json <file>', 'write the merged JSON report (schema/report.schema.json)')
+  .option('--report <file>', 'write a merged evidence report, .html or .md (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .action(async (files: string[], flags) => {
     process.exitCode = await mergeCommand(files, flags);
   });

@@ -30,6 +30,7 @@ export function buildJsonReport(run: RunResult, context: ReportContext): JsonRep
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     durationMs: run.durationMs,
+    ...(run.shard ? { shard: { ...run.shard } } : {}),
     host: context.host,
     tools: {
       pgdrill: context.pgdrillVersion,
@@ -80,6 +81,7 @@ export function runResultFromReport(report: JsonReport): RunResult {
     finishedAt: report.finishedAt,
     durationMs: report.durationMs,
     exitCode: report.exitCode,
+    ...(report.shard ? { shard: { ...report.shard } } : {}),
     drills: report.drills.map((d) => {
       const { objectives, timeline: _timeline, backup, ...rest } = d;
       return compact({

@@ -127,6 +127,7 @@ export const jsonReportSchema = z
     startedAt: isoTime,
     finishedAt: isoTime,
     durationMs: seconds,
+    shard: z.strictObject({ index: z.number().int().min(1), count: z.number().int().min(1) }).optional().describe('Set when the run was one shard (`--shard index/count`) of the suite\'s drills.'),
     host: z.strictObject({ hostname: z.string(), platform: z.string(), release: z.string(), arch: z.string() }),
     tools: z.strictObject({
       pgdrill: z.string(),

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunResult } from '../../src/results.js';
@@ -96,7 +96,9 @@ describe('--concurrency', () => {
     );
     let both = false;
     const result = await lab.runCli(['run', big, '--concurrency', '2', '--json', out('cancelled.json')], {
-      interruptWhen: async (tmp) => (both = (await pgRestoreDrillsUnder(tmp)).size >= 2),
+      // Both drills are running (their directories exist) and at least one is inside pg_restore: under load
+      // the two pg_restores need not overlap at a 100 ms poll, the two drills always do.
+      interruptWhen: async (tmp) => (both = (await drillDirsUnder(tmp)).size >= 2 && (await pgRestoreDrillsUnder(tmp)).size >= 1),
     });
     expect(both).toBe(true);
     expect(result.exitCode, result.stderr).toBe(130);
@@ -107,6 +109,12 @@ describe('--concurrency', () => {
     expect(await leftovers(result.tmp)).toEqual([]);
   });
 });
+
+/** The drills (by workspace directory name) running under `tmp`. */
+async function drillDirsUnder(tmp: string): Promise<Set<string>> {
+  const names = await readdir(tmp).catch(() => [] as string[]);
+  return new Set(names.flatMap((n) => /^pgdrill-(big-[abc])-/.exec(n)?.[1] ?? []));
+}
 
 /** The drills (by workspace directory name) that have a pg_restore running under `tmp`. */
 function pgRestoreDrillsUnder(tmp: string): Promise<Set<string>> {

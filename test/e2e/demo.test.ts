@@ -39,7 +39,7 @@ describe.each(engines)('on the $engine engine', ({ engine, skip }) => {
       expect(await serverProcessesUnder(work)).toEqual([]);
       expect(await leftovers(work)).toEqual([]);
       expect(stderr).toContain(`on the ${engine} engine`);
-      if (engine === 'docker') expect(await pgdrillContainers()).toEqual([]);
+      if (engine === 'docker') expect(await pgdrillContainers(work)).toEqual([]);
     } finally {
       await rm(tmp, { recursive: true, force: true });
       await rm(work, { recursive: true, force: true });

@@ -114,7 +114,7 @@ describe.skipIf(!docker.usable)(`PITR drills on the docker engine${dockerSkip}`,
   });
 
   test('no container, server process or file is left, and the bucket is unchanged', async () => {
-    expect(await pgdrillContainers()).toEqual([]);
+    expect(await pgdrillContainers(dockerCli!.tmp)).toEqual([]);
     expect(await serverProcessesUnder(dockerCli!.tmp)).toEqual([]);
     expect(await leftovers(dockerCli!.tmp)).toEqual([]);
     expect(await snapshotBucket(lab.s3, PHYSICAL_BUCKET)).toEqual(before);
@@ -125,7 +125,7 @@ describe.skipIf(!docker.usable)(`PITR drills on the docker engine${dockerSkip}`,
     const r = await lab.runCli(['run', file], { PGDRILL_ENGINE: 'docker' });
     expect(r.exitCode, r.stdout + r.stderr).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/WAL_TARGET_NOT_REACHED: recovery ended before reaching time 2099-01-01 00:00:00\+00/);
-    expect(await pgdrillContainers()).toEqual([]);
+    expect(await pgdrillContainers(r.tmp)).toEqual([]);
     expect(await leftovers(r.tmp)).toEqual([]);
   });
 });

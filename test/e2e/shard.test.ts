@@ -70,7 +70,7 @@ describe('--shard and merge-reports', () => {
     expect(one.shard).toEqual({ index: 1, count: 2 });
     expect(shards.map((s) => s.exitCode)).toEqual([1, 1]);
 
-    const merge = await lab.runCli(['merge-reports', out('shard-2.json'), out('shard-1.json'), '--junit', out('merged.xml'), '--json', out('merged.json')]);
+    const merge = await lab.runCli(['merge-reports', out('shard-2.json'), out('shard-1.json'), '--junit', out('merged.xml'), '--json', out('merged.json'), '--report', out('merged.html')]);
     expect(merge.exitCode, merge.stderr).toBe(1);
     expect(merge.stderr).toMatch(/merged 2 results \(2 shards\) of suite fleet: 5 drills/);
     expect(merge.stdout).toMatch(/5 drills: 3 passed, 2 failed/);
@@ -90,6 +90,10 @@ describe('--shard and merge-reports', () => {
     expect(merged.finishedAt).toBe([one.finishedAt, two.finishedAt].sort().at(-1));
     expect(await junitCounts(out('merged.xml'))).toEqual(await junitCounts(out('whole.xml')));
     expect(Object.keys(await junitCounts(out('merged.xml')))).toHaveLength(5);
+    // The merged JSON is the versioned report, and the evidence report covers every drill of both shards.
+    expect(merged.schemaVersion).toBe('1.0');
+    const html = await readFile(out('merged.html'), 'utf8');
+    for (const name of ['custom', 'plain', 'wrong-count', 'missing-backup', 'encrypted']) expect(html).toContain(name);
   });
 
   test('an empty shard runs nothing, writes valid empty reports, says so and exits 0', async () => {

@@ -15,14 +15,17 @@ export function testImage(major: number): string {
   return (process.env.PGDRILL_POSTGRES_IMAGE ?? 'postgres:{major}').replaceAll('{major}', String(major));
 }
 
-/** Containers and volumes pgdrill's docker engine left (by its label), as `id image status` lines. */
-export async function pgdrillContainers(): Promise<string[]> {
-  const out = await docker(['ps', '-a', '--filter', 'label=org.pgdrill.engine', '--format', '{{.ID}} {{.Image}} {{.Status}}']);
-  return out.split('\n').filter(Boolean);
-}
-
-export async function dockerVolumes(): Promise<string[]> {
-  return (await docker(['volume', 'ls', '-q'])).split('\n').filter(Boolean);
+/**
+ * Containers of pgdrill's docker engine (by its label) serving drills under `dir`, as `id image status` lines.
+ * Test files run in parallel: each looks only at the containers of its own directories.
+ */
+export async function pgdrillContainers(dir: string): Promise<string[]> {
+  const out = await docker(['ps', '-a', '--filter', 'label=org.pgdrill.engine', '--format', '{{.ID}} {{.Image}} {{.Status}}\t{{.Label "org.pgdrill.workdir"}}']);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .filter((line) => (line.split('\t')[1] ?? '').startsWith(dir))
+    .map((line) => line.split('\t')[0]!);
 }
 
 function docker(args: string[]): Promise<string> {

@@ -8,12 +8,18 @@ import { EngineError } from '../../errors.js';
 export const ENGINE_LABEL = 'org.pgdrill.engine';
 /** Per-server label (a random id), so a container whose start was interrupted can still be found and removed. */
 export const SERVER_LABEL = 'org.pgdrill.server';
+/** The drill directory a container serves: which drill a container belongs to, for people and tests. */
+export const WORKDIR_LABEL = 'org.pgdrill.workdir';
 
 export type PullPolicy = 'never' | 'missing';
 
 // testcontainers' reaper image cannot be pulled where there is no registry, and pgdrill removes its own
 // containers on every path (the cleanup registry covers Ctrl-C): the reaper is never needed.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+// Published ports are bound to 127.0.0.1 only (loopback-containers.ts), so that is where the daemon's
+// containers are reached: without this, testcontainers may pick the Docker bridge's gateway when it
+// believes it runs inside a container, and never sees the port open.
+process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
 
 const PROBE_TIMEOUT_MS = 10_000;
 

@@ -8,7 +8,7 @@ import { registerCleanup } from '../../process/cleanup.js';
 import type { ServerSpec } from '../engine.js';
 import { confirmConnection } from '../local/confirm-connection.js';
 import { SERVER_ROLE } from '../local/server-config.js';
-import { ENGINE_LABEL, removeLabelled, SERVER_LABEL } from './docker-runtime.js';
+import { ENGINE_LABEL, removeLabelled, SERVER_LABEL, WORKDIR_LABEL } from './docker-runtime.js';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { settingsArgs } from './docker-settings.js';
 import { LoopbackPostgreSqlContainer } from './loopback-containers.js';
@@ -51,7 +51,7 @@ export async function startDockerServer(input: DockerServerInput): Promise<Start
       .withPassword(password)
       .withDatabase('postgres')
       .withCommand(['postgres', ...settingsArgs(spec.settings)])
-      .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId })
+      .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId, [WORKDIR_LABEL]: spec.workDir })
       .withBindMounts([{ source: spec.workDir, target: spec.workDir, mode: 'ro' }])
       // Readiness without a password in the container's config: pg_isready needs none.
       .withHealthCheck({ test: ['CMD-SHELL', `pg_isready -q -h 127.0.0.1 -p ${CONTAINER_PORT}`], interval: 250, timeout: 2_000, retries: 1_000 })

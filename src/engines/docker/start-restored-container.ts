@@ -17,7 +17,7 @@ import { postmasterFailure } from '../local/server-lifecycle.js';
 import { DEFAULT_RECOVERY_TIMEOUT_MS, DEFAULT_SUPERUSERS } from '../local/start-restored-server.js';
 import { waitForRecovery } from '../local/wait-for-recovery.js';
 import { containerUser } from './container-user.js';
-import { ENGINE_LABEL, removeLabelled, SERVER_LABEL } from './docker-runtime.js';
+import { ENGINE_LABEL, removeLabelled, SERVER_LABEL, WORKDIR_LABEL } from './docker-runtime.js';
 import { LoopbackContainer } from './loopback-containers.js';
 import { once } from './start-docker-server.js';
 import { CONTAINER_PORT, StartedDockerServer } from './started-docker-server.js';
@@ -126,7 +126,7 @@ async function restoreAndRecover(
     .withUser(runAs.spec)
     .withBindMounts([...mounts, ...runAs.mounts])
     .withExposedPorts(CONTAINER_PORT)
-    .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId })
+    .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId, [WORKDIR_LABEL]: spec.workDir })
     .withWaitStrategy(Wait.forLogMessage('pgdrill: control data read'))
     .withStartupTimeout(Math.min(spec.startTimeoutMs ?? 120_000, recoveryTimeoutMs))
     .start();

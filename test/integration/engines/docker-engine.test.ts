@@ -6,11 +6,10 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { createDockerEngine } from '../../../src/engines/docker/docker-engine.js';
 import { loadSuites, runSuites } from '../../../src/index.js';
-import { dockerEngineAvailability, dockerVolumes, pgdrillContainers, testImage } from '../../support/docker-support.js';
+import { dockerEngineAvailability, pgdrillContainers, testImage } from '../../support/docker-support.js';
 
 const docker = await dockerEngineAvailability();
 const skip = docker.usable ? '' : ` (skipped: ${docker.reason})`;
-const volumesBefore = docker.usable ? await dockerVolumes() : [];
 
 let workDir: string;
 beforeEach(async () => {
@@ -22,8 +21,7 @@ afterEach(async () => {
 });
 afterAll(async () => {
   if (!docker.usable) return;
-  expect(await pgdrillContainers()).toEqual([]);
-  expect(await dockerVolumes()).toEqual(volumesBefore);
+  expect(await pgdrillContainers(join(tmpdir(), 'pgdrill-docker-test-'))).toEqual([]);
 });
 
 /** Whether a TCP connection to host:port is accepted (refused or timed out: false). */
@@ -74,7 +72,7 @@ describe.skipIf(!docker.usable)(`docker engine${skip}`, () => {
     expect((error as Error).message).toMatch(/^the image pgdrill\/absent-image:1\d /);
     expect((error as Error).message).toContain('pulls are disabled');
     expect((error as { hint: string }).hint).toContain('scripts/build-images.sh');
-    expect(await pgdrillContainers()).toEqual([]);
+    expect(await pgdrillContainers(workDir)).toEqual([]);
   });
 
   test('an image without an extension the archive needs fails the restore, naming the extension and the image', async () => {
@@ -106,6 +104,6 @@ describe.skipIf(!docker.usable)(`docker engine${skip}`, () => {
     expect(drill.error?.code).toBe('EXTENSION_NOT_AVAILABLE');
     expect(drill.error?.message).toBe(`the archive needs extension postgis, which PostgreSQL ${drill.engine?.major ?? 15} in the image ${testImage(drill.engine?.major ?? 15)} does not have`);
     expect(drill.error?.hint).toContain('engine.docker.images');
-    expect(await pgdrillContainers()).toEqual([]);
+    expect(await pgdrillContainers(workDir)).toEqual([]);
   });
 });

@@ -56,7 +56,7 @@ test('each indexed pod runs shard JOB_COMPLETION_INDEX + 1 into /results/<job>/,
   expect(pods.map((p) => p.code)).toEqual([1, 1, 0, 0]);
   expect(pods[2]!.stderr).toMatch(/shard 3\/4 has no drills/);
   const run = join(dir, 'results', 'pgdrill-drill-x7k2p');
-  expect((await readdir(run)).sort()).toEqual([1, 2, 3, 4].flatMap((i) => [`shard-${i}.json`, `shard-${i}.junit.xml`]));
+  expect((await readdir(run)).sort()).toEqual([1, 2, 3, 4].flatMap((i) => [`shard-${i}.json`, `shard-${i}.junit.xml`, `shard-${i}.sha256`]));
   expect(await readdir(join(dir, 'work'))).toEqual([]);
 
   const merge = await containerOf('merge-cronjob.yaml', (doc) => doc.spec.jobTemplate.spec.template.spec.containers[0]);
