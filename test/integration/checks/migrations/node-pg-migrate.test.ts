@@ -1,15 +1,27 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
+import pg from 'pg';
 import { expect, it } from 'vitest';
 import { checkMigrations, copyFixture, databaseUrl, editFile, type RepoCopy } from './migration-lab.js';
 import { describeMigrationScenarios } from './migration-scenarios.js';
 
 const files = ['1704067200000_create-customers.sql', '1704153600000_add-email.sql', '1704240000000_create-orders.sql'] as const;
 
-/** node-pg-migrate's own runner (from npm) writes the history, as `node-pg-migrate up` does. */
+/**
+ * node-pg-migrate's own runner (from npm) writes the history, as `node-pg-migrate up` does. The runner gets
+ * a client of ours: when it refuses to migrate it may leave its own connection open, which the server's
+ * shutdown at the end of the file would then end with an error nobody listens to.
+ */
 async function migrateUp(port: number, database: string, repo: RepoCopy): Promise<void> {
-  await runner({ databaseUrl: databaseUrl(port, database), dir: repo.dir, direction: 'up', migrationsTable: 'pgmigrations', log: () => undefined });
+  const dbClient = new pg.Client({ connectionString: databaseUrl(port, database) });
+  dbClient.on('error', () => undefined);
+  await dbClient.connect();
+  try {
+    await runner({ dbClient, dir: repo.dir, direction: 'up', migrationsTable: 'pgmigrations', log: () => undefined });
+  } finally {
+    await dbClient.end().catch(() => undefined);
+  }
 }
 
 describeMigrationScenarios(
