@@ -9,7 +9,8 @@ const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 /** One formatter per event type: a new event without a formatter here does not compile. */
 const formatters: Formatters = {
-  'run:start': (e) => `pgdrill: suite ${e.suite}: ${e.drills.length} drill${e.drills.length === 1 ? '' : 's'} on the ${e.engine} engine (${e.engineReason})`,
+  'run:start': (e) =>
+    `pgdrill: suite ${e.suite}: ${e.drills.length} drill${e.drills.length === 1 ? '' : 's'} ${e.engine === 'none' ? 'without a server' : `on the ${e.engine} engine`} (${e.engineReason})`,
   'drill:start': (e) => `▶ ${e.drill}`,
   'step:start': (e) => `  ${e.step}: ${e.detail ?? ''}`,
   'step:progress': (e) =>

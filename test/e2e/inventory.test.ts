@@ -124,7 +124,7 @@ describe('inventory checks through the built CLI', () => {
     }
     // Only the restore drill's server ever ran, and it is gone; the bad suite selected no engine at all.
     expect(await serverProcessesUnder(healthy.cli.tmp)).toEqual([]);
-    expect(bad.cli.stdout + bad.cli.stderr).toContain('on the none engine (inventory checks only: no server is started)');
+    expect(bad.cli.stdout + bad.cli.stderr).toContain('without a server (inventory checks only: no server is started)');
     expect(await leftovers(bad.cli.tmp)).toEqual([]);
     const restore = drill(healthy.run, 's3-inventory-then-restore');
     expect(drill(healthy.run, 's3-inventory').durationMs).toBeLessThan(restore.durationMs / 3);

@@ -6,6 +6,7 @@ import type { RunResult } from '../../src/index.js';
 import { leftovers, serverProcessesUnder, snapshotBucket } from '../support/backup-lab.js';
 import { PHYSICAL_BUCKET, readJson, startPhysicalLab, type PhysicalLab } from '../support/physical-lab.js';
 import { dockerEngineAvailability, pgdrillContainers, testImage } from '../support/docker-support.js';
+import { reportValidator } from '../unit/report/report-validator.js';
 
 const docker = await dockerEngineAvailability();
 const dockerSkip = docker.usable ? '' : ` (skipped: ${docker.reason})`;
@@ -91,6 +92,14 @@ describe('PITR drills recover exactly the rows committed before the target', () 
     expect(byName('pgbackrest-name').recovery!.stopRecord).toMatch(/recovery stopping at restore point "before_accident"/);
     expect(byName('pgbackrest-immediate').recovery!.stopRecord).toBe('recovery stopping after reaching consistency');
     expect(byName('barman-latest').recovery!.rpoSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  test('the JSON report of the physical drills validates against its schema and carries the recovery proof', async () => {
+    expect(reportValidator()(run), JSON.stringify(reportValidator()(run))).toEqual([]);
+    const report = run as unknown as { drills: Array<{ name: string; recovery?: { segmentsRestored: number }; objectives: { rpo: { basis?: string } } }> };
+    const time = report.drills.find((d) => d.name === 'pgbackrest-time')!;
+    expect(time.recovery!.segmentsRestored).toBeGreaterThan(0);
+    expect(time.objectives.rpo.basis).toBe('recovery target (or end of archive) minus the last replayed commit');
   });
 
   test('the whole run passes, leaves nothing behind, and never writes to the bucket', async () => {

@@ -13,7 +13,7 @@ interface BarmanBackup {
   begin_wal?: string;
   end_wal?: string;
   version?: number;
-  size?: number;
+  size?: number | string | null;
 }
 
 /** List with barman-cloud-backup-list, pick the backup, describe barman-cloud-restore and -wal-restore. */
@@ -40,7 +40,7 @@ export async function prepareBarmanCloud(ctx: PhysicalContext & { options: Barma
   });
   return {
     major: backup.version ? Math.floor(backup.version / 10000) : undefined,
-    provenance: { store: ctx.store.description, key: `${url} server ${options.server} backup ${backup.backup_id}`, backupId: backup.backup_id, size: backup.size, lastModified: backup.end_time, walStart: backup.begin_wal, walStop: backup.end_wal, format: 'barman-cloud' },
+    provenance: { store: ctx.store.description, key: `${url} server ${options.server} backup ${backup.backup_id}`, backupId: backup.backup_id, size: byteCount(backup.size), lastModified: backup.end_time, walStart: backup.begin_wal, walStop: backup.end_wal, format: 'barman-cloud' },
     startSegment: backup.begin_wal ? parseSegmentKey(backup.begin_wal) : undefined,
     archive,
     serverEnv: (access) => envFor(access.caBundle),
@@ -62,4 +62,10 @@ async function runBarman(tool: string, args: string[], env: Record<string, strin
       throw new StorageError('STORAGE_UNREACHABLE', message, { cause: error, details: error.stderrTail, hint: 'check the endpoint, its CA bundle and credentials' });
     throw new SourceError('BARMAN_CLOUD_FAILED', message, { cause: error, details: error.stderrTail, hint: 'see barman-cloud\'s messages above' });
   }
+}
+
+// barman-cloud-backup-list reports `size` as null for backups whose size it did not record (or as a string).
+function byteCount(size: unknown): number | undefined {
+  const n = typeof size === 'string' ? Number(size) : size;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
