@@ -72,6 +72,8 @@ if [ "$runner" = true ]; then
     node_bin=$(command -v node)
     app="$work/app"
     mkdir -p "$app"
+    # From a fresh clone the build tools are not installed yet.
+    [ -x node_modules/.bin/tsc ] || npm ci --no-audit --no-fund --loglevel=error >&2
     npm run --silent build >&2
     cp -r dist package.json package-lock.json fixtures suites schema "$app/"
     (cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
