@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what pgdrill's demo and tests need, or says exactly what to install.
+# Installs what pgdrill's tests (or, with --demo, its demo) need, or says exactly what to install.
 # npm packages: `npm ci` when node_modules is missing or older than package-lock.json.
 # Debian packages: apt-get when running as root or with passwordless sudo; otherwise the command to run.
 set -euo pipefail
@@ -10,17 +10,22 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-# command → Debian package that provides it
+# command → Debian package that provides it. The demo (`--demo`) needs PostgreSQL and the dump tools only;
+# the tests also need the backup tools, Chromium (the evidence report) and promtool (the metrics format).
 declare -A NEEDED=(
   [/usr/lib/postgresql/15/bin/postgres]=postgresql-15
   [openssl]=openssl
   [zstd]=zstd
   [gzip]=gzip
-  [pgbackrest]=pgbackrest
-  [barman-cloud-restore]=barman-cli-cloud
-  [chromium]=chromium
-  [promtool]=prometheus
 )
+if [ "${1:-}" != --demo ]; then
+  NEEDED+=(
+    [pgbackrest]=pgbackrest
+    [barman-cloud-restore]=barman-cli-cloud
+    [chromium]=chromium
+    [promtool]=prometheus
+  )
+fi
 missing=()
 for cmd in "${!NEEDED[@]}"; do
   if [[ "$cmd" == /* ]]; then

@@ -26,6 +26,7 @@ export { createArtifactRecorder, writeArtifactManifest, type ArtifactRecorder, t
 export { parseSigningKey } from './report/artifact-signature.js';
 export { verifyArtifactManifest, type VerifyManifestResult } from './report/verify-artifact-manifest.js';
 export { runDemo, type RunDemoOptions } from './demo/run-demo.js';
+export { SCRATCH_S3_CHOICES, type ScratchS3Choice } from './demo/demo-s3.js';
 export { DrillError, ConfigError, EngineError, StorageError, SourceError, CommandError, exitCodeFor, formatError, isDrillError } from './errors.js';
 export { runAllCleanups } from './process/cleanup.js';
 export type { DrillEvent, EmitEvent } from './events.js';

@@ -12,6 +12,7 @@ import { verifyCommand } from './commands/verify-command.js';
 import { listCommand, validateCommand } from './commands/suite-commands.js';
 import { printError } from './print-error.js';
 import { readVersion } from './version.js';
+import { SCRATCH_S3_CHOICES } from '../index.js';
 
 const engineOption = () => new Option('--engine <kind>', 'where throwaway servers run').choices(['auto', 'local', 'docker']);
 
@@ -65,6 +66,7 @@ program
   .description('build real backups of a fixture database on the embedded default and drill them')
   .option('--junit <file>', 'write JUnit XML', 'reports/demo.junit.xml')
   .addOption(engineOption().default('local'))
+  .addOption(new Option('--s3 <server>', 'where the demo stores its backups: MinIO in a container (when Docker answers) or the embedded S3 server (default: auto, or PGDRILL_DEMO_S3)').choices([...SCRATCH_S3_CHOICES]))
   .action(async (flags) => {
     process.exitCode = await demoCommand(flags);
   });

@@ -3,12 +3,15 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { connectRuntime, imageExists } from '../../src/engines/docker/docker-runtime.js';
+import { DEFAULT_MINIO_IMAGE } from '../../src/engines/docker/start-minio-container.js';
 import { leftovers, serverProcessesUnder } from '../support/backup-lab.js';
 import { dockerEngineAvailability, pgdrillContainers } from '../support/docker-support.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 const docker = await dockerEngineAvailability();
+const minioPresent = docker.usable && (await imageExists(await connectRuntime(), process.env.PGDRILL_MINIO_IMAGE || DEFAULT_MINIO_IMAGE));
 const engines = [
   { engine: 'local', skip: undefined },
   { engine: 'docker', skip: docker.usable ? undefined : docker.reason },
@@ -39,6 +42,9 @@ describe.each(engines)('on the $engine engine', ({ engine, skip }) => {
       expect(await serverProcessesUnder(work)).toEqual([]);
       expect(await leftovers(work)).toEqual([]);
       expect(stderr).toContain(`on the ${engine} engine`);
+      // The backups went to a scratch S3 server on loopback, and the run said which and why.
+      expect(stderr).toMatch(/pgdrill: (embedded S3|MinIO) listening on https:\/\/127\.0\.0\.1:\d+ \(.+\)/);
+      if (docker.usable && !minioPresent) expect(stderr).toContain('embedded S3 listening on https://127.0.0.1:');
       if (engine === 'docker') expect(await pgdrillContainers(work)).toEqual([]);
     } finally {
       await rm(tmp, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { MinioContainer, type StartedMinioContainer } from '@testcontainers/minio';
 import { PostgreSqlContainer } from '@testcontainers/postgresql';
 import type { HostConfig } from 'dockerode';
 import { GenericContainer, type StartedTestContainer } from 'testcontainers';
@@ -22,6 +23,14 @@ export class LoopbackPostgreSqlContainer extends PostgreSqlContainer {
 /** A generic container with its published ports on 127.0.0.1 only. */
 export class LoopbackContainer extends GenericContainer {
   override async start(): Promise<StartedTestContainer> {
+    bindToLoopback(this.hostConfig);
+    return super.start();
+  }
+}
+
+/** `@testcontainers/minio` with its published ports on 127.0.0.1 only. */
+export class LoopbackMinioContainer extends MinioContainer {
+  override async start(): Promise<StartedMinioContainer> {
     bindToLoopback(this.hostConfig);
     return super.start();
   }
