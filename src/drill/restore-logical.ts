@@ -31,7 +31,7 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
   const probe = await ctx.engine.probe();
   const major = pickMajor({ requested: drill.postgres.major, sourceMajor: prepared.sourceMajor, available: probe.majors, engine: ctx.engine.kind });
   const server = ctx.stack.use(
-    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: pgdumpServerSettings(prepared, drill.postgres.settings), extensions: neededExtensions(prepared), signal: ctx.signal })),
+    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: pgdumpServerSettings(prepared, drill.postgres.settings), extensions: neededExtensions(prepared), readPaths: archivesInPlace(prepared, pg.workDir), signal: ctx.signal })),
   );
   const database = source.options.database;
   result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database), image: server.image };
@@ -47,6 +47,11 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
 
 function neededExtensions(prepared: { archives: Array<{ facts: { extensions: string[] } }> }): string[] {
   return [...new Set(prepared.archives.flatMap((a) => a.facts.extensions))];
+}
+
+// Archives on a filesystem store are read where they lie; a server whose clients run elsewhere (a container) must see them.
+function archivesInPlace(prepared: { archives: Array<{ localPath?: string }> }, workDir: string): string[] {
+  return prepared.archives.flatMap((a) => (a.localPath && !a.localPath.startsWith(`${workDir}/`) ? [a.localPath] : []));
 }
 
 /** The archive's table of contents is read before a server is chosen, with the newest pg_restore here. */

@@ -20,6 +20,11 @@ export interface ServerSpec {
   settings?: Record<string, string>;
   /** Extensions the restore needs (from the archive): the docker engine picks an image that has them. */
   extensions?: string[];
+  /**
+   * Files or directories outside `workDir` that client tools read (archives on a filesystem store, used in
+   * place): the docker engine mounts each read-only at the same path.
+   */
+  readPaths?: string[];
   /** Milliseconds to wait for the server to accept connections. @default 60000 */
   startTimeoutMs?: number;
   signal?: AbortSignal;

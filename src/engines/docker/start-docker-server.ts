@@ -52,7 +52,7 @@ export async function startDockerServer(input: DockerServerInput): Promise<Start
       .withDatabase('postgres')
       .withCommand(['postgres', ...settingsArgs(spec.settings)])
       .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId, [WORKDIR_LABEL]: spec.workDir })
-      .withBindMounts([{ source: spec.workDir, target: spec.workDir, mode: 'ro' }])
+      .withBindMounts([spec.workDir, ...(spec.readPaths ?? [])].map((path) => ({ source: path, target: path, mode: 'ro' as const })))
       // Readiness without a password in the container's config: pg_isready needs none.
       .withHealthCheck({ test: ['CMD-SHELL', `pg_isready -q -h 127.0.0.1 -p ${CONTAINER_PORT}`], interval: 250, timeout: 2_000, retries: 1_000 })
       .withStartupTimeout(spec.startTimeoutMs ?? DEFAULT_DOCKER_START_TIMEOUT_MS)

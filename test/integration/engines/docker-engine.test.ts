@@ -1,4 +1,5 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { createDockerEngine } from '../../../src/engines/docker/docker-engine.js';
 import { loadSuites, runSuites } from '../../../src/index.js';
 import { dockerEngineAvailability, pgdrillContainers, testImage } from '../../support/docker-support.js';
+import { PG_BIN } from '../../support/scratch-postgres.js';
 
 const docker = await dockerEngineAvailability();
 const skip = docker.usable ? '' : ` (skipped: ${docker.reason})`;
@@ -104,6 +106,37 @@ describe.skipIf(!docker.usable)(`docker engine${skip}`, () => {
     expect(drill.error?.code).toBe('EXTENSION_NOT_AVAILABLE');
     expect(drill.error?.message).toBe(`the archive needs extension postgis, which PostgreSQL ${drill.engine?.major ?? 15} in the image ${testImage(drill.engine?.major ?? 15)} does not have`);
     expect(drill.error?.hint).toContain('engine.docker.images');
+    expect(await pgdrillContainers(workDir)).toEqual([]);
+  });
+
+  test('a custom archive on a filesystem store, restored in place with parallel jobs, is visible inside the container', async () => {
+    const dumps = join(workDir, 'dumps');
+    await mkdir(dumps);
+    {
+      await using source = await createDockerEngine({ pull: 'never' }).start({ workDir });
+      await source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE TABLE public.items AS SELECT g AS id FROM generate_series(1, 1234) g']);
+      await new Promise<void>((resolve, reject) =>
+        execFile(join(PG_BIN, 'pg_dump'), ['-Fc', '-f', join(dumps, 'items.dump')], { env: { ...process.env, ...source.clientEnv() } }, (e, _o, err) => (e ? reject(new Error(err)) : resolve())),
+      );
+    }
+    const suite = join(workDir, 'in-place.yaml');
+    await writeFile(
+      suite,
+      [
+        'name: in-place',
+        'storage: { disk: { filesystem: { root: dumps } } }',
+        'drills:',
+        '  - name: in-place',
+        '    source: { pgdump: { store: disk, key: items.dump, database: items, jobs: 2 } }',
+        '    checks: [ { rows: { table: public.items, exact: 1234 } } ]',
+        '',
+      ].join('\n'),
+    );
+    const run = await runSuites(await loadSuites([suite]), { engine: 'docker', env: process.env });
+    const drill = run.drills[0]!;
+    expect(drill.error, JSON.stringify(drill.error)).toBeUndefined();
+    expect(drill.status).toBe('passed');
+    expect(drill.engine?.kind).toBe('docker');
     expect(await pgdrillContainers(workDir)).toEqual([]);
   });
 });
