@@ -65,6 +65,8 @@ program
   .command('demo')
   .description('build real backups of a fixture database on the embedded default and drill them')
   .option('--junit <file>', 'write JUnit XML', 'reports/demo.junit.xml')
+  .option('--json <file>', 'write the JSON report', 'reports/demo.json')
+  .option('--report <file>', 'write an evidence report, .html or .md (repeatable; default: reports/demo.html)', (v: string, acc: string[] = []) => [...acc, v])
   .addOption(engineOption().default('local'))
   .addOption(new Option('--s3 <server>', 'where the demo stores its backups: MinIO in a container (when Docker answers) or the embedded S3 server (default: auto, or PGDRILL_DEMO_S3)').choices([...SCRATCH_S3_CHOICES]))
   .action(async (flags) => {

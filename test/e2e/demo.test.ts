@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { connectRuntime, imageExists } from '../../src/engines/docker/docker-runtime.js';
 import { DEFAULT_MINIO_IMAGE } from '../../src/engines/docker/start-minio-container.js';
 import { leftovers, serverProcessesUnder } from '../support/backup-lab.js';
+import { reportValidator } from '../unit/report/report-validator.js';
 import { dockerEngineAvailability, pgdrillContainers } from '../support/docker-support.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -26,7 +27,7 @@ describe.each(engines)('on the $engine engine', ({ engine, skip }) => {
     await chmod(work, 0o711); // as root, the server's OS user must traverse it
     try {
       const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = execFile(process.execPath, [CLI, 'demo', '--engine', engine, '--junit', junit], { env: { ...process.env, TMPDIR: work } }, (_e, stdout, stderr) =>
+        const child = execFile(process.execPath, [CLI, 'demo', '--engine', engine, '--junit', junit, '--json', join(tmp, 'out', 'demo.json'), '--report', join(tmp, 'out', 'demo.html')], { env: { ...process.env, TMPDIR: work } }, (_e, stdout, stderr) =>
           resolve({ code: child.exitCode, stdout, stderr }),
         );
       });
@@ -39,6 +40,12 @@ describe.each(engines)('on the $engine engine', ({ engine, skip }) => {
       expect(xml).toContain('<property name="backup.key" value="daily/shop-2026-11-20.dump"/>');
       expect(xml).toContain('<property name="backup.key" value="encrypted/shop-2026-11-20.dump.gz.enc"/>');
       expect(xml).toMatch(/<property name="backup.sha256" value="[0-9a-f]{64}"\/>/);
+      // The JSON report validates, the evidence report and the manifest of every artifact are beside it.
+      const report = JSON.parse(await readFile(join(tmp, 'out', 'demo.json'), 'utf8'));
+      expect(reportValidator()(report)).toEqual([]);
+      expect(report.drills.map((d: { engine: { kind: string } }) => d.engine.kind)).toEqual([engine, engine, engine]);
+      expect(await readFile(join(tmp, 'out', 'demo.html'), 'utf8')).toContain('PASSED: every backup restored and every check held');
+      expect((await readFile(join(tmp, 'out', 'SHA256SUMS'), 'utf8')).trim().split('\n')).toHaveLength(3);
       expect(await serverProcessesUnder(work)).toEqual([]);
       expect(await leftovers(work)).toEqual([]);
       expect(stderr).toContain(`on the ${engine} engine`);

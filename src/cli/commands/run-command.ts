@@ -1,7 +1,4 @@
-import { dirname, join } from 'node:path';
-import type { KeyObject } from 'node:crypto';
 import {
-  createArtifactRecorder,
   evidenceFormatOf,
   formatSummary,
   isDrillError,
@@ -12,14 +9,12 @@ import {
   parseSigningKey,
   publishRun,
   runSuites,
-  writeArtifactManifest,
   writeJUnitLoadError,
-  writeRunReports,
   type RunResult,
 } from '../../index.js';
 import { createEventRenderer } from '../render-events.js';
 import { runInterruptible } from '../signals.js';
-import { readVersion } from '../version.js';
+import { writeReports } from '../write-reports.js';
 
 export interface RunFlags {
   engine?: 'auto' | 'local' | 'docker';
@@ -62,23 +57,4 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     process.stdout.write(`\n${formatSummary(result)}`);
     return result.exitCode;
   });
-}
-
-async function writeReports(result: RunResult, flags: RunFlags, signingKey: KeyObject | undefined): Promise<void> {
-  const artifacts = createArtifactRecorder();
-  const { written } = await writeRunReports(result, {
-    junit: flags.junit,
-    json: flags.json,
-    reports: flags.report,
-    stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
-    pgdrillVersion: readVersion(),
-    artifacts,
-  });
-  for (const w of written) process.stderr.write(`pgdrill: ${w.kind} ${w.kind === 'step summary' ? 'appended to' : 'written to'} ${w.file}\n`);
-  // The manifest comes last: it hashes every artifact written before it.
-  const manifest = flags.manifest ?? (flags.json ? join(dirname(flags.json), 'SHA256SUMS') : undefined);
-  if (manifest && artifacts.files().length > 0) {
-    const m = await writeArtifactManifest({ file: manifest, artifacts: artifacts.files(), signingKey });
-    process.stderr.write(`pgdrill: manifest of ${m.entries.length} artifacts written to ${manifest}${m.signatureFile ? `, signed (${m.signatureFile})` : ''}\n`);
-  }
 }

@@ -10,6 +10,9 @@ table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; }
 th, td { border: 1px solid #ccc; padding: .3rem .45rem; text-align: left; vertical-align: top; word-break: break-word; }
 th { background: #f3f3f3; }
 table.facts th { width: 14rem; }
+/* Short values and headings stay whole: breaking anywhere squeezed "20000" and "took" into fragments. */
+table.checks th, table.checks td:nth-child(6) { white-space: nowrap; }
+table.checks td:nth-child(4) { min-width: 6rem; }
 .status { font-weight: 600; white-space: nowrap; }
 .passed, .met, .evidenced { color: #1b5e20; }
 .failed, .missed, .exception { color: #b71c1c; }

@@ -1,0 +1,31 @@
+import type { KeyObject } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { createArtifactRecorder, writeArtifactManifest, writeRunReports, type RunResult } from '../index.js';
+import { readVersion } from './version.js';
+
+export interface ReportFlags {
+  junit?: string;
+  json?: string;
+  report?: string[];
+  manifest?: string;
+}
+
+/** JUnit, JSON, evidence reports and the step summary of a run, then the manifest of every file written. */
+export async function writeReports(result: RunResult, flags: ReportFlags, signingKey: KeyObject | undefined): Promise<void> {
+  const artifacts = createArtifactRecorder();
+  const { written } = await writeRunReports(result, {
+    junit: flags.junit,
+    json: flags.json,
+    reports: flags.report,
+    stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
+    pgdrillVersion: readVersion(),
+    artifacts,
+  });
+  for (const w of written) process.stderr.write(`pgdrill: ${w.kind} ${w.kind === 'step summary' ? 'appended to' : 'written to'} ${w.file}\n`);
+  // The manifest comes last: it hashes every artifact written before it.
+  const manifest = flags.manifest ?? (flags.json ? join(dirname(flags.json), 'SHA256SUMS') : undefined);
+  if (manifest && artifacts.files().length > 0) {
+    const m = await writeArtifactManifest({ file: manifest, artifacts: artifacts.files(), signingKey });
+    process.stderr.write(`pgdrill: manifest of ${m.entries.length} artifacts written to ${manifest}${m.signatureFile ? `, signed (${m.signatureFile})` : ''}\n`);
+  }
+}
