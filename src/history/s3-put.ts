@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { StorageError } from '../errors.js';
+import { createS3Client, normalizeRoot } from '../storage/s3-client.js';
 import type { S3StoreOptions } from '../storage/s3-store.js';
 
 /**
@@ -15,26 +13,11 @@ export interface S3Putter {
 }
 
 export function createS3Putter(options: S3StoreOptions): S3Putter {
-  const ca = options.caBundle ?? process.env.AWS_CA_BUNDLE;
-  const client = new S3Client({
-    region: options.region ?? 'us-east-1',
-    endpoint: options.endpoint,
-    forcePathStyle: options.forcePathStyle ?? false,
-    maxAttempts: 3,
-    // S3-compatible servers mishandle aws-chunked bodies (ENVIRONMENT.md): checksums only when required.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: options.connectTimeoutMs ?? 5000,
-      requestTimeout: options.responseTimeoutMs ?? 30_000,
-      throwOnRequestTimeout: true,
-      httpsAgent: new Agent({ keepAlive: true, ...(ca ? { ca: readFileSync(ca) } : {}) }),
-    }),
-  });
+  const client = createS3Client(options);
   const where = `s3://${options.bucket}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
   return {
     async put(key, body, contentType) {
-      const fullKey = rootOf(options.prefix) + key;
+      const fullKey = normalizeRoot(options.prefix) + key;
       try {
         await client.send(new PutObjectCommand({ Bucket: options.bucket, Key: fullKey, Body: body, ContentType: contentType, ContentLength: Buffer.byteLength(body) }));
       } catch (error) {
@@ -48,9 +31,4 @@ export function createS3Putter(options: S3StoreOptions): S3Putter {
     },
     close: () => client.destroy(),
   };
-}
-
-function rootOf(prefix: string | undefined): string {
-  const trimmed = (prefix ?? '').replace(/^\/+/, '');
-  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
 }

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ConfigError, SourceError, StorageError } from '../errors.js';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { SourceError, StorageError } from '../errors.js';
+import { createS3Client, normalizeRoot } from './s3-client.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
 
 /** Where an S3 (or S3-compatible) store lives. Credentials are never options: the AWS default chain supplies them. */
@@ -36,21 +34,7 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
   const root = normalizeRoot(options.prefix);
   const endpointLabel = options.endpoint ? `endpoint ${options.endpoint}` : `AWS S3 in ${region}`;
   const context = { bucket, endpointLabel, options };
-  const client = new S3Client({
-    region,
-    endpoint: options.endpoint,
-    forcePathStyle: options.forcePathStyle ?? false,
-    maxAttempts: options.maxAttempts ?? 3,
-    // Checksums only when S3 requires them: S3-compatible servers mishandle the aws-chunked framing.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: options.connectTimeoutMs ?? 5000,
-      requestTimeout: options.responseTimeoutMs ?? 30_000,
-      throwOnRequestTimeout: true,
-      httpsAgent: createHttpsAgent(options.caBundle ?? process.env.AWS_CA_BUNDLE),
-    }),
-  });
+  const client = createS3Client(options);
   let bucketSeen = false;
 
   const send = async <T>(action: string, run: () => Promise<T>, missing: ErrorContext['missing'] = 'object'): Promise<T> => {
@@ -123,23 +107,6 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       client.destroy();
     },
   };
-}
-
-function createHttpsAgent(caBundle: string | undefined): Agent {
-  if (caBundle === undefined) return new Agent({ keepAlive: true, maxSockets: 50 });
-  try {
-    return new Agent({ keepAlive: true, maxSockets: 50, ca: readFileSync(caBundle) });
-  } catch (error) {
-    throw new ConfigError('CA_BUNDLE_UNREADABLE', `Could not read the CA bundle ${caBundle}: ${(error as Error).message}`, {
-      cause: error,
-      hint: 'caBundle (or AWS_CA_BUNDLE) must name a readable PEM file with the CA certificate(s) of the S3 server',
-    });
-  }
-}
-
-function normalizeRoot(prefix: string | undefined): string {
-  const trimmed = (prefix ?? '').replace(/^\/+/, '');
-  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
 }
 
 function unquote(etag: string | undefined): string | undefined {

@@ -80,3 +80,15 @@ export function engineFacts(drill: DrillReport): [string, string][] {
     ['extensions', e.extensions?.length ? e.extensions.map((x) => `${x.name} ${x.version}`).join(', ') : 'none recorded'],
   ];
 }
+
+/** The tools and host that produced the run, as rows. */
+export function toolFacts(report: JsonReport): [string, string][] {
+  return [
+    ['pgdrill', report.tools.pgdrill],
+    ['node', report.tools.node],
+    ...report.tools.servers.map((s) => ['PostgreSQL server', s] as [string, string]),
+    ...Object.entries(report.tools.commands),
+    ['host', `${report.host.hostname} (${report.host.platform} ${report.host.release}, ${report.host.arch})`],
+    ['report', `schema ${report.schemaVersion}, generated ${report.generatedAt}`],
+  ];
+}

@@ -2,7 +2,7 @@ import { formatDuration } from '../../util/duration.js';
 import type { DrillReport, JsonReport } from '../report-schema.js';
 import { CONTROLS, controlRows } from './controls.js';
 import { escapeHtml as h } from './escape.js';
-import { backupFacts, checkCounts, engineFacts, formatObjective, formatTook, recoveryFacts, VERDICT_TEXT } from './evidence-text.js';
+import { backupFacts, checkCounts, engineFacts, formatObjective, formatTook, recoveryFacts, toolFacts, VERDICT_TEXT } from './evidence-text.js';
 import { HTML_STYLES } from './html-styles.js';
 import { timelineSvg } from './timeline-svg.js';
 
@@ -98,15 +98,7 @@ function controlsTable(drill: DrillReport): string {
 }
 
 function toolsSection(report: JsonReport): string {
-  const tools: [string, string][] = [
-    ['pgdrill', report.tools.pgdrill],
-    ['node', report.tools.node],
-    ...report.tools.servers.map((s) => ['PostgreSQL server', s] as [string, string]),
-    ...Object.entries(report.tools.commands),
-    ['host', `${report.host.hostname} (${report.host.platform} ${report.host.release}, ${report.host.arch})`],
-    ['report', `schema ${report.schemaVersion}, generated ${report.generatedAt}`],
-  ];
-  return `<section id="tools"><h2>Tools and host</h2>${facts(tools)}</section>`;
+  return `<section id="tools"><h2>Tools and host</h2>${facts(toolFacts(report))}</section>`;
 }
 
 function facts(rows: [string, string][], caption?: string): string {

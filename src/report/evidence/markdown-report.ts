@@ -2,7 +2,7 @@ import { formatDuration } from '../../util/duration.js';
 import type { DrillReport, JsonReport } from '../report-schema.js';
 import { CONTROLS, controlRows } from './controls.js';
 import { escapeMarkdown as m } from './escape.js';
-import { backupFacts, checkCounts, engineFacts, formatObjective, formatTook, recoveryFacts, VERDICT_TEXT } from './evidence-text.js';
+import { backupFacts, checkCounts, engineFacts, formatObjective, formatTook, recoveryFacts, toolFacts, VERDICT_TEXT } from './evidence-text.js';
 
 /** The evidence report in Markdown: the same sections as the HTML, the timeline as a table. */
 export function renderMarkdownReport(report: JsonReport): string {
@@ -22,14 +22,7 @@ export function renderMarkdownReport(report: JsonReport): string {
     ...report.drills.flatMap((d, i) => drillSection(d, i)),
     '## Tools and host',
     '',
-    facts([
-      ['pgdrill', report.tools.pgdrill],
-      ['node', report.tools.node],
-      ...report.tools.servers.map((s) => ['PostgreSQL server', s] as [string, string]),
-      ...Object.entries(report.tools.commands),
-      ['host', `${report.host.hostname} (${report.host.platform} ${report.host.release}, ${report.host.arch})`],
-      ['report', `schema ${report.schemaVersion}, generated ${report.generatedAt}`],
-    ]),
+    facts(toolFacts(report)),
     '_pgdrill produces evidence that restores were tested; it does not make a system compliant. Which criteria this evidence supports, and how, is described in pgdrill\'s docs/evidence.md._',
     '',
   ];
