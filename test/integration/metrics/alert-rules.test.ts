@@ -1,18 +1,12 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
+import { hasCommand } from '../../support/has-command.js';
 
 const RULES = join(import.meta.dirname, '..', '..', '..', 'examples', 'alerts', 'pgdrill-rules.yml');
-const hasPromtool = (() => {
-  try {
-    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasPromtool = hasCommand('promtool');
 const promtool = (args: string[]) =>
   new Promise<{ code: number; output: string }>((resolve) => execFile('promtool', args, { encoding: 'utf8' }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, output: stdout + stderr })));
 

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { publishRun } from '../../../src/notify/publish-run.js';
 import type { ResolvedSuite } from '../../../src/suite/resolved-suite.js';
 import { failing, passing, runOf, suite } from '../../unit/history/run-fixture.js';
 import { startRecordingServer } from '../notify/recording-server.js';
+import { hasCommand } from '../../support/has-command.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -28,14 +29,7 @@ const promtool = (exposition: string) =>
     );
   });
 
-const hasPromtool = (() => {
-  try {
-    execFileSync('promtool', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasPromtool = hasCommand('promtool');
 
 describe.skipIf(!hasPromtool)(`metrics${hasPromtool ? '' : ' (skipped: promtool is not installed; scripts/setup.sh installs the prometheus package)'}`, () => {
   test('promtool check metrics accepts the output of a passing and of a failing run', async () => {
