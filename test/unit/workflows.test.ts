@@ -6,12 +6,16 @@ import { parse } from 'yaml';
 const root = join(import.meta.dirname, '..', '..');
 const workflow = async (name: string) => parse(await readFile(join(root, '.github', 'workflows', name), 'utf8'));
 
-test('the project CI runs the README test command with the official image pulled before the tests', async () => {
+test('the project CI runs the README test command with the official images pulled before the tests', async () => {
   const ci = await workflow('ci.yml');
-  const steps = ci.jobs.test.steps as Array<{ run?: string }>;
-  expect(steps.map((s) => s.run).filter(Boolean)).toContain('npm test');
-  expect(steps.some((s) => s.run?.includes('docker pull "postgres:${major}"'))).toBe(true);
-  expect(ci.jobs.test.env.PGDRILL_POSTGRES_IMAGE).toBe('postgres:{major}');
+  const runs = (ci.jobs.test.steps as Array<{ run?: string }>).map((s) => s.run).filter((r): r is string => r !== undefined);
+  const pulls = runs.findIndex((r) => r.includes('docker pull postgres:15'));
+  expect(pulls).toBeGreaterThanOrEqual(0);
+  expect(runs[pulls]).toContain('docker pull timescale/timescaledb:latest-pg15');
+  expect(runs[pulls]).toContain('docker pull "$PGDRILL_MINIO_IMAGE"');
+  expect(runs.indexOf('npm test')).toBeGreaterThan(pulls);
+  expect(runs.some((r) => r.includes('apt-get install -y --no-install-recommends postgresql-15'))).toBe(true);
+  expect(ci.jobs.test.env).toMatchObject({ PGDRILL_POSTGRES_IMAGE: 'postgres:{major}', PGDRILL_MINIO_IMAGE: 'minio/minio:latest' });
 });
 
 test('the restore-drill template is weekly, publishes JUnit as a check, keeps reports, and takes secrets from the environment', async () => {
