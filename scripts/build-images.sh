@@ -64,8 +64,12 @@ fi
 
 if [ "$runner" = true ]; then
   tag="pgdrill-runner:$VERSION"
-  if present "$tag"; then
-    echo "build-images: $tag is present (--rebuild to build it again)" >&2
+  # The runner carries pgdrill itself: an image built from other sources is stale, whatever its version says.
+  source_hash=$(find src fixtures suites schema package.json package-lock.json tsconfig.json tsconfig.build.json -type f -print0 |
+    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  built_from=$(docker image inspect --format '{{index .Config.Labels "org.pgdrill.source-hash"}}' "$tag" 2>/dev/null || true)
+  if present "$tag" && [ "$built_from" = "$source_hash" ]; then
+    echo "build-images: $tag is present and built from these sources (--rebuild to build it again)" >&2
   else
     echo "build-images: building $tag (pgdrill with PostgreSQL 15, pgBackRest, barman-cli-cloud)" >&2
     # pgdrill needs Node 20 or later and Debian 12 packages Node 18: the image takes this machine's node binary.
@@ -85,7 +89,7 @@ if [ "$runner" = true ]; then
     docker import \
       --change "ENV PATH=$PG_PATH" --change 'ENV LANG=C.UTF-8' --change 'WORKDIR /work' \
       --change 'ENTRYPOINT ["/usr/local/bin/pgdrill"]' --change 'CMD ["--help"]' \
-      --change "LABEL org.pgdrill.image=runner org.pgdrill.version=$VERSION org.pgdrill.built-from=debian-packages" \
+      --change "LABEL org.pgdrill.image=runner org.pgdrill.version=$VERSION org.pgdrill.built-from=debian-packages org.pgdrill.source-hash=$source_hash" \
       "$work/runner.tar" "$tag" >/dev/null
   fi
 fi
