@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 
 // After the whole test run, no container of pgdrill's docker engine and no new Docker volume may remain.
 // Without a Docker engine there is nothing to check.
@@ -10,9 +13,14 @@ function docker(args: string[]): string[] | undefined {
   }
 }
 
+// testcontainers' per-user lock file: the CLI removes it at exit, but test workers may be ended without exiting.
+const lockFile = join(tmpdir(), `testcontainers-node-${userInfo().uid}.lock`);
+
 export default function setup(): () => void {
   const volumesBefore = docker(['volume', 'ls', '-q']);
+  const lockBefore = existsSync(lockFile);
   return () => {
+    if (!lockBefore) rmSync(lockFile, { force: true });
     if (volumesBefore === undefined) return;
     const containers = docker(['ps', '-a', '--filter', 'label=org.pgdrill.engine', '--format', '{{.ID}} {{.Image}} {{.Status}}']) ?? [];
     const volumes = (docker(['volume', 'ls', '-q']) ?? []).filter((v) => !volumesBefore.includes(v));
