@@ -31,7 +31,7 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
   const probe = await ctx.engine.probe();
   const major = pickMajor({ requested: drill.postgres.major, sourceMajor: prepared.sourceMajor, available: probe.majors, engine: ctx.engine.kind });
   const server = ctx.stack.use(
-    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: pgdumpServerSettings(prepared, drill.postgres.settings), extensions: neededExtensions(prepared), readPaths: archivesInPlace(prepared, pg.workDir), signal: ctx.signal })),
+    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: pgdumpServerSettings(prepared, drill.postgres.settings), extensions: neededExtensions(prepared), readPaths: archivesInPlace(prepared, ctx.workspace.dir), signal: ctx.signal })),
   );
   const database = source.options.database;
   result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database), image: server.image };
@@ -49,7 +49,8 @@ function neededExtensions(prepared: { archives: Array<{ facts: { extensions: str
   return [...new Set(prepared.archives.flatMap((a) => a.facts.extensions))];
 }
 
-// Archives on a filesystem store are read where they lie; a server whose clients run elsewhere (a container) must see them.
+// Archives on a filesystem store are read where they lie, outside the drill directory the engine already shares;
+// a server whose clients run elsewhere (a container) must see them too.
 function archivesInPlace(prepared: { archives: Array<{ localPath?: string }> }, workDir: string): string[] {
   return prepared.archives.flatMap((a) => (a.localPath && !a.localPath.startsWith(`${workDir}/`) ? [a.localPath] : []));
 }
