@@ -1,11 +1,8 @@
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import S3rver from 's3rver';
 import { isDrillError, StorageError } from '../errors.js';
-import { registerCleanup } from '../process/cleanup.js';
 import { createScratchS3, type ScratchS3 } from './scratch-s3.js';
-import { createLoopbackCertificate } from './self-signed-cert.js';
+import { createCertificateDir } from './self-signed-cert.js';
 
 export interface EmbeddedS3Options {
   /** Directory under which the server's private temp dir (certificate, key, objects) is created. @default os.tmpdir() */
@@ -19,20 +16,16 @@ export type EmbeddedS3 = ScratchS3;
 const KEY = 'S3RVER';
 
 export async function startEmbeddedS3(options: EmbeddedS3Options = {}): Promise<EmbeddedS3> {
-  const dir = await mkdtemp(path.join(options.dir ?? os.tmpdir(), 'pgdrill-s3-'));
-  await chmod(dir, 0o700);
-  const unregisterDir = registerCleanup(`embedded S3 temp dir ${dir}`, () => rm(dir, { recursive: true, force: true }));
+  const certs = await createCertificateDir({ parent: options.dir, prefix: 'pgdrill-s3-', label: 'embedded S3 temp dir' });
   let server: S3rver | undefined;
   try {
-    const { keyPath, certPath } = await createLoopbackCertificate(dir);
-    const cert = await readFile(certPath);
     server = new S3rver({
       address: '127.0.0.1',
       port: 0,
       silent: true,
-      directory: path.join(dir, 'objects'),
-      key: await readFile(keyPath),
-      cert,
+      directory: path.join(certs.dir, 'objects'),
+      key: certs.key,
+      cert: certs.cert,
       vhostBuckets: false,
     });
     const { port } = await server.run();
@@ -40,25 +33,23 @@ export async function startEmbeddedS3(options: EmbeddedS3Options = {}): Promise<
     return createScratchS3({
       kind: 'embedded',
       endpoint: `https://127.0.0.1:${port}`,
-      caPath: certPath,
-      cert,
+      caPath: certs.certPath,
+      cert: certs.cert,
       accessKeyId: KEY,
       secretAccessKey: KEY,
       release: async () => {
         // close() alone waits for keep-alive sockets from other clients (child tools) to go idle.
         running.httpServer?.closeAllConnections();
         await running.close().catch(() => {});
-        await rm(dir, { recursive: true, force: true });
-        unregisterDir();
+        await certs.remove();
       },
     });
   } catch (error) {
     await server?.close().catch(() => {});
-    await rm(dir, { recursive: true, force: true });
-    unregisterDir();
+    await certs.remove();
     throw isDrillError(error)
       ? error
-      : new StorageError('EMBEDDED_S3_FAILED', `Could not start the embedded S3 server in ${dir}: ${(error as Error).message}`, {
+      : new StorageError('EMBEDDED_S3_FAILED', `Could not start the embedded S3 server in ${certs.dir}: ${(error as Error).message}`, {
           cause: error,
           hint: 'the embedded S3 server needs openssl on PATH and a writable temp dir',
         });

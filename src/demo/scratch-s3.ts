@@ -85,7 +85,7 @@ export function createScratchS3(parts: ScratchS3Parts): ScratchS3 {
       const stored = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       if (stored.ContentLength !== size) {
         throw new StorageError('EMBEDDED_S3_UPLOAD_CORRUPT', `Uploading ${file} (${size} bytes) to s3://${bucket}/${key} stored ${stored.ContentLength} bytes`, {
-          hint: 'the SDK probably sent aws-chunked framing, which s3rver stores verbatim; upload with requestChecksumCalculation WHEN_REQUIRED',
+          hint: 'the SDK probably sent aws-chunked framing, which some S3-compatible servers (s3rver) store verbatim; upload with requestChecksumCalculation WHEN_REQUIRED',
         });
       }
     },
