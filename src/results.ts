@@ -43,6 +43,8 @@ export interface BackupProvenance {
   format?: string;
   /** e.g. `pg_dump 15.18` from the archive header. */
   producedBy?: string;
+  /** Reads of the object resumed after a cut, reset or stalled connection (the object was still read whole). */
+  readRetries?: number;
   [extra: string]: string | number | undefined;
 }
 

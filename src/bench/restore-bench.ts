@@ -1,79 +1,118 @@
-import { cpus, tmpdir } from 'node:os';
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
-import { createLocalEngine } from '../engines/local/local-engine.js';
-import { loadSuites } from '../suite/suite-api.js';
-import { runSuites } from '../drill/run-suite.js';
+import { rm } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { startEmbeddedS3, type EmbeddedS3 } from '../demo/embedded-s3.js';
+import { parseBenchOptions, type Comparison } from './bench-options.js';
+import { createBenchWorkspace } from './bench-workspace.js';
+import { measureLocalStart } from './local-start.js';
+import { median, runPairs, summarize, type ComparisonSummary } from './pairs.js';
+import { makePgdumpFixture, rawPgRestore, rawPgRestoreFromS3, uploadPgdumpFixture, writePgdumpSuite } from './pgdump-bench.js';
+import { runPgdrill } from './run-pgdrill.js';
+import { rawWalLocal, rawWalS3, writeWalSuite } from './wal-bench.js';
+import { makeWalFixture, uploadWalFixture } from './wal-fixture.js';
 
 /**
- * `npm run bench [-- --size-mb 1024 --jobs N]`: in one run, restore the same dump with raw
- * `pg_restore -j N` into a fresh server, and through a pgdrill drill (with its checks); print both and the ratio.
+ * `npm run bench [-- --pairs 3 --size-mb 1024 --wal-mb 1024 --jobs N --only pgdump-local,wal-s3]`: for each
+ * comparison, interleaved pairs of the by-hand way (raw) and a pgdrill drill run through the built CLI, on
+ * the same backup; min/median of each side and the median of the per-pair ratios pgdrill/raw.
  */
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, jobs: { type: 'string', default: String(cpus().length) } } });
-const sizeMb = Number(values['size-mb']);
-const jobs = Number(values.jobs);
-const engine = createLocalEngine();
-const work = await mkdtemp(join(tmpdir(), 'pgdrill-bench-'));
-await chmod(work, 0o711);
-const seconds = (t: number) => (performance.now() - t) / 1000;
+const options = parseBenchOptions(process.argv.slice(2));
+// The bench's own S3 clients (uploads) would print the SDK's Node 20 notice in the middle of the results.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const log = (line: string) => process.stdout.write(`${line}\n`);
+const load = () => loadavg()[0]!.toFixed(2);
+const BUCKET = 'bench';
+const wants = (c: Comparison) => options.only.includes(c);
 
+log(`pgdrill restore bench ${new Date().toISOString()}: ${cpus().length} cores, load ${load()}`);
+log(`options: pairs ${options.pairs}, size-mb ${options.sizeMb}, wal-mb ${options.walMb}, jobs ${options.jobs}, only ${options.only.join(',')}`);
+const ws = await createBenchWorkspace();
+let s3: EmbeddedS3 | undefined;
+const results = new Map<Comparison, ComparisonSummary>();
+let peakRss = 0;
+const failed: string[] = [];
+let startTimes: number[] = [];
 try {
-  // ~220 bytes per row on disk with its indexes (measured): rows for the requested heap size.
-  const rows = Math.round((sizeMb * 1024 * 1024) / 220);
-  const dump = join(work, 'bench.dump');
-  {
-    await using source = await engine.start({ workDir: work });
-    let t = performance.now();
-    await source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c', 'CREATE DATABASE bench']);
-    await source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'bench', '-c',
-      `CREATE TABLE events (id bigserial PRIMARY KEY, account int NOT NULL, payload text NOT NULL, created_at timestamptz NOT NULL);
-       CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL);
-       INSERT INTO accounts SELECT g, 'account ' || g FROM generate_series(1, 10000) g;
-       INSERT INTO events (account, payload, created_at)
-         SELECT 1 + g % 10000, md5(g::text) || md5((g * 31)::text) || md5((g * 17)::text), timestamptz '2026-01-01' + g * interval '1 second'
-         FROM generate_series(1, ${rows}) g;
-       ALTER TABLE events ADD FOREIGN KEY (account) REFERENCES accounts (id);
-       CREATE INDEX ON events (created_at);`]);
-    const size = (await source.runClient('psql', ['-X', '-At', '-d', 'bench', '-c', 'select pg_database_size(current_database())'])).stdout;
-    log(`database: ${rows.toLocaleString()} rows, ${(Number(size) / 1048576).toFixed(0)} MiB, generated in ${seconds(t).toFixed(1)} s`);
-    t = performance.now();
-    await source.runClient('pg_dump', ['-Fc', '-f', dump, 'bench']);
-    log(`pg_dump -Fc: ${((await stat(dump)).size / 1048576).toFixed(0)} MiB in ${seconds(t).toFixed(1)} s`);
+  if (wants('pgdump-s3') || wants('wal-s3')) {
+    s3 = await startEmbeddedS3({ dir: ws.dir });
+    await s3.createBucket(BUCKET);
+  }
+  const cliEnv = s3 ? { ...s3.env(), AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } : {};
+  const pgdrillSide = (suite: string, env: Record<string, string>) => async () => {
+    const run = await runPgdrill(ws, suite, env);
+    peakRss = Math.max(peakRss, run.rssMiB);
+    const phases = Object.entries(run.timings).map(([k, v]) => `${k.replace(/Seconds$/, '')} ${v} s`).join(', ');
+    const checks = run.checks.map((c) => `${c.name} ${c.seconds.toFixed(2)} s`).join(', ');
+    log(`    pgdrill: drill ${run.drillSeconds.toFixed(2)} s (${phases}; checks: ${checks}); outside the drill (CLI start-up, reports, exit) ${(run.seconds - run.drillSeconds).toFixed(2)} s; peak RSS ${run.rssMiB.toFixed(0)} MiB`);
+    return run.seconds;
+  };
+  const compare = async (name: Comparison, raw: () => Promise<number>, pgdrill: () => Promise<number>) => {
+    log(`${name}: ${options.pairs} interleaved pairs (load ${load()})`);
+    const { samples, failures } = await runPairs(
+      options.pairs,
+      { raw, pgdrill },
+      {
+        onSample: (s) => log(`  pair ${s.pair + 1} ${s.side.padEnd(7)} ${s.seconds.toFixed(2)} s`),
+        onFailure: (f) => log(`  pair ${f.pair + 1} ${f.side.padEnd(7)} FAILED, the pair is run again: ${f.error instanceof Error ? f.error.message : String(f.error)}`),
+        maxFailures: options.pairs,
+      },
+    );
+    for (const f of failures) failed.push(`${name} pair ${f.pair + 1} ${f.side}`);
+    const summary = summarize(samples);
+    results.set(name, summary);
+    log(
+      `${name}: raw min ${summary.raw.min.toFixed(2)} s, median ${summary.raw.median.toFixed(2)} s; pgdrill min ${summary.pgdrill.min.toFixed(2)} s, median ${summary.pgdrill.median.toFixed(2)} s; ` +
+        `median ratio ${summary.medianRatio.toFixed(3)} (ratio of medians ${summary.ratioOfMedians.toFixed(3)})`,
+    );
+  };
+
+  const runs = Math.max(3, options.pairs);
+  startTimes = await measureLocalStart(ws, runs);
+  log(`local engine start() to first query: ${startTimes.map((s) => s.toFixed(2)).join(', ')} s`);
+
+  if (wants('pgdump-local') || wants('pgdump-s3')) {
+    const fixture = await makePgdumpFixture(ws, options.sizeMb, log);
+    if (wants('pgdump-local')) {
+      const suite = await writePgdumpSuite(ws.dir, fixture, options.jobs, 'filesystem');
+      await compare('pgdump-local', () => rawPgRestore(ws, fixture.dump, options.jobs), pgdrillSide(suite, {}));
+    }
+    if (wants('pgdump-s3') && s3) {
+      await uploadPgdumpFixture(fixture, s3, BUCKET);
+      const suite = await writePgdumpSuite(ws.dir, fixture, options.jobs, 's3', s3);
+      const store = s3;
+      await compare('pgdump-s3', () => rawPgRestoreFromS3(ws, store, fixture, options.jobs), pgdrillSide(suite, cliEnv));
+    }
+    // The dump's directory goes before the WAL fixture is made: disk for one fixture at a time.
+    await rm(fixture.dir, { recursive: true, force: true });
   }
 
-  // Raw: what a runbook does by hand — a fresh server, createdb, pg_restore -j N.
-  let t = performance.now();
-  {
-    await using target = await engine.start({ workDir: work });
-    await target.runClient('psql', ['-X', '-q', '-d', 'postgres', '-c', 'CREATE DATABASE bench']);
-    await target.runClient('pg_restore', ['-j', String(jobs), '-d', 'bench', dump]);
+  if (wants('wal-local') || wants('wal-s3')) {
+    const fixture = await makeWalFixture(ws.dir, options.walMb, log);
+    if (wants('wal-local')) {
+      const suite = await writeWalSuite(ws.dir, fixture, 'filesystem');
+      await compare('wal-local', () => rawWalLocal(ws, fixture), pgdrillSide(suite, {}));
+    }
+    if (wants('wal-s3') && s3) {
+      await uploadWalFixture(fixture, s3, BUCKET);
+      const suite = await writeWalSuite(ws.dir, fixture, 's3', s3);
+      const store = s3;
+      await compare('wal-s3', () => rawWalS3(ws, store, fixture), pgdrillSide(suite, cliEnv));
+    }
   }
-  const raw = seconds(t);
-  log(`raw pg_restore -j ${jobs} (fresh server + createdb + restore): ${raw.toFixed(1)} s`);
 
-  const suiteFile = join(work, 'bench.yaml');
-  await writeFile(suiteFile, `name: bench
-storage:
-  disk: { filesystem: { root: ${work} } }
-drills:
-  - name: bench
-    source: { pgdump: { store: disk, key: bench.dump, database: bench, jobs: ${jobs} } }
-    checks:
-      - rows: { table: public.events, exact: ${rows} }
-      - sequences: {}
-      - schema: { tables: [public.events, public.accounts] }
-`);
-  t = performance.now();
-  const run = await runSuites(await loadSuites([suiteFile]), { engine: 'local' });
-  const drill = seconds(t);
-  const d = run.drills[0]!;
-  const checks = d.checks.reduce((s, c) => s + c.durationMs, 0) / 1000;
-  log(`pgdrill drill (fetch ${d.timings?.fetchSeconds} s, engine ${d.timings?.engineSeconds} s, restore ${d.timings?.restoreSeconds} s, checks ${checks.toFixed(1)} s): ${drill.toFixed(1)} s, ${d.status}`);
-  log(`ratio pgdrill / raw: ${(drill / raw).toFixed(2)} (restore only, without checks: ${((drill - checks) / raw).toFixed(2)})`);
-  if (d.status !== 'passed') process.exitCode = 1;
+  if (wants('pgbackrest')) log('SKIP pgbackrest not measured by this bench yet (raw pgbackrest restore + recovery vs a pgbackrest drill)');
+  log(`failed runs (not counted, their pair run again): ${failed.length === 0 ? 'none' : failed.join('; ')}`);
+  log(`load ${load()} at the end`);
+  for (const name of ['pgdump-local', 'pgdump-s3', 'wal-local', 'wal-s3'] as const) {
+    const summary = results.get(name);
+    if (summary) log(`RATIO ${name} ${summary.medianRatio.toFixed(3)}`);
+  }
+  log(`START local ${median(startTimes).toFixed(2)}`);
+  log(`RSS ${peakRss > 0 ? peakRss.toFixed(0) : 'n/a'}`);
+} catch (error) {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
 } finally {
-  await rm(work, { recursive: true, force: true });
+  await s3?.stop();
+  await ws.close();
 }
+

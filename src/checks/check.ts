@@ -8,7 +8,16 @@ export interface Queryable {
 }
 
 export interface CheckContext {
+  /**
+   * The restored database as a read-only, non-superuser role: every statement alone in a READ ONLY
+   * transaction with a statement timeout. Every check that runs or interpolates what a suite wrote uses this.
+   */
   db: Queryable;
+  /**
+   * pgdrill's own superuser connection, for pgdrill's own SQL only (amcheck, TimescaleDB catalog and
+   * refreshes, manifest and schema snapshots). Never pass suite-supplied SQL to it. Defaults to `db`.
+   */
+  admin?: Queryable;
   /** Name of the restored database. */
   database: string;
   /** Seconds from drill start until the restored database was ready. */

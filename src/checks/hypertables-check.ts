@@ -8,31 +8,52 @@ import { findLaggingCatalogSequences, isContinuousAggregate, readJobs, refreshCo
 const relation = (what: string) => z.string().refine(isQualifiedName, 'expected schema.name or name (schema public)').describe(what);
 const count = () => z.number().int().nonnegative();
 
-const hypertableOptions = z.strictObject({
-  name: relation('The hypertable: `schema.table`, or `table` in schema public.'),
-  minChunks: count().optional().describe('Fewest chunks accepted.'),
-  timeRange: z
-    .strictObject({ from: z.string().optional(), to: z.string().optional() })
-    .optional()
-    .describe('A window (timestamps) the chunks must span from the earliest start to the latest end.'),
-  compression: z
-    .strictObject({
-      segmentby: z.array(z.string()).optional(),
-      orderby: z.array(z.string()).optional(),
-      minCompressedChunks: count().optional(),
-    })
-    .optional()
-    .describe('Compression must be enabled, with these segmentby/orderby columns and at least this many compressed chunks.'),
-});
+const hypertableOptions = z
+  .strictObject({
+    name: relation('The hypertable: `schema.table`, or `table` in schema public.'),
+    minChunks: count().optional().describe('Fewest chunks accepted.'),
+    timeRange: z
+      .strictObject({
+        from: z.string().optional().describe('Earliest time (a timestamptz) the chunks must reach back to; default: no lower bound.'),
+        to: z.string().optional().describe('Latest time (a timestamptz) the chunks must reach; default: no upper bound.'),
+      })
+      .optional()
+      .describe('A window (timestamps) the chunks must span from the earliest start to the latest end.'),
+    compression: z
+      .strictObject({
+        segmentby: z.array(z.string()).optional().describe('Columns that must be among the segmentby columns.'),
+        orderby: z.array(z.string()).optional().describe('Columns that must be among the orderby columns: `time` matches `time DESC`.'),
+        minCompressedChunks: count().optional().describe('Fewest compressed chunks accepted.'),
+      })
+      .optional()
+      .describe('Compression must be enabled, with these segmentby/orderby columns and at least this many compressed chunks.'),
+  })
+  .describe('A table that must be a hypertable in the restored database.');
 
 const hypertablesOptions = z.strictObject({
   hypertables: z.array(hypertableOptions).default([]).describe('Hypertables expected, with their chunks and compression.'),
   continuousAggregates: z
-    .array(z.strictObject({ name: relation('The continuous aggregate view.'), refresh: z.strictObject({ start: z.string(), end: z.string() }).optional() }))
+    .array(
+      z
+        .strictObject({
+          name: relation('The continuous aggregate view.'),
+          refresh: z
+            .strictObject({
+              start: z.string().describe('Start of the window (a timestamptz).'),
+              end: z.string().describe('End of the window (a timestamptz).'),
+            })
+            .optional()
+            .describe('A window to refresh in the restored database; the check fails when the refresh fails.'),
+        })
+        .describe('A continuous aggregate that must exist.'),
+    )
     .default([])
     .describe('Continuous aggregates that must exist; with `refresh`, CALL refresh_continuous_aggregate over the window must succeed.'),
   jobs: z
-    .strictObject({ min: count().optional(), owners: z.boolean().default(false) })
+    .strictObject({
+      min: count().optional().describe('Fewest jobs and policies (job_id >= 1000) accepted.'),
+      owners: z.boolean().default(false).describe('Every job\'s owner role must exist in the restored cluster.'),
+    })
     .optional()
     .describe('Background jobs and policies (job_id >= 1000): at least `min`, and with `owners` each owner role exists.'),
   internalSequences: z
@@ -51,7 +72,8 @@ export const hypertablesCheck = defineCheck({
     const names = [...o.hypertables.map((h) => h.name), ...o.continuousAggregates.map((c) => c.name)].map((n) => formatQualifiedName(parseQualifiedName(n)));
     return names.length > 0 ? `hypertables ${names.join(', ')}` : 'hypertables';
   },
-  async run({ db }, options): Promise<CheckOutcome> {
+  async run({ db: readOnly, admin }, options): Promise<CheckOutcome> {
+    const db = admin ?? readOnly;
     const version = await timescaleVersion(db);
     if (!version)
       return { status: 'failed', message: 'the database has no timescaledb extension, expected TimescaleDB objects', expected: 'extension timescaledb', actual: 'not installed' };

@@ -39,7 +39,8 @@ export const integrityCheck = defineCheck({
     'Verifies the restored pages with amcheck (bt_index_check on every btree index, verify_heapam on every table), reads every row in full, and reports whether data checksums are on.',
   options: integrityOptions,
   label: (options) => (options.schemas ? `integrity in ${options.schemas.map(displayIdent).join(', ')}` : 'integrity'),
-  async run({ db, signal }, options) {
+  async run({ db: readOnly, admin, signal }, options) {
+    const db = admin ?? readOnly;
     const amcheck = await installAmcheck(db);
     try {
       const targets = await listIntegrityTargets(db, options);

@@ -48,7 +48,8 @@ export const manifestCheck = defineCheck({
     'Compares the restored database with a manifest captured from the source (`pgdrill manifest capture`): tables and row counts, newest timestamps, sequences, schema fingerprint, extensions, hypertables, migration heads.',
   options: manifestOptions,
   label: (options) => `manifest ${options.file}`,
-  async run({ db, suiteDir }, options) {
+  async run({ db: readOnly, admin, suiteDir }, options) {
+    const db = admin ?? readOnly;
     const expected = await readManifestFile(resolve(suiteDir, options.file));
     const actual = await captureManifest(db, {
       counts: 'exact',

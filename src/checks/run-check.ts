@@ -28,9 +28,16 @@ export async function runCheck<O>(definition: CheckDefinition<O>, options: O, co
     const outcome = await definition.run(context, options);
     return { ...base, ...outcome, durationMs: elapsed() };
   } catch (error) {
+    // The drill was cancelled or timed out under the check: the check was cut short, it did not err.
+    if (context.signal?.aborted) return { ...base, status: 'skipped', message: 'not finished: the drill was stopped', durationMs: elapsed() };
     const { message, details } = describeError(error);
     return { ...base, status: 'error', message, details, durationMs: elapsed() };
   }
+}
+
+/** A check that was never started, and why (the drill was cancelled, the server died under an earlier one). */
+export function skippedCheck<O>(definition: CheckDefinition<O>, options: O, reason: string): CheckResult {
+  return { name: labelOf(definition, options), type: definition.type, status: 'skipped', message: reason, durationMs: 0 };
 }
 
 /** `ERROR 42P01: relation "x" does not exist`, with detail and hint as lines. */

@@ -35,7 +35,8 @@ export const schemaDriftCheck = defineCheck({
     "Compares the restored schema (tables, columns, indexes, constraints, extensions, functions) with a snapshot of the source database's schema.",
   options: schemaDriftOptions,
   label: (options) => `schemaDrift ${options.snapshot}${options.schemas ? ` in ${options.schemas.map(displayIdent).join(', ')}` : ''}`,
-  async run({ db, suiteDir }, options) {
+  async run({ db: readOnly, admin, suiteDir }, options) {
+    const db = admin ?? readOnly;
     const expected = narrowSchemaSnapshot(await readSchemaSnapshot(resolve(suiteDir, options.snapshot)), options);
     const actual = narrowSchemaSnapshot(await captureSchemaSnapshot(db, options.schemas), options);
     const drift = diffSchemaSnapshots(expected, actual);

@@ -6,7 +6,11 @@ type Scalar = string | number | boolean | null;
 
 const sqlOptions = z
   .strictObject({
-    query: z.string().trim().min(1).describe('SQL run against the restored database; the first column of the first row is compared.'),
+    query: z
+      .string()
+      .trim()
+      .min(1)
+      .describe('One SQL statement, run against the restored database as the read-only role pgdrill_check in a READ ONLY transaction; the first column of the first row is compared.'),
     equals: z
       .union([z.string(), z.number(), z.boolean(), z.null()])
       .optional()

@@ -1,18 +1,13 @@
 #!/usr/bin/env node
+// Start-up loads commander and a few small modules only: each command imports its module (and through it
+// the AWS SDK, testcontainers, pg or the reporters) when it runs, so `--version`, `--help` and `validate`
+// answer in a fraction of a second.
 import { Command, Option } from 'commander';
-import { demoCommand } from './commands/demo-command.js';
-import { doctorCommand } from './commands/doctor-command.js';
-import { initCommand } from './commands/init-command.js';
-import { mergeCommand } from './commands/merge-command.js';
-import { manifestCaptureCommand } from './commands/manifest-command.js';
-import { schemaSnapshotCommand } from './commands/schema-command.js';
-import { historyCommand } from './commands/history-command.js';
-import { runCommand } from './commands/run-command.js';
-import { verifyCommand } from './commands/verify-command.js';
-import { listCommand, validateCommand } from './commands/suite-commands.js';
-import { printError } from './print-error.js';
+import { DEMO_S3_CHOICES } from './cli-choices.js';
+import { quietDependencyWarnings } from './quiet-warnings.js';
 import { readVersion } from './version.js';
-import { SCRATCH_S3_CHOICES } from '../index.js';
+
+quietDependencyWarnings(process.env);
 
 const engineOption = () => new Option('--engine <kind>', 'where throwaway servers run').choices(['auto', 'local', 'docker']);
 
@@ -27,7 +22,9 @@ program
   .description('restore and check every drill of the suites')
   .argument('<suite...>', 'suite files (YAML)')
   .addOption(engineOption())
-  .option('--only <drill>', 'run only this drill (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+  .option('--drill <name>', 'run only this drill (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+  .option('--tag <tag>', 'run only the drills with this tag (repeatable: any of them; with --drill: both must match)', (v: string, acc: string[] = []) => [...acc, v])
+  .option('--only <drill>', 'the same as --drill (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .option('--junit <file>', 'write JUnit XML')
   .option('--json <file>', 'write the JSON report (schema/report.schema.json)')
   .option('--report <file>', 'write an evidence report, .html or .md (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
@@ -39,7 +36,7 @@ program
   .option('--keep-on-failure', 'leave the server and files of a failed drill for inspection')
   .option('--metrics <file.prom>', 'write Prometheus metrics for the node-exporter textfile collector (replaced atomically)')
   .action(async (files: string[], flags) => {
-    process.exitCode = await runCommand(files, flags);
+    process.exitCode = await (await import('./commands/run-command.js')).runCommand(files, flags);
   });
 
 program
@@ -50,15 +47,15 @@ program
   .option('--json <file>', 'write the merged JSON report (schema/report.schema.json)')
   .option('--report <file>', 'write a merged evidence report, .html or .md (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .action(async (files: string[], flags) => {
-    process.exitCode = await mergeCommand(files, flags);
+    process.exitCode = await (await import('./commands/merge-command.js')).mergeCommand(files, flags);
   });
 
 program.command('validate').description('check suites against the schema and rules; restores nothing').argument('<suite...>').action(async (files: string[]) => {
-  process.exitCode = await validateCommand(files);
+  process.exitCode = await (await import('./commands/suite-commands.js')).validateCommand(files);
 });
 
 program.command('list').description('list the drills and what each would restore').argument('<suite...>').action(async (files: string[]) => {
-  process.exitCode = await listCommand(files);
+  process.exitCode = await (await import('./commands/suite-commands.js')).listCommand(files);
 });
 
 program
@@ -68,9 +65,17 @@ program
   .option('--json <file>', 'write the JSON report', 'reports/demo.json')
   .option('--report <file>', 'write an evidence report, .html or .md (repeatable; default: reports/demo.html)', (v: string, acc: string[] = []) => [...acc, v])
   .addOption(engineOption().default('local'))
-  .addOption(new Option('--s3 <server>', 'where the demo stores its backups: MinIO in a container (when Docker answers) or the embedded S3 server (default: auto, or PGDRILL_DEMO_S3)').choices([...SCRATCH_S3_CHOICES]))
+  .addOption(new Option('--s3 <server>', 'where the demo stores its backups: MinIO in a container (when Docker answers) or the embedded S3 server (default: auto, or PGDRILL_DEMO_S3)').choices([...DEMO_S3_CHOICES]))
   .action(async (flags) => {
-    process.exitCode = await demoCommand(flags);
+    process.exitCode = await (await import('./commands/demo-command.js')).demoCommand(flags);
+  });
+
+program
+  .command('clean')
+  .description('remove what pgdrill runs that died left behind: servers, containers, directories (never a live run\'s)')
+  .option('--dry-run', 'list what would be removed, remove nothing')
+  .action(async (flags: { dryRun?: boolean }) => {
+    process.exitCode = await (await import('./commands/clean-command.js')).cleanCommand(flags);
   });
 
 const repeatable = (v: string, acc: string[] = []) => [...acc, v];
@@ -84,7 +89,7 @@ manifest
   .option('--timestamp <schema.table.column>', 'record the newest value of this column (repeatable)', repeatable)
   .option('--schema <name>', 'capture only this schema (repeatable); default every non-system schema', repeatable)
   .action(async (flags) => {
-    process.exitCode = await manifestCaptureCommand(flags);
+    process.exitCode = await (await import('./commands/manifest-command.js')).manifestCaptureCommand(flags);
   });
 
 program
@@ -96,7 +101,7 @@ program
   .requiredOption('--out <file>', 'where to write the snapshot')
   .option('--schema <name>', 'only this schema (repeatable)', repeatable)
   .action(async (flags) => {
-    process.exitCode = await schemaSnapshotCommand(flags);
+    process.exitCode = await (await import('./commands/schema-command.js')).schemaSnapshotCommand(flags);
   });
 
 program
@@ -105,7 +110,7 @@ program
   .argument('<manifest>', 'the manifest pgdrill run wrote (SHA256SUMS)')
   .option('--public-key <pem>', 'Ed25519 public key (PEM) to check <manifest>.sig against')
   .action(async (manifest: string, flags: { publicKey?: string }) => {
-    process.exitCode = await verifyCommand(manifest, flags);
+    process.exitCode = await (await import('./commands/verify-command.js')).verifyCommand(manifest, flags);
   });
 
 program
@@ -116,7 +121,7 @@ program
   .option('--last <n>', 'runs in the restore-time trend', '10')
   .option('--from <file>', 'read this JSON-lines history file instead of the suite\'s history')
   .action(async (file: string | undefined, flags) => {
-    process.exitCode = await historyCommand(file, flags);
+    process.exitCode = await (await import('./commands/history-command.js')).historyCommand(file, flags);
   });
 
 program
@@ -130,11 +135,11 @@ program
   .option('--ca-file <pem>', 'CA certificates to trust for the endpoint')
   .option('--name <name>', 'the suite\'s name (default: the --out file\'s name)')
   .action(async (flags) => {
-    process.exitCode = await initCommand(flags);
+    process.exitCode = await (await import('./commands/init-command.js')).initCommand(flags);
   });
 
 program.command('doctor').description('which engines, binaries, versions and extensions are usable here, and why not').action(async () => {
-  process.exitCode = await doctorCommand();
+  process.exitCode = await (await import('./commands/doctor-command.js')).doctorCommand();
 });
 
 
@@ -146,7 +151,7 @@ function usage(message: string): void {
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  printError(error);
+  (await import('./print-error.js')).printError(error);
   process.exitCode = 70;
 }
 

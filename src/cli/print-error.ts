@@ -1,4 +1,4 @@
-import { formatError } from '../index.js';
+import { formatError } from './light-api.js';
 
 export function printError(error: unknown): void {
   process.stderr.write(`pgdrill: ${formatError(error)}\n`);

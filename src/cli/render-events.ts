@@ -1,5 +1,5 @@
-import type { DrillEvent } from '../index.js';
-import { formatSeconds } from '../index.js';
+import type { DrillEvent } from './light-api.js';
+import { formatSeconds } from './light-api.js';
 
 type Formatters = { [K in DrillEvent['type']]: (event: Extract<DrillEvent, { type: K }>) => string | undefined };
 
@@ -27,13 +27,15 @@ const formatters: Formatters = {
  * Events → stderr. On a TTY progress rewrites one line; elsewhere (CI logs) progress is a plain line at
  * most every 10 seconds so logs stay readable.
  */
-export function createEventRenderer(stream: NodeJS.WriteStream = process.stderr, options: { tagDrills?: boolean } = {}) {
+export function createEventRenderer(stream: NodeJS.WriteStream = process.stderr, options: { tagDrills?: boolean; redact?: (text: string) => string } = {}) {
   const tty = stream.isTTY === true;
   let progressShown = false;
   let lastPlainProgress = 0;
   return (event: DrillEvent): void => {
-    const formatted = (formatters[event.type] as (e: DrillEvent) => string | undefined)(event);
-    if (formatted === undefined) return;
+    const raw = (formatters[event.type] as (e: DrillEvent) => string | undefined)(event);
+    if (raw === undefined) return;
+    // runSuites redacts its own events; this also covers what the CLI emits after the run (history, notifications).
+    const formatted = options.redact ? options.redact(raw) : raw;
     // Drills running at once interleave their lines: each line names its drill.
     const text = options.tagDrills && 'drill' in event && event.drill && event.type !== 'drill:start' ? `[${event.drill}] ${formatted.trimStart()}` : formatted;
     if (event.type === 'step:progress') {

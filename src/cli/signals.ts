@@ -1,4 +1,4 @@
-import { exitCodeFor, runAllCleanups } from '../index.js';
+import { exitCodeFor, runAllCleanups } from './light-api.js';
 import { printError } from './print-error.js';
 
 /**
@@ -37,6 +37,11 @@ export async function runInterruptible(fn: (signal: AbortSignal) => Promise<numb
   try {
     return await fn(controller.signal);
   } catch (error) {
+    // Whatever broke after the signal broke because of it: say cancelled, without the symptom's stack.
+    if (controller.signal.aborted) {
+      process.stderr.write(`pgdrill: DRILL_CANCELLED: the run was cancelled (${error instanceof Error ? error.message.split('\n')[0] : String(error)})\n`);
+      return 130;
+    }
     printError(error);
     return exitCodeFor(error);
   } finally {

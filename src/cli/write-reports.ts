@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { createArtifactRecorder, writeArtifactManifest, writeRunReports, type RunResult } from '../index.js';
 import { readVersion } from './version.js';
+import { StorageError } from '../errors.js';
 
 export interface ReportFlags {
   junit?: string;
@@ -10,8 +11,26 @@ export interface ReportFlags {
   manifest?: string;
 }
 
-/** JUnit, JSON, evidence reports and the step summary of a run, then the manifest of every file written. */
+/**
+ * JUnit, JSON, evidence reports and the step summary of a run, then the manifest of every file written.
+ * A report that cannot be written (a read-only or full directory) is REPORT_WRITE_FAILED, exit 3: the run's
+ * evidence is missing, which CI must see, but it is not the backup's fault.
+ */
 export async function writeReports(result: RunResult, flags: ReportFlags, signingKey: KeyObject | undefined): Promise<void> {
+  try {
+    await writeAll(result, flags, signingKey);
+  } catch (error) {
+    const { code, path } = error as NodeJS.ErrnoException;
+    if (!code || !['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST'].includes(code)) throw error;
+    const where = path ?? 'the report directory';
+    throw new StorageError('REPORT_WRITE_FAILED', `The drills ran (verdict: ${result.drills.every((d) => d.status === 'passed') ? 'passed' : 'not passed'}), but their reports could not be written: ${code} on ${where}`, {
+      cause: error,
+      hint: `choose writable paths with --junit, --json and --report (relative paths are relative to ${process.cwd()}), or run from a writable directory`,
+    });
+  }
+}
+
+async function writeAll(result: RunResult, flags: ReportFlags, signingKey: KeyObject | undefined): Promise<void> {
   const artifacts = createArtifactRecorder();
   const { written } = await writeRunReports(result, {
     junit: flags.junit,

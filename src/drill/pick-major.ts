@@ -14,6 +14,12 @@ export function pickMajor(options: { requested?: number; sourceMajor?: number; a
   throw new EngineError(
     'POSTGRES_MAJOR_NOT_INSTALLED',
     `the backup comes from PostgreSQL ${source}; the ${options.engine} engine has ${options.available.length ? options.available.join(', ') : 'none'}, and a dump cannot be restored into an older major`,
-    { hint: `install postgresql-${source} (Debian/Ubuntu: apt-get install postgresql-${source}, from the PGDG apt repository where the distribution lacks it)` },
+    // Everything at once: the server and the client tools of that major (pg_restore and psql run from it), or an image.
+    {
+      hint:
+        `install postgresql-${source} and postgresql-client-${source} (Debian/Ubuntu: apt-get install postgresql-${source} postgresql-client-${source}, ` +
+        `from the PGDG apt repository where the distribution lacks them), or use the docker engine with the image postgres:${source} ` +
+        `(or pgdrill/postgres:${source} from scripts/build-images.sh --majors=${source})`,
+    },
   );
 }

@@ -20,6 +20,8 @@ export interface RestoreContext {
   /** Reserve the restore's estimated disk use once the backup's size is known, before fetching it. */
   disk?: DiskReservation;
   progress: { bytes: (read: number, total: number) => void; item: (line: string) => void };
+  /** The stall watch: the restore names the phase it is in (download, restore, replay) for its message. */
+  stall?: { phase(name: string, options?: { watched?: boolean }): void; beat(what: string): void; probe(what: string, read: () => Promise<string>): void };
 }
 
 /** A restored database, ready for checks. */

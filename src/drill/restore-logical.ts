@@ -1,11 +1,16 @@
 import { cpus } from 'node:os';
+import { isDockerEngine } from '../engines/docker/docker-engine.js';
+import type { Engine } from '../engines/engine.js';
 import { findInstallations } from '../engines/local/find-installations.js';
 import { EngineError } from '../errors.js';
+import type { PgRestoreFor } from '../sources/pgdump/inspect-archive.js';
 import { pgdumpServerSettings, preparePgdump, restorePgdump } from '../sources/pgdump/pgdump-source.js';
 import { createStore } from '../storage/create-store.js';
 import type { ResolvedPgdumpSource } from '../suite/resolved-suite.js';
 import { estimateLogicalRestore } from '../fleet/restore-estimate.js';
 import type { PgdumpContext } from '../sources/pgdump/pgdump-source.js';
+import { withDiskFull } from '../util/disk-full.js';
+import { createServerProgress } from './server-progress.js';
 import { pickMajor } from './pick-major.js';
 import { timed, type RestoreContext, type RestoreOutcome } from './restore-context.js';
 
@@ -18,7 +23,7 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
     source,
     store,
     workDir: ctx.workspace.filesDir,
-    pgRestore: await inspectionPgRestore(ctx.suite.engine.binDir),
+    pgRestore: inspectionPgRestore(ctx.engine, ctx.suite.engine.binDir),
     cores: cpus().length,
     env: ctx.env,
     signal: ctx.signal,
@@ -26,8 +31,11 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
     onItem: ctx.progress.item,
     beforeFetch: reserveDisk(ctx),
   };
-  const prepared = await timed(result, 'fetchSeconds', () => preparePgdump(pg));
+  ctx.stall?.phase('download');
+  const prepared = await timed(result, 'fetchSeconds', () => withDiskFull(ctx.workspace.filesDir, 'fetching the archive', () => preparePgdump(pg)));
   result.backup = prepared.archives.map((a) => a.provenance);
+  // Engines bound their start-up with their own timeout (and name what did not start).
+  ctx.stall?.phase('server start', { watched: false });
   const probe = await ctx.engine.probe();
   const major = pickMajor({ requested: drill.postgres.major, sourceMajor: prepared.sourceMajor, available: probe.majors, engine: ctx.engine.kind });
   const server = ctx.stack.use(
@@ -35,7 +43,14 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
   );
   const database = source.options.database;
   result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database), image: server.image };
-  await timed(result, 'restoreSeconds', () => restorePgdump({ ...pg, server, prepared }));
+  ctx.stall?.phase('restore');
+  // A long COPY or index build prints nothing; the server's own counters show it moving.
+  const serverProgress = createServerProgress(server.connection);
+  ctx.stack.defer(() => serverProgress.close());
+  ctx.stall?.probe('the server wrote WAL or advanced a COPY or index build', serverProgress.read);
+  // pg_restore or psql failing for want of space is the server's disk, not the archive.
+  await timed(result, 'restoreSeconds', () => withDiskFull(ctx.workspace.dir, 'restoring into the server', () => restorePgdump({ ...pg, server, prepared }), () => server.logTail(40)));
+  await serverProgress.close();
   const n = prepared.archives.length;
   return {
     server,
@@ -55,14 +70,25 @@ function archivesInPlace(prepared: { archives: Array<{ localPath?: string }> }, 
   return prepared.archives.flatMap((a) => (a.localPath && !a.localPath.startsWith(`${workDir}/`) ? [a.localPath] : []));
 }
 
-/** The archive's table of contents is read before a server is chosen, with the newest pg_restore here. */
-async function inspectionPgRestore(binDir?: string): Promise<string> {
-  const found = (await findInstallations({ binDir })).find((i) => i.tools.pg_restore);
-  if (!found)
-    throw new EngineError('PG_RESTORE_NOT_FOUND', 'no pg_restore found to read the archive with', {
-      hint: 'install postgresql-client-15 (apt-get install postgresql-client-15); pgdrill doctor lists what is found',
+/**
+ * The archive's table of contents is read before a server is chosen, with a pg_restore of the dump's major or
+ * newer: this machine's newest when it is new enough, else (docker engine) one in a container of that major.
+ */
+function inspectionPgRestore(engine: Engine, binDir?: string): PgRestoreFor {
+  return async (dumpMajor, paths) => {
+    const installed = (await findInstallations({ binDir })).filter((i) => i.tools.pg_restore);
+    const here = installed[0];
+    if (here && (dumpMajor === undefined || here.major >= dumpMajor)) return { file: `${here.binDir}/pg_restore`, args: [], where: `pg_restore ${here.major} in ${here.binDir}` };
+    if (dumpMajor !== undefined && isDockerEngine(engine)) return engine.toolCommand('pg_restore', dumpMajor, paths);
+    if (dumpMajor === undefined)
+      throw new EngineError('PG_RESTORE_NOT_FOUND', 'no pg_restore found to read the archive with', {
+        hint: 'install postgresql-client-15 (apt-get install postgresql-client-15); pgdrill doctor lists what is found',
+      });
+    // The local engine restores with the server's own tools: name the server and its client at once.
+    throw new EngineError('POSTGRES_MAJOR_NOT_INSTALLED', `the archive was written by pg_dump ${dumpMajor}; this machine has ${installed.length ? `pg_restore ${installed.map((i) => i.major).join(', ')}` : 'no pg_restore'}, which cannot read it, and the ${engine.kind} engine needs PostgreSQL ${dumpMajor} to restore it`, {
+      hint: `install postgresql-${dumpMajor} and postgresql-client-${dumpMajor} (Debian/Ubuntu: apt-get install postgresql-${dumpMajor} postgresql-client-${dumpMajor}, from the PGDG apt repository where the distribution lacks them), or use the docker engine with the image postgres:${dumpMajor} (or pgdrill/postgres:${dumpMajor} from scripts/build-images.sh --majors=${dumpMajor})`,
     });
-  return `${found.binDir}/pg_restore`;
+  };
 }
 
 /** The disk guard, at the point each archive's size is known and nothing is fetched yet. */

@@ -18,8 +18,10 @@ import { estimatePhysicalRestore } from '../fleet/restore-estimate.js';
 /** A physical backup: restore its files, replay WAL to the target, and prove where recovery stopped. */
 export async function restorePhysical(ctx: RestoreContext, source: PhysicalSource): Promise<RestoreOutcome> {
   const { drill, result } = ctx;
+  ctx.stall?.phase('fetch');
   const prepared = await timed(result, 'fetchSeconds', () => prepareSource(ctx, source));
   result.backup = [prepared.provenance];
+  ctx.stack.defer(() => prepared.close?.());
   const newest = prepared.archive.reduce<Date | undefined>((m, s) => (!m || s.lastModified > m ? s.lastModified : m), undefined);
   const target = drill.target;
   const targetTime = target?.time !== undefined ? parsePgTime(target.time) : target?.beforeArchiveEnd !== undefined && newest ? new Date(newest.getTime() - parseDuration(target.beforeArchiveEnd) * 1000) : undefined;
@@ -31,6 +33,7 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
   if (!ctx.engine.startRestored)
     throw new EngineError('ENGINE_CANNOT_RESTORE_PHYSICAL', `the ${ctx.engine.kind} engine cannot restore physical backups`, { hint: 'use --engine local' });
   const startRestored = ctx.engine.startRestored.bind(ctx.engine);
+  ctx.stall?.phase('restore and WAL replay');
   const server = ctx.stack.use(
     await timed(result, 'engineSeconds', () =>
       startRestored({
@@ -45,12 +48,13 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
         restore: async (t) => {
           const access = await shareCaBundle(caBundleOf(ctx, source), t);
           await prepared.restore(t, access);
-          recovery.restore_command = prepared.restoreCommand(t, access);
+          recovery.restore_command = await prepared.restoreCommand(t, access);
           Object.assign(serverEnv, prepared.serverEnv(access));
         },
       }),
     ),
   );
+  await prepared.close?.(); // recovery is over: no more WAL to fetch ahead
   const report = buildRecoveryReport({ outcome: server.recovery, target, targetTime, archive: { segments: prepared.archive, start: prepared.startSegment } });
   result.recovery = report;
   result.timings!.replaySeconds = report.replaySeconds;

@@ -11,7 +11,9 @@ import { formatShard, selectShard, type ShardSpec } from '../fleet/shard.js';
 import type { RunResult } from '../results.js';
 import type { ResolvedSuite } from '../suite/resolved-suite.js';
 import { runDrill } from './run-drill.js';
+import { createSuiteRedactor, MIN_REDACTED_LENGTH, type Redactor } from '../util/redact.js';
 import { isInventoryOnly } from './run-inventory.js';
+import { sweepLeftovers } from '../lifecycle/sweep-leftovers.js';
 
 export { runExitCode };
 
@@ -33,6 +35,12 @@ export interface RunSuiteOptions {
   concurrency?: number;
   /** The free-space guard before each restore. @default { check: true } */
   disk?: DiskGuardOptions;
+  /**
+   * Redacts secrets from every event and from the result. @default the values of every `*Env` the suites
+   * name, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and PGPASSWORD (createSuiteRedactor); drills add their
+   * servers' passwords to it
+   */
+  redact?: Redactor;
 }
 
 /**
@@ -40,7 +48,13 @@ export interface RunSuiteOptions {
  * and compute the exit code. Results are in suite order whatever order the drills finish in.
  */
 export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOptions = {}): Promise<RunResult> {
-  const emit = options.emit ?? ignoreEvents;
+  const env = options.env ?? process.env;
+  // One boundary for secrets: every event and the result leave the run redacted, whatever a suite interpolated.
+  const suiteRedactor = createSuiteRedactor(suites, env);
+  const redact = options.redact ?? suiteRedactor;
+  const emitRaw = options.emit ?? ignoreEvents;
+  const emit: EmitEvent = (event) => emitRaw(redact.value(event));
+  warnShortSecrets(suiteRedactor.tooShort, emit);
   const startedAt = new Date();
   const requested = suites.flatMap((suite) => suite.drills.filter((d) => !options.only || options.only.includes(d.name)).map((drill) => ({ suite, drill })));
   if (requested.length === 0) {
@@ -58,7 +72,6 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
     return result;
   }
   const first = suites[0]!;
-  const env = options.env ?? process.env;
   // `auto` tries docker first: a Docker engine runs the major and extensions production has.
   const engines = options.engines ?? [
     createDockerEngine({ ...first.engine.docker, osUser: first.engine.osUser, env }),
@@ -70,9 +83,13 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
   const { engine, reasons } = needsEngine ? await selectEngine(preference, engines) : { engine: undefined, reasons: [] };
   const reason = needsEngine ? reasons.map((r) => `${r.kind}: ${r.usable ? 'usable' : 'not usable'} (${r.reason})`).join('; ') : 'inventory checks only: no server is started';
   emit({ type: 'run:start', suite: name, drills: selected.map((s) => s.drill.name), engine: engine?.kind ?? 'none', engineReason: reason });
+  // What runs that died (SIGKILL, a reboot) left behind goes first; a sweep that fails never fails the run.
+  const swept = await sweepLeftovers().catch((error: unknown) => ({ removed: [], failed: error instanceof Error ? error.message : String(error) }));
+  for (const line of swept.removed) emit({ type: 'note', message: `removed leftover: ${line}` });
+  if ('failed' in swept) emit({ type: 'warning', message: `could not sweep what earlier pgdrill runs left behind: ${swept.failed}; try pgdrill clean` });
   const disk = createDiskBudget(options.disk);
   const drills = await runPool(selected, { concurrency: options.concurrency, signal: options.signal }, ({ suite, drill }) =>
-    runDrill({ suite, drill, engine, emit, signal: options.signal, keepOnFailure: options.keepOnFailure, env: options.env, disk }),
+    runDrill({ suite, drill, engine, emit, signal: options.signal, keepOnFailure: options.keepOnFailure, env: options.env, disk, redact }),
   );
   const finishedAt = new Date();
   const result: RunResult = {
@@ -80,12 +97,19 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
-    drills,
+    drills: redact.value(drills),
     exitCode: runExitCode(drills),
     ...shard,
   };
   emit({ type: 'run:end', result });
   return result;
+}
+
+/** A secret too short to redact is named (never shown), so the user knows it is not hidden. */
+function warnShortSecrets(names: string[], emit: EmitEvent): void {
+  for (const name of names) {
+    emit({ type: 'warning', message: `${name} holds a secret of fewer than ${MIN_REDACTED_LENGTH} characters, too short to redact from output: use a longer one` });
+  }
 }
 
 /** PGDRILL_ENGINE (auto, local, docker) sets the engine for every suite of a machine; --engine overrides it. */

@@ -1,3 +1,4 @@
+import type { EngineError } from '../errors.js';
 import type { CommandResult, RunCommandOptions } from '../process/run-command.js';
 
 export type EngineKind = 'local' | 'docker';
@@ -62,6 +63,11 @@ export interface StartedServer extends AsyncDisposable {
   describe(database?: string): string;
   /** The last `lines` lines of the server log. */
   logTail(lines?: number): Promise<string[]>;
+  /**
+   * `what` (a client tool, a check) failed with `error`: SERVER_DIED when the server is gone or one of its
+   * processes was killed, undefined when the server is fine (or is being stopped by pgdrill).
+   */
+  explainDeath(what: string, error: Error): Promise<EngineError | undefined>;
   stop(): Promise<void>;
 }
 

@@ -22,7 +22,8 @@ export const historyOptionsSchema = z
           .default('pgdrill_history')
           .describe('Table (created if missing), one row per drill per run.'),
       })
-      .optional(),
+      .optional()
+      .describe('One row per drill per run in a table of a PostgreSQL database, reached through `urlEnv`.'),
   })
   .superRefine((history, ctx) => {
     const kinds = Object.keys(history).filter((k) => (history as Record<string, unknown>)[k] !== undefined);

@@ -1,5 +1,5 @@
 import { access, rm, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { builtinChecks } from '../checks/index.js';
 import { ConfigError, SourceError } from '../errors.js';
@@ -10,6 +10,7 @@ import { loadSuite } from '../suite/load-suite.js';
 import { detectLayout, type Layout } from './detect-layout.js';
 import { draftSuite, type Inspected } from './draft-suite.js';
 import { parseLocation, type LocationOptions } from './parse-location.js';
+import { schemaModeline } from './schema-modeline.js';
 import { readHead, sniffDump } from './sniff-object.js';
 
 export interface InitSuiteOptions extends LocationOptions {
@@ -57,7 +58,9 @@ export async function initSuite(options: InitSuiteOptions): Promise<InitSuiteRes
     const inspected = await inspect(store, layout, objects, options.signal);
     const name = options.name ?? (file ? basename(file).replace(/\.ya?ml$/, '') : 'backups');
     const { suite, findings } = draftSuite({ name, location: location.display, store: location.store, layout, inspected, now: options.now ?? new Date() });
-    const yaml = `# Written by pgdrill init from ${location.display}. Credentials come from the AWS default chain, never from this file.\n${stringify(suite, { lineWidth: 0 })}`;
+    // Without --out the suite goes to stdout, most likely redirected into a file in the current directory.
+    const modeline = schemaModeline(file ? dirname(file) : process.cwd());
+    const yaml = `${modeline}\n# Written by pgdrill init from ${location.display}. Credentials come from the AWS default chain, never from this file.\n${stringify(suite, { lineWidth: 0 })}`;
     const drills = (suite.drills as unknown[]).length;
     if (!file) return { findings, yaml, drills };
     await writeFile(file, yaml, { flag: options.force ? 'w' : 'wx' });

@@ -1,5 +1,5 @@
 import { StorageError } from '../errors.js';
-import { pgbackrestArgs, pgbackrestEnv, preparePgbackrestDirs } from '../sources/pgbackrest/pgbackrest-args.js';
+import { pgbackrestArgs, pgbackrestEnv, pgbackrestS3KeyType, preparePgbackrestDirs } from '../sources/pgbackrest/pgbackrest-args.js';
 import type { PgbackrestOptions } from '../sources/pgbackrest/pgbackrest-options.js';
 import { printable, runPgbackrest, type InfoStanza } from '../sources/pgbackrest/pgbackrest-source.js';
 import { joinKey, type PhysicalContext } from '../sources/physical/physical-source.js';
@@ -11,7 +11,8 @@ export async function listPgbackrestInventory(ctx: PhysicalContext & { options: 
   const where = `pgBackRest stanza ${options.stanza} in ${ctx.store.description}${options.path}`;
   await preparePgbackrestDirs(ctx.workDir);
   const env = pgbackrestEnv(ctx.env, options);
-  const out = await runPgbackrest([...pgbackrestArgs(ctx.storeConfig, options, { lock: ctx.workDir }), '--output=json', 'info'], env, where);
+  const s3KeyType = pgbackrestS3KeyType(ctx.storeConfig, ctx.env);
+  const out = await runPgbackrest([...pgbackrestArgs(ctx.storeConfig, options, { lock: ctx.workDir, s3KeyType }), '--output=json', 'info'], env, where);
   // Undecryptable bytes are copied into the JSON verbatim (as in the restore path); they only matter as text.
   const stanza = (JSON.parse(out.trim().replace(/[\u0000-\u001f\u007f]/g, '?')) as InfoStanza[]).find((s) => s.name === options.stanza);
   const repoProblems = (stanza?.repo ?? []).filter((r) => r.status.code !== 0).map((r) => `repo${r.key}: ${printable(r.status.message)}`);

@@ -25,7 +25,8 @@ const channelSchema = z
   .superRefine((item, ctx) => {
     const kinds = Object.keys(item).filter((k) => (item as Record<string, unknown>)[k] !== undefined);
     if (kinds.length !== 1) ctx.addIssue({ code: 'custom', message: `expected exactly one channel kind (webhook, slack), found ${kinds.length ? kinds.join(', ') : 'none'}` });
-  });
+  })
+  .describe('One channel: exactly one of `webhook`, `slack`.');
 
 /** The suite's `notify:` key: a list of channels, or `{ reportUrl, channels }`. */
 export const notifyOptionsSchema = z

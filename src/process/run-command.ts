@@ -6,6 +6,8 @@ export interface RunCommandOptions {
   /** Stable error code used when the command fails. @default 'COMMAND_FAILED' */
   errorCode?: string;
   env?: Record<string, string | undefined>;
+  /** false: the child gets `env` alone, not pgdrill's environment too (servers, which must not see secrets). @default true */
+  extendEnv?: boolean;
   cwd?: string;
   /** Run as this OS user (the server's user when pgdrill runs as root). */
   uid?: number;
@@ -55,7 +57,7 @@ export async function runCommand(file: string, args: readonly string[], options:
   const started = Date.now();
   const child: ResultPromise = execa(file, args, {
     env: options.env,
-    extendEnv: true,
+    extendEnv: options.extendEnv ?? true,
     cwd: options.cwd,
     uid: options.uid,
     gid: options.gid,

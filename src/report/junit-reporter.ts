@@ -7,7 +7,7 @@ import type { BackupProvenance, CheckResult, DrillResult, ErrorInfo, RunResult, 
 // CommonJS whose typings declare an ES default export: require() gives the builder itself, on every loader.
 const junit = createRequire(import.meta.url)('junit-report-builder') as Builder;
 
-const BACKUP_FIELDS = ['key', 'store', 'size', 'etag', 'sha256', 'lastModified', 'format', 'producedBy'];
+const BACKUP_FIELDS = ['key', 'store', 'size', 'etag', 'sha256', 'lastModified', 'format', 'producedBy', 'readRetries'];
 
 /**
  * JUnit for CI: one <testsuite> per drill, one <testcase> per step and per check. A check that does not hold
@@ -15,7 +15,7 @@ const BACKUP_FIELDS = ['key', 'store', 'size', 'etag', 'sha256', 'lastModified',
  */
 export async function writeJUnitReport(run: RunResult, file: string): Promise<void> {
   const builder = junit.newBuilder().name(run.suite.name);
-  for (const drill of run.drills) addDrill(builder, drill);
+  for (const drill of run.drills) addDrill(builder, `${run.suite.name}/${drill.name}`, drill);
   await writeXml(builder, file);
 }
 
@@ -28,13 +28,15 @@ export async function writeJUnitLoadError(files: string[], error: ErrorInfo, fil
   await writeXml(builder, file);
 }
 
-function addDrill(builder: Builder, drill: DrillResult): void {
-  const suite = builder.testSuite().name(drill.name).timestamp(drill.startedAt).time(seconds(drill.durationMs));
+// `suite/drill` names both the testsuite and the classname: CI history keys on them, and two suites may share a drill name.
+function addDrill(builder: Builder, id: string, drill: DrillResult): void {
+  const suite = builder.testSuite().name(id).timestamp(drill.startedAt).time(seconds(drill.durationMs));
   addProperties(suite, drill);
-  for (const step of drill.steps) addStep(suite, drill.name, step);
-  for (const check of drill.checks) addCheck(suite, drill.name, check);
+  for (const step of drill.steps) addStep(suite, id, step);
+  const names = new Map<string, number>();
+  for (const check of drill.checks) addCheck(suite, id, check, uniqueName(names, stableCheckName(check)));
   if (drill.error && !drill.steps.some((step) => sameError(step.error, drill.error))) {
-    const testCase = suite.testCase().className(drill.name).name('drill').time(seconds(drill.durationMs));
+    const testCase = suite.testCase().className(id).name('drill').time(seconds(drill.durationMs));
     if (drill.status === 'failed') testCase.failure(errorMessage(drill.error), drill.error.code).stacktrace(errorBody(drill.error));
     else testCase.error(errorMessage(drill.error), drill.error.code, errorBody(drill.error));
   }
@@ -70,17 +72,49 @@ function addStep(suite: TestSuite, drillName: string, step: StepResult): void {
   const message = step.error ? errorMessage(step.error) : (step.message ?? step.status);
   if (step.status === 'failed') testCase.failure(message, step.error?.code).stacktrace(body);
   else if (step.status === 'error') testCase.error(message, step.error?.code, body);
-  else if (step.status === 'skipped') testCase.skipped();
+  else if (step.status === 'skipped') skip(testCase, message);
   else if (step.message) testCase.standardOutput(cdata(step.message));
 }
 
-function addCheck(suite: TestSuite, drillName: string, check: CheckResult): void {
-  const testCase: TestCase = suite.testCase().className(drillName).name(check.name).time(seconds(check.durationMs));
+function addCheck(suite: TestSuite, className: string, check: CheckResult, name: string): void {
+  const testCase: TestCase = suite.testCase().className(className).name(name).time(seconds(check.durationMs));
+  // The criterion with its thresholds goes to a property, so the testcase name outlives a threshold change.
+  if (check.name !== name) suite.property(`check.${name}`, check.name);
   const body = cdata((check.details ?? []).join('\n'));
   if (check.status === 'failed') testCase.failure(failureMessage(check), check.type).stacktrace(body);
   else if (check.status === 'error') testCase.error(check.message, check.type, body);
-  else if (check.status === 'skipped') testCase.skipped().standardOutput(cdata(check.message));
-  else testCase.standardOutput(cdata([check.message, ...(check.details ?? [])].join('\n')));
+  else if (check.status === 'skipped') skip(testCase, check.message).standardOutput(cdata(check.message));
+  else testCase.standardOutput(cdata([check.name, check.message, ...(check.details ?? [])].join('\n')));
+}
+
+// Thresholds at the end of a check's label (`rows public.orders >= 1000`, `duration <= 1h`), by check type.
+const THRESHOLD_TAILS: Record<string, RegExp> = {
+  rows: / (?:= \S+|>= \S+(?: and <= \S+)?|<= \S+|any)$/,
+  sql: / (?:= .+|>= \S+(?: and <= \S+)?|<= \S+|any|is empty|is not empty)$/,
+  duration: / <= .+$/,
+  freshness: / (?:backup|WAL) < .+$/,
+  size: / >= .+$/,
+  retention: / .+$/,
+};
+
+/** The check's name without its thresholds: `rows public.orders`, `duration`, `sql refunds present`. */
+export function stableCheckName(check: Pick<CheckResult, 'name' | 'type'>): string {
+  const tail = THRESHOLD_TAILS[check.type];
+  return tail ? check.name.replace(tail, '') || check.type : check.name;
+}
+
+// The builder writes a bare <skipped/>; the reason is set on it in writeXml, in document order.
+let pendingReasons: string[] = [];
+
+function skip(testCase: TestCase, reason: string): TestCase {
+  pendingReasons.push(reason);
+  return testCase.skipped();
+}
+
+function uniqueName(seen: Map<string, number>, name: string): string {
+  const n = (seen.get(name) ?? 0) + 1;
+  seen.set(name, n);
+  return n === 1 ? name : `${name} #${n}`;
 }
 
 /** `expected >= 1000, actual 812: public.orders has 812 rows, expected at least 1000` */
@@ -116,6 +150,14 @@ function seconds(ms: number): number {
 }
 
 async function writeXml(builder: Builder, file: string): Promise<void> {
+  const reasons = pendingReasons;
+  pendingReasons = [];
+  let index = 0;
+  const xml = builder.build().replace(/<skipped\/>/g, () => `<skipped message="${escapeAttribute(reasons[index++] ?? 'skipped')}"/>`);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, builder.build(), 'utf8');
+  await writeFile(file, xml, 'utf8');
+}
+
+function escapeAttribute(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('\n', '&#10;');
 }

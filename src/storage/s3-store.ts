@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { SourceError, StorageError } from '../errors.js';
 import { createS3Client, normalizeRoot } from './s3-client.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
+import { createResumableRead, replaced, type ReadPart, type ReadResumeEvent } from './resumable-read.js';
 
 /** Where an S3 (or S3-compatible) store lives. Credentials are never options: the AWS default chain supplies them. */
 export interface S3StoreOptions {
@@ -26,6 +28,12 @@ export interface S3StoreOptions {
   responseTimeoutMs?: number;
   /** Attempts per request, retries included. @default 3 */
   maxAttempts?: number;
+  /** Attempts to read one object's body in all, resumes after a cut, reset or stall included. @default 5 */
+  readAttempts?: number;
+  /** How long a body may deliver no bytes while its reader waits before it is resumed. @default 60000 */
+  readIdleTimeoutMs?: number;
+  /** Backoff before the first resume of a body; doubles each time, at most 5 s. @default 200 */
+  readRetryDelayMs?: number;
 }
 
 export function createS3Store(options: S3StoreOptions): ObjectStore {
@@ -92,21 +100,75 @@ export function createS3Store(options: S3StoreOptions): ObjectStore {
       }
     },
 
-    async read(key, { range, signal } = {}) {
-      const response = await send(`reading s3://${bucket}/${root}${key}`, () =>
-        client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: root + key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
-          { abortSignal: signal },
-        ),
-      );
-      // In Node the body is the http.IncomingMessage itself: a Readable.
-      return response.Body instanceof Readable ? response.Body : Readable.from([]);
+    async read(key, { range, signal, expectedSize, onResume } = {}) {
+      const label = `s3://${bucket}/${root}${key}`;
+      const get = (from: number, etag: string | undefined, abortSignal: AbortSignal | undefined) => {
+        const start = (range?.start ?? 0) + from;
+        const wanted = from > 0 || range ? `bytes=${start}-${range ? range.end : ''}` : undefined;
+        return client.send(new GetObjectCommand({ Bucket: bucket, Key: root + key, Range: wanted, IfMatch: etag }), { abortSignal });
+      };
+      const first = toPart(await openFirst(label, () => send(`reading ${label}`, () => get(0, undefined, signal)), { signal, expectedSize, onResume, key }));
+      if (expectedSize !== undefined && !range && first.length !== expectedSize) {
+        first.body.destroy();
+        throw new StorageError('STORAGE_OBJECT_CHANGED', `${label} is ${first.length} bytes now, but ${expectedSize} bytes when it was listed`, {
+          hint: 'the object was replaced during the drill; run the drill again once uploads have finished',
+        });
+      }
+      return createResumableRead({
+        label,
+        key,
+        first,
+        signal,
+        onResume,
+        maxAttempts: options.readAttempts,
+        idleTimeoutMs: options.readIdleTimeoutMs,
+        retryDelayMs: options.readRetryDelayMs,
+        fetchFrom: async (offset, abortSignal) => {
+          try {
+            return toPart(await get(offset, first.etag, AbortSignal.any([abortSignal, ...(signal ? [signal] : [])])));
+          } catch (error) {
+            if ((error as SdkError).$metadata?.httpStatusCode === 412) throw replaced(label, first.etag, undefined);
+            throw error;
+          }
+        },
+      });
     },
 
     async close() {
       client.destroy();
     },
   };
+
+  /**
+   * The first GET of an object already listed (its size known) shares the read's attempt budget: a
+   * connection reset before any byte is the same storage fault as one after many, reported as bytes read
+   * of bytes expected.
+   */
+  async function openFirst<T>(label: string, request: () => Promise<T>, at: { signal?: AbortSignal; expectedSize?: number; onResume?: (e: ReadResumeEvent) => void; key: string }): Promise<T> {
+    const maxAttempts = options.readAttempts ?? 5;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await request();
+      } catch (error) {
+        const transient = error instanceof StorageError && error.code === 'STORAGE_UNREACHABLE' && !error.message.startsWith('TLS');
+        if (at.expectedSize === undefined || !transient || at.signal?.aborted) throw error;
+        const reason = error.message.replace(/^Could not reach .* while reading [^:]*: /, '');
+        if (attempt >= maxAttempts)
+          throw new StorageError('STORAGE_READ_INCOMPLETE', `Read 0 of ${at.expectedSize} bytes of ${label} after ${attempt} attempts: ${reason}`, {
+            cause: error,
+            hint: 'the connection to the store was cut or reset every time; check the network path (proxies, load balancers, idle timeouts) and the storage server, then run the drill again',
+          });
+        at.onResume?.({ key: at.key, bytesRead: 0, totalBytes: at.expectedSize, attempt: attempt + 1, reason });
+        await delay(Math.min((options.readRetryDelayMs ?? 200) * 2 ** (attempt - 1), 5000), undefined, { signal: at.signal });
+      }
+    }
+  }
+}
+
+// In Node the body is the http.IncomingMessage itself: a Readable.
+function toPart(response: { Body?: unknown; ContentLength?: number; ETag?: string }): ReadPart {
+  const body = response.Body instanceof Readable ? response.Body : Readable.from([]);
+  return { body, length: response.ContentLength ?? 0, etag: unquote(response.ETag) };
 }
 
 function unquote(etag: string | undefined): string | undefined {

@@ -42,8 +42,15 @@ export function resolveSuite(suite: ParsedSuite, context: ResolveContext): Resol
 
 function resolveStore(store: StoreInput, dir: string): StoreConfig {
   if ('filesystem' in store) return { filesystem: { root: resolve(dir, store.filesystem.root) } };
-  const { caBundle, ...s3 } = store.s3;
-  return { s3: { ...s3, ...(caBundle === undefined ? {} : { caBundle: resolve(dir, caBundle) }) } };
+  const { caBundle, readIdleTimeout, ...s3 } = store.s3;
+  return {
+    s3: {
+      ...s3,
+      ...(caBundle === undefined ? {} : { caBundle: resolve(dir, caBundle) }),
+      // Below 100 ms every pause of a healthy server would count as a stall.
+      ...(readIdleTimeout === undefined ? {} : { readIdleTimeoutMs: Math.max(100, parseDuration(readIdleTimeout) * 1000) }),
+    },
+  };
 }
 
 function resolveSource(source: ParsedDrill['source']): ResolvedSource {
@@ -59,6 +66,8 @@ function resolveDrill(drill: ParsedDrill, context: ResolveContext): ResolvedDril
     description: drill.description,
     tags: drill.tags,
     timeoutSeconds: parseDuration(drill.timeout),
+    stallTimeoutSeconds: parseDuration(drill.stallTimeout),
+    checkTimeoutSeconds: parseDuration(drill.checkTimeout),
     postgres: {
       major: drill.postgres?.major,
       settings: Object.fromEntries(Object.entries(drill.postgres?.settings ?? {}).map(([k, v]) => [k, String(v)])),

@@ -61,6 +61,10 @@ export interface ResolvedDrill {
   description?: string;
   tags: string[];
   timeoutSeconds: number;
+  /** A restore without progress for this long fails with RESTORE_STALLED. @default 600 */
+  stallTimeoutSeconds?: number;
+  /** statement_timeout of the checks' read-only role. @default 300 */
+  checkTimeoutSeconds?: number;
   postgres: { major?: number; settings: Record<string, string>; superusers?: string[] };
   source: ResolvedSource;
   /** Physical sources only; undefined means the end of the archive. */

@@ -28,6 +28,7 @@ export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
     if (basebackup) {
       storeOf('basebackup', basebackup.store, 'store');
       storeOf('basebackup', basebackup.wal.store, 'wal', 'store');
+      problems.push(...regexProblems(basebackup.pattern, at('source', 'basebackup', 'pattern')));
       if ((basebackup.key === undefined) === (basebackup.prefix === undefined))
         problems.push({ path: at('source', 'basebackup'), message: 'give exactly one of key (one base backup directory) or prefix (pick latest/oldest under it)' });
     }
@@ -47,6 +48,7 @@ export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
       const ap = pg.archives ? at('source', 'pgdump', 'archives', j) : at('source', 'pgdump');
       if ((archive.key === undefined) === (archive.prefix === undefined))
         problems.push({ path: ap, message: 'give exactly one of key (an exact archive) or prefix (pick latest/oldest under it)' });
+      problems.push(...regexProblems(archive.pattern, [...ap, 'pattern']));
       if (archive.dataOnly && archive.schemaOnly) problems.push({ path: ap, message: 'dataOnly and schemaOnly exclude each other' });
       if (archive.decrypt && archive.format === 'directory')
         problems.push({ path: [...ap, 'decrypt'], message: 'encrypted directory-format dumps are not supported; encrypt a custom-format archive instead' });
@@ -62,4 +64,16 @@ export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
   });
   problems.push(...checkHistoryRules(suite));
   return problems;
+}
+
+/** A `pattern` is compiled here once, so a bad one fails `validate` instead of the drill. */
+function regexProblems(pattern: string | undefined, path: (string | number)[]): RuleProblem[] {
+  if (pattern === undefined) return [];
+  try {
+    new RegExp(pattern);
+    return [];
+  } catch (error) {
+    const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
+    return [{ path, message: `not a valid regular expression: ${why} (JavaScript syntax; escape a literal dot or bracket with \\)` }];
+  }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RunResult } from '../../src/results.js';
 import { leftovers, serverProcessesUnder, startBackupLab, type BackupLab } from '../support/backup-lab.js';
+import { runCliUntil } from '../support/interrupt-cli.js';
 
 // The built CLI with --concurrency on real pg_dump archives in an embedded S3 server. A bigger dump
 // (restored with pg_restore --jobs 2) keeps two drills busy long enough to interrupt them both.
@@ -94,14 +95,17 @@ describe('--concurrency', () => {
       'big-pair',
       `name: big-pair\n${lab.storageYaml}drills:\n${['big-a', 'big-b', 'big-c'].map((n) => `  - name: ${n}\n    source: { pgdump: { store: lab, key: big/shop.dump, jobs: 2 } }\n`).join('')}`,
     );
-    let both = false;
-    const result = await lab.runCli(['run', big, '--concurrency', '2', '--json', out('cancelled.json')], {
+    const result = await runCliUntil(['run', big, '--concurrency', '2', '--json', out('cancelled.json')], {
+      env: lab.env,
+      labDir: lab.dir,
       // Both drills are running (their directories exist) and at least one is inside pg_restore: under load
-      // the two pg_restores need not overlap at a 100 ms poll, the two drills always do.
-      interruptWhen: async (tmp) => (both = (await drillDirsUnder(tmp)).size >= 2 && (await pgRestoreDrillsUnder(tmp)).size >= 1),
+      // the two pg_restores need not overlap, the two drills always do. Checked one call at a time, so a slow
+      // ps cannot report a state older than the one the signal was sent on.
+      when: async ({ tmp }) => (await drillDirsUnder(tmp)).size >= 2 && (await pgRestoreDrillsUnder(tmp)).size >= 1,
     });
-    expect(both).toBe(true);
+    expect(result.signalled).toBe(true);
     expect(result.exitCode, result.stderr).toBe(130);
+    expect(result.stdout).toMatch(/DRILL_CANCELLED/);
     const run = await readJson(out('cancelled.json'));
     // The third drill never started; the two running ones were cancelled.
     expect(run.drills.map((d) => `${d.name} ${d.error?.code}`)).toEqual(['big-a DRILL_CANCELLED', 'big-b DRILL_CANCELLED']);

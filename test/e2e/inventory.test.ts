@@ -154,7 +154,7 @@ describe('inventory checks through the built CLI', () => {
   test('JUnit: one failure per check with expected and actual', () => {
     const failures = [...bad.junit.matchAll(/<failure message="([^"]*)" type="(\w+)"/g)].map((m) => [m[2], m[1]]);
     expect(failures.map(([type]) => type)).toEqual(['freshness', 'retention', 'size']);
-    expect(failures[0]![1]).toMatch(/^expected newest backup younger than 1d 2h, actual 3d \d+h old/);
+    expect(failures[0]![1]).toMatch(/^expected newest backup younger than 1d 2h, actual 3d( \d+h)?( \d+m)?( \d+s)? old/);
     expect(failures[1]![1]).toContain(`no backup in week ${describePeriod(missingWeek).slice('week '.length)}`);
     expect(bad.junit).toMatch(/<testsuites[^>]*failures="3"/);
   });

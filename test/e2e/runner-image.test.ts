@@ -12,12 +12,16 @@ const docker = await dockerEngineAvailability();
 const present = docker.usable && (await run(['image', 'inspect', image])).code === 0;
 const why = !docker.usable ? docker.reason : `${image} is not built (scripts/build-images.sh --runner)`;
 
-test.skipIf(!present)(`the runner image drills the demo with no network${present ? '' : ` (skipped: ${why})`}`, async () => {
+test.skipIf(!present)(`the runner image drills the demo with no network, as root and as uid 999${present ? '' : ` (skipped: ${why})`}`, async () => {
   expect((await run(['run', '--rm', '--network', 'none', image, '--version'])).stdout.trim()).toBe(version);
   const demo = await run(['run', '--rm', '--network', 'none', image, 'demo', '--junit', '/tmp/demo.xml']);
   expect(demo.code, demo.stdout + demo.stderr).toBe(0);
   expect(demo.stdout).toMatch(/3 drills: 3 passed · 11 checks: 11 passed/);
   expect(demo.stderr).toContain('on the local engine');
+  // As Kubernetes runs it (runAsUser 999, HOME on a writable volume): pgdrill and its servers as postgres.
+  const asPod = await run(['run', '--rm', '--network', 'none', '--user', '999:999', '-e', 'HOME=/tmp', image, 'demo', '--junit', '/tmp/demo.xml']);
+  expect(asPod.code, asPod.stdout + asPod.stderr).toBe(0);
+  expect(asPod.stdout).toMatch(/3 drills: 3 passed/);
 });
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,4 +1,4 @@
-import { describeDrill, exitCodeFor, loadSuites } from '../../index.js';
+import { createSuiteRedactor, describeDrill, exitCodeFor, loadSuites } from '../light-api.js';
 import { printError } from '../print-error.js';
 
 /** `pgdrill validate`: schema and rules, no restore. */
@@ -17,8 +17,10 @@ export async function validateCommand(files: string[]): Promise<number> {
 export async function listCommand(files: string[]): Promise<number> {
   try {
     for (const suite of await loadSuites(files)) {
+      // A key or name may hold an interpolated secret: redacted as in a run.
+      const redact = createSuiteRedactor(suite, process.env);
       process.stdout.write(`${suite.name} (${suite.file})\n`);
-      for (const drill of suite.drills) process.stdout.write(`  ${describeDrill(drill)}\n`);
+      for (const drill of suite.drills) process.stdout.write(`  ${redact.text(describeDrill(drill))}\n`);
     }
     return 0;
   } catch (error) {

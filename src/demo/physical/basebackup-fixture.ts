@@ -1,12 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from '../../process/run-command.js';
-import type { StartedLocalServer } from '../../engines/local/started-local-server.js';
 import type { EmbeddedS3 } from '../embedded-s3.js';
 import type { DirWalLocation, S3WalLocation } from './archived-wal.js';
 import { createFixtureWorkspace, shellQuote } from './fixture-workspace.js';
+import { backupWalStart, verifyUploaded, waitForCompleteArchive } from './complete-archive.js';
 import { writeHistory, type PhysicalHistory } from './history.js';
-import { countOrders, serverBinary, startArchivingServer } from './source-server.js';
+import { countOrders, runBaseBackup, startArchivingServer } from './source-server.js';
 
 export interface BaseBackupFixtureOptions {
   s3: EmbeddedS3;
@@ -49,13 +48,19 @@ export async function makeBaseBackupFixture(options: BaseBackupFixtureOptions): 
     await using server = await startArchivingServer(ws.dir, archiveCommand);
     const rowsAtBackup = await countOrders(server);
     // -X stream: with -X fetch a tar backup carries its WAL inside base.tar, and there is no pg_wal.tar.gz.
-    await baseBackup(server, ['-D', tarDir, '-Ft', '-z', '-X', 'stream', '-l', label]);
-    await baseBackup(server, ['-D', plainDir, '-Fp', '-X', 'fetch', '-l', `${label}-plain`]);
+    await runBaseBackup(server, ['-D', tarDir, '-Ft', '-z', '-X', 'stream', '-l', label]);
+    await runBaseBackup(server, ['-D', plainDir, '-Fp', '-X', 'fetch', '-l', `${label}-plain`]);
     history = await writeHistory(server, rowsAtBackup);
   } // stopped: the archive directories no longer change
+  // Every segment from the backup's start to the last one archived is there, whole, before it is uploaded.
+  const start = await backupWalStart(tarDir);
+  const complete = { fromLsn: start.lsn, timeline: start.timeline, last: history.lastArchivedWal };
+  await waitForCompleteArchive({ dir: walDir, suffix: '', ...complete });
+  await waitForCompleteArchive({ dir: walGzDir, suffix: '.gz', ...complete });
   const prefix = `basebackup/${label}/`;
   const files = (await readdir(tarDir)).sort();
   for (const file of files) await s3.putFile(bucket, prefix + file, join(tarDir, file));
+  await verifyUploaded(s3, bucket, prefix, tarDir, files);
   await uploadDir(s3, bucket, walDir, 'wal/');
   await uploadDir(s3, bucket, walGzDir, 'wal-gz/');
   return {
@@ -71,16 +76,9 @@ export async function makeBaseBackupFixture(options: BaseBackupFixtureOptions): 
   };
 }
 
-async function baseBackup(server: StartedLocalServer, args: string[]): Promise<void> {
-  const { host, port, user, password } = server.connection;
-  await runCommand(serverBinary(server, 'pg_basebackup'), ['-h', host, '-p', String(port), '-U', user, '-c', 'fast', '--no-sync', ...args], {
-    env: { PGPASSWORD: password, PGSSLMODE: 'disable' },
-    secrets: [password],
-    errorCode: 'FIXTURE_PG_BASEBACKUP_FAILED',
-    timeoutMs: 300_000,
-  });
-}
 
 async function uploadDir(s3: EmbeddedS3, bucket: string, dir: string, prefix: string): Promise<void> {
-  for (const name of (await readdir(dir)).sort()) await s3.putFile(bucket, prefix + name, join(dir, name));
+  const names = (await readdir(dir)).sort();
+  for (const name of names) await s3.putFile(bucket, prefix + name, join(dir, name));
+  await verifyUploaded(s3, bucket, prefix, dir, names);
 }

@@ -4,6 +4,7 @@ import { DrillError } from '../../errors.js';
 import { createLocalEngine } from '../../engines/local/local-engine.js';
 import { StartedLocalServer } from '../../engines/local/started-local-server.js';
 import { createFixtureDatabase, DEMO_DATABASE } from '../fixture-database.js';
+import { runCommand } from '../../process/run-command.js';
 
 /**
  * A throwaway PostgreSQL 15 that archives its WAL with `archiveCommand` and holds the demo `shop` database.
@@ -40,6 +41,17 @@ export function serverBinary(server: StartedLocalServer, name: string): string {
 }
 
 /** Run `fn` with a connection to `database` on `server`, then close it. */
+/** pg_basebackup from `server` (fast checkpoint, no fsync) with `args` (target, format, WAL method, label). */
+export async function runBaseBackup(server: StartedLocalServer, args: string[], options: { errorCode?: string; timeoutMs?: number } = {}): Promise<void> {
+  const { host, port, user, password } = server.connection;
+  await runCommand(serverBinary(server, 'pg_basebackup'), ['-h', host, '-p', String(port), '-U', user, '-c', 'fast', '--no-sync', ...args], {
+    env: { PGPASSWORD: password, PGSSLMODE: 'disable' },
+    secrets: [password],
+    errorCode: options.errorCode ?? 'FIXTURE_PG_BASEBACKUP_FAILED',
+    timeoutMs: options.timeoutMs ?? 300_000,
+  });
+}
+
 export async function withClient<T>(server: StartedLocalServer, fn: (client: pg.Client) => Promise<T>, database = DEMO_DATABASE): Promise<T> {
   const client = new pg.Client({ ...server.connection, database, ssl: false, application_name: 'pgdrill-fixture' });
   client.on('error', () => {});

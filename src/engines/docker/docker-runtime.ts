@@ -3,6 +3,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { getContainerRuntimeClient, ImageName, type ContainerRuntimeClient } from 'testcontainers';
 import { EngineError } from '../../errors.js';
+import { pickImage, type ImageChoice, type PickedImage } from './docker-images.js';
 
 /** Label on every container pgdrill starts: what `pgdrill doctor` and the tests look for, and what cleanup removes. */
 export const ENGINE_LABEL = 'org.pgdrill.engine';
@@ -39,6 +40,27 @@ export async function connectRuntime(): Promise<ContainerRuntimeClient> {
 
 export async function imageExists(client: ContainerRuntimeClient, image: string): Promise<boolean> {
   return client.image.exists(ImageName.fromString(image));
+}
+
+/** The image of `choice` to run: its own, or its fallback when that is absent, pulls are disabled and the fallback is present. */
+export async function resolveImage(client: ContainerRuntimeClient, choice: ImageChoice, pull: PullPolicy): Promise<PickedImage> {
+  const present = new Set<string>();
+  for (const image of [choice.image, ...(choice.fallback ? [choice.fallback] : [])]) {
+    if (await imageExists(client, image).catch(() => false)) present.add(image);
+    if (present.has(choice.image)) break;
+  }
+  return pickImage(choice, present, pull);
+}
+
+/**
+ * The image of a choice to start, present or pulled now: the rule's own image first, its fallback (pgdrill's own
+ * build) when that is absent and pulls are disabled; an error naming both when neither can run.
+ */
+export async function usableImage(runtime: ContainerRuntimeClient, choice: ImageChoice, pull: PullPolicy): Promise<PickedImage> {
+  const pick = await resolveImage(runtime, choice, pull);
+  const why = pick.insteadOf || !choice.fallback || pull === 'missing' ? `rule ${choice.rule}` : `rule ${choice.rule}; its fallback ${choice.fallback} is not present either`;
+  await requireImage(runtime, pick.image, pull, why);
+  return pick;
 }
 
 /**

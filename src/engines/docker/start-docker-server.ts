@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import type { StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import { EngineError } from '../../errors.js';
 import { registerCleanup } from '../../process/cleanup.js';
+import { formatOwner, currentOwner } from '../../lifecycle/owner-identity.js';
+import { OWNER_LABEL } from '../../lifecycle/orphan-containers.js';
+import { startSupervisor } from '../../lifecycle/start-supervisor.js';
+import { addToOwnerRecord } from '../../lifecycle/owner-record.js';
 import type { ServerSpec } from '../engine.js';
 import { confirmConnection } from '../local/confirm-connection.js';
 import { SERVER_ROLE } from '../local/server-config.js';
@@ -36,12 +40,16 @@ export async function startDockerServer(input: DockerServerInput): Promise<Start
   const logPath = join(serverDir, 'server.log');
   const password = randomBytes(24).toString('base64url');
   let container: StartedPostgreSqlContainer | undefined;
+  // If pgdrill dies (SIGKILL), this removes the container by its label, and the server's directory.
+  const supervisor = startSupervisor({ dirs: [serverDir], containers: [`${SERVER_LABEL}=${serverId}`] });
+  addToOwnerRecord(serverDir, { containers: [`${SERVER_LABEL}=${serverId}`] }, `PostgreSQL container ${input.image}`);
   // The label finds the container even when Ctrl-C lands while testcontainers is still creating it.
   const teardown = once(async () => {
     unregister();
     await container?.stop({ remove: true, removeVolumes: true, timeout: 5_000 }).catch(() => undefined);
     await removeLabelled(input.client, SERVER_LABEL, serverId).catch(() => undefined);
     await rm(serverDir, { recursive: true, force: true });
+    supervisor.release();
   });
   const unregister = registerCleanup(`docker container of PostgreSQL ${input.major} (${input.image})`, teardown);
   const startedAt = Date.now();
@@ -51,7 +59,7 @@ export async function startDockerServer(input: DockerServerInput): Promise<Start
       .withPassword(password)
       .withDatabase('postgres')
       .withCommand(['postgres', ...settingsArgs(spec.settings)])
-      .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId, [WORKDIR_LABEL]: spec.workDir })
+      .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId, [WORKDIR_LABEL]: spec.workDir, [OWNER_LABEL]: formatOwner(currentOwner()) })
       .withBindMounts([spec.workDir, ...(spec.readPaths ?? [])].map((path) => ({ source: path, target: path, mode: 'ro' as const })))
       // Readiness without a password in the container's config: pg_isready needs none.
       .withHealthCheck({ test: ['CMD-SHELL', `pg_isready -q -h 127.0.0.1 -p ${CONTAINER_PORT}`], interval: 250, timeout: 2_000, retries: 1_000 })

@@ -1,3 +1,6 @@
+import { currentOwner, formatOwner } from '../../lifecycle/owner-identity.js';
+import { OWNER_LABEL } from '../../lifecycle/orphan-containers.js';
+import { startSupervisor } from '../../lifecycle/start-supervisor.js';
 import { randomBytes } from 'node:crypto';
 import type { StartedMinioContainer } from '@testcontainers/minio';
 import { Wait } from 'testcontainers';
@@ -43,10 +46,13 @@ export async function startMinioContainer(options: MinioContainerOptions): Promi
   const secretAccessKey = randomBytes(24).toString('base64url');
   const accessKeyId = `pgdrill-${id}`;
   let container: StartedMinioContainer | undefined;
+  // If pgdrill dies (SIGKILL), this removes the container by its label.
+  const supervisor = startSupervisor({ dirs: [], containers: [`${SERVER_LABEL}=${id}`] });
   const stop = once(async () => {
     unregister();
     await container?.stop({ remove: true, removeVolumes: true, timeout: 5_000 }).catch(() => undefined);
     await removeLabelled(client, SERVER_LABEL, id).catch(() => undefined);
+    supervisor.release();
   });
   const unregister = registerCleanup(`MinIO container (${options.image})`, stop);
   try {
@@ -61,7 +67,7 @@ export async function startMinioContainer(options: MinioContainerOptions): Promi
       // The readiness probe alone skips certificate checks: it talks to the container just made, sends
       // nothing, and the S3 clients that follow trust only this certificate.
       .withWaitStrategy(Wait.forHttp('/minio/health/live', MINIO_PORT).usingTls().allowInsecure())
-      .withLabels({ [ENGINE_LABEL]: 'minio', [SERVER_LABEL]: id })
+      .withLabels({ [ENGINE_LABEL]: 'minio', [SERVER_LABEL]: id, [OWNER_LABEL]: formatOwner(currentOwner()) })
       .withStartupTimeout(options.startTimeoutMs ?? 60_000)
       .start();
     return { endpoint: `https://127.0.0.1:${container.getPort()}`, image: options.image, accessKeyId, secretAccessKey, stop };

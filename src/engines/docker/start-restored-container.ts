@@ -4,6 +4,11 @@ import { dirname, join } from 'node:path';
 import { Wait, type ContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
 import { EngineError, isDrillError } from '../../errors.js';
 import { registerCleanup } from '../../process/cleanup.js';
+import { currentOwner, formatOwner } from '../../lifecycle/owner-identity.js';
+import { OWNER_LABEL } from '../../lifecycle/orphan-containers.js';
+import { startSupervisor } from '../../lifecycle/start-supervisor.js';
+import { addToOwnerRecord } from '../../lifecycle/owner-record.js';
+import { guardRestoreCommand, serverEnvironment } from '../server-environment.js';
 import type { RecoveryOutcome, RestoredServer, RestoredServerSpec } from '../engine.js';
 import { admitDrillRole } from '../local/admit-drill-role.js';
 import { confirmConnection } from '../local/confirm-connection.js';
@@ -68,12 +73,18 @@ export async function startRestoredContainer(input: RestoredContainerInput): Pro
   const files = await createRestoredServerFiles(spec.workDir, user);
   const serverId = randomBytes(8).toString('hex');
   const state: { container?: StartedTestContainer; broker?: WalBroker; phase: string; began: number } = { phase: 'restore', began: Date.now() };
+  // If pgdrill dies (SIGKILL), this removes the container by its label, stops the restore's tools and removes the files.
+  const supervisor = startSupervisor({ dirs: files.owned, containers: [`${SERVER_LABEL}=${serverId}`] });
+  const outside = files.owned.filter((path) => path !== files.serverDir);
+  addToOwnerRecord(files.serverDir, { dataDirs: [files.dataDir], containers: [`${SERVER_LABEL}=${serverId}`], paths: outside }, `restored PostgreSQL container ${input.image}`);
+  for (const path of outside) addToOwnerRecord(path, {}, `socket directory of ${files.dataDir}`);
   const teardown = once(async () => {
     unregister();
     await state.container?.stop({ remove: true, removeVolumes: true, timeout: 5_000 }).catch(() => undefined);
     await removeLabelled(input.client, SERVER_LABEL, serverId).catch(() => undefined);
     await state.broker?.[Symbol.asyncDispose]();
     await removeServerFiles(files.owned);
+    supervisor.release();
   });
   const unregister = registerCleanup(`docker container of restored PostgreSQL ${input.major} (${input.image})`, teardown);
   try {
@@ -106,10 +117,11 @@ async function restoreAndRecover(
   if (recovery.restore_command) {
     state.broker = await startWalBroker({
       dir: join(files.serverDir, 'wal-broker'),
-      hostCommand: recovery.restore_command,
+      // As on the local engine: the credentials come from a private file, not the broker's environment.
+      hostCommand: await guardRestoreCommand({ command: recovery.restore_command, env: spec.serverEnv, scratchDir: files.scratchDir, runAs: user }),
       dataDir: files.dataDir,
       runAs: user,
-      env: { ...process.env, ...spec.serverEnv },
+      env: serverEnvironment(user?.home),
       logPath: files.logPath,
     });
     recovery.restore_command = state.broker.restoreCommand;
@@ -126,7 +138,7 @@ async function restoreAndRecover(
     .withUser(runAs.spec)
     .withBindMounts([...mounts, ...runAs.mounts])
     .withExposedPorts(CONTAINER_PORT)
-    .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId, [WORKDIR_LABEL]: spec.workDir })
+    .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId, [WORKDIR_LABEL]: spec.workDir, [OWNER_LABEL]: formatOwner(currentOwner()) })
     .withWaitStrategy(Wait.forLogMessage('pgdrill: control data read'))
     .withStartupTimeout(Math.min(spec.startTimeoutMs ?? 120_000, recoveryTimeoutMs))
     .start();

@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { tailOf, type CommandResult, type RunCommandOptions } from '../../process/run-command.js';
+import { CommandError, type EngineError } from '../../errors.js';
+import { runCommand, tailOf, type CommandResult, type RunCommandOptions } from '../../process/run-command.js';
+import { explainServerDeath } from '../server-death.js';
 import type { ClientTool, ConnectionInfo, StartedServer } from '../engine.js';
 import { dockerExec } from './docker-exec.js';
 
@@ -28,6 +30,7 @@ export class StartedDockerServer implements StartedServer {
   readonly connection: ConnectionInfo;
   readonly logPath: string;
   readonly #teardown: () => Promise<void>;
+  #stopping = false;
 
   constructor(init: StartedDockerServerInit) {
     this.major = init.major;
@@ -49,15 +52,30 @@ export class StartedDockerServer implements StartedServer {
     return { ...this.#baseEnv(database), PGHOST: this.connection.host, PGPORT: String(this.connection.port) };
   }
 
-  runClient(tool: ClientTool, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+  /** A client that failed because the container or a server process died gives SERVER_DIED, not the tool's error. */
+  async runClient(tool: ClientTool, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
     const env = { ...this.#baseEnv(this.connection.database), PGHOST: '127.0.0.1', PGPORT: String(CONTAINER_PORT), PSQLRC: '/dev/null', HOME: '/tmp', ...definedOnly(options.env) };
-    return dockerExec({
-      containerId: this.containerId,
-      command: tool,
-      args,
-      env,
-      options: { ...options, env: undefined, secrets: [this.connection.password, ...(options.secrets ?? [])] },
-    });
+    try {
+      return await dockerExec({
+        containerId: this.containerId,
+        command: tool,
+        args,
+        env,
+        options: { ...options, env: undefined, secrets: [this.connection.password, ...(options.secrets ?? [])] },
+      });
+    } catch (error) {
+      if (!(error instanceof CommandError) || options.signal?.aborted) throw error;
+      throw (await this.explainDeath(tool, error)) ?? error;
+    }
+  }
+
+  async explainDeath(what: string, error: Error): Promise<EngineError | undefined> {
+    if (this.#stopping) return undefined;
+    const probe = async () => {
+      const running = await runCommand('docker', ['inspect', '-f', '{{.State.Running}}', this.containerId], { timeoutMs: 15_000 }).then((r) => r.stdout.trim() === 'true', () => false);
+      return { gone: !running, what: `container ${this.containerId.slice(0, 12)}` };
+    };
+    return explainServerDeath({ probe, logPath: this.logPath, tool: what, error, engine: 'docker' });
   }
 
   describe(database: string = this.connection.database): string {
@@ -70,11 +88,12 @@ export class StartedDockerServer implements StartedServer {
   }
 
   stop(): Promise<void> {
+    this.#stopping = true;
     return this.#teardown();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    return this.#teardown();
+    return this.stop();
   }
 
   #baseEnv(database: string): Record<string, string> {

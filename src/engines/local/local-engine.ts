@@ -6,6 +6,7 @@ import { assertRestoredSettingsAllowed } from './restored-server-config.js';
 import { assertSettingsAllowed } from './server-config.js';
 import { startLocalServer } from './start-local-server.js';
 import { startRestoredServer } from './start-restored-server.js';
+import { createTemplateCache, templateCacheDir } from './template-cluster.js';
 
 export interface LocalEngineOptions {
   /** A PostgreSQL bin directory to prefer (e.g. /opt/pg16/bin). @default undefined: search /usr/lib/postgresql/<N>/bin and PATH */
@@ -16,6 +17,11 @@ export interface LocalEngineOptions {
    * @default 'postgres'
    */
   osUser?: string;
+  /**
+   * Where template clusters are kept (initdb once per installation, then a copy per server), or false for an
+   * initdb per server. @default templateCacheDir(): $PGDRILL_CACHE_DIR/templates, else ~/.cache/pgdrill/templates; off when PGDRILL_CACHE_DIR=off
+   */
+  templateCache?: string | false;
 }
 
 /** The local engine always restores physical backups (PostgreSQL 12 or later). */
@@ -24,6 +30,8 @@ export type LocalEngine = Engine & Required<Pick<Engine, 'startRestored'>>;
 /** The embedded default engine: PostgreSQL binaries already on this machine, on 127.0.0.1 and a private socket. */
 export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine {
   let scan: Promise<PgInstallation[]> | undefined;
+  const cacheDir = options.templateCache === false ? undefined : (options.templateCache ?? templateCacheDir());
+  const templates = cacheDir ? createTemplateCache(cacheDir) : undefined;
   const installations = (): Promise<PgInstallation[]> => (scan ??= findInstallations({ binDir: options.binDir }));
   return {
     kind: 'local',
@@ -32,7 +40,7 @@ export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine
       assertSettingsAllowed(spec.settings);
       const installation = pickInstallation(await installations(), spec.major, options.binDir);
       const user = await requireServerUser(options.osUser);
-      return startLocalServer(installation, user, spec);
+      return startLocalServer(installation, user, spec, templates);
     },
     startRestored: async (spec: RestoredServerSpec): Promise<RestoredServer> => {
       assertRestoredSettingsAllowed(spec.settings, spec.recovery);

@@ -5,6 +5,8 @@ export interface OsUser {
   name: string;
   uid: number;
   gid: number;
+  /** The home directory from the passwd entry (the server's HOME). */
+  home?: string;
 }
 
 /** Who the server processes run as: `user` undefined means "as pgdrill itself" (pgdrill is not root). */
@@ -47,8 +49,8 @@ export async function lookupOsUser(name: string): Promise<OsUser | undefined> {
     .catch(() => undefined);
   const text = viaGetent ?? (await readFile('/etc/passwd', 'utf8').catch(() => ''));
   for (const line of text.split('\n')) {
-    const [entryName, , uid, gid] = line.split(':');
-    if (entryName === name && uid !== undefined && gid !== undefined) return { name, uid: Number(uid), gid: Number(gid) };
+    const [entryName, , uid, gid, , home] = line.split(':');
+    if (entryName === name && uid !== undefined && gid !== undefined) return { name, uid: Number(uid), gid: Number(gid), ...(home ? { home } : {}) };
   }
   return undefined;
 }

@@ -3,6 +3,9 @@ import { ConfigError } from '../../errors.js';
 /** The only role a throwaway server has; its password is random per server. */
 export const SERVER_ROLE = 'pgdrill';
 
+/** The read-only, non-superuser role suite-written checks connect as (created by the drill after the restore). */
+export const CHECK_ROLE = 'pgdrill_check';
+
 /**
  * Settings the engine owns, with why: they keep the server on loopback and its private socket, and
  * `include` directives would let a setting pull in another file. Overriding them is refused.
@@ -32,7 +35,8 @@ export interface ServerSettingsInput {
 }
 
 /**
- * pg_hba.conf admitting only the pgdrill role, only with its password, only from `tcpFrom` and the socket.
+ * pg_hba.conf admitting only the pgdrill role (and the checks' read-only role), only with their passwords,
+ * only from `tcpFrom` and the socket.
  * In a container TCP arrives from the Docker bridge, while the published port itself is bound to loopback.
  */
 export function renderHbaConf(tcpFrom = '127.0.0.1/32'): string {
@@ -40,6 +44,8 @@ export function renderHbaConf(tcpFrom = '127.0.0.1/32'): string {
     '# pgdrill throwaway server: only the role pgdrill, only by password (scram), only loopback and the private socket.',
     `local   all          ${SERVER_ROLE}                 scram-sha-256`,
     `host    all          ${SERVER_ROLE}  ${tcpFrom}   scram-sha-256`,
+    `local   all          ${CHECK_ROLE}           scram-sha-256`,
+    `host    all          ${CHECK_ROLE}   ${tcpFrom}   scram-sha-256`,
     `local   replication  ${SERVER_ROLE}                 scram-sha-256`,
     `host    replication  ${SERVER_ROLE}  ${tcpFrom}   scram-sha-256`,
     '',

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { addToOwnerRecord } from '../../lifecycle/owner-record.js';
+import { startSupervisor } from '../../lifecycle/start-supervisor.js';
 import { EngineError } from '../../errors.js';
 import { registerCleanup } from '../../process/cleanup.js';
 import { tailOf } from '../../process/run-command.js';
@@ -10,7 +12,10 @@ import { stopPostmaster } from './stop-postmaster.js';
 export const LOG_LINES_ON_FAILURE = 20;
 
 // One teardown for every path (stop, dispose, failed start, SIGINT through the cleanup registry); runs once.
+// If pgdrill dies before it runs, the supervisor stops the server and removes its files instead.
 export function createTeardown(installation: PgInstallation, files: ServerFiles, user: OsUser | undefined): () => Promise<void> {
+  recordServer(files);
+  const supervisor = startSupervisor({ dirs: files.owned });
   let done: Promise<void> | undefined;
   const teardown = (): Promise<void> =>
     (done ??= (async () => {
@@ -18,11 +23,20 @@ export function createTeardown(installation: PgInstallation, files: ServerFiles,
         await stopPostmaster({ binDir: installation.binDir, dataDir: files.dataDir, user });
       } finally {
         await removeServerFiles(files.owned);
+        supervisor.release();
         unregister();
       }
     })());
   const unregister = registerCleanup(`local PostgreSQL ${installation.major} server in ${files.serverDir}`, teardown);
   return teardown;
+}
+
+// Owner records for the sweep at the next start: the server's own dir (which the drill's dir holds), and a
+// socket dir outside it, which the sweep finds in TMPDIR on its own.
+function recordServer(files: ServerFiles): void {
+  const outside = files.owned.filter((path) => path !== files.serverDir);
+  addToOwnerRecord(files.serverDir, { dataDirs: [files.dataDir], paths: outside }, `PostgreSQL server in ${files.serverDir}`);
+  for (const path of outside) addToOwnerRecord(path, {}, `socket directory of ${files.dataDir}`);
 }
 
 export function abortError(installation: PgInstallation, startedAt: number, signal: AbortSignal): EngineError {

@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { addToOwnerRecord } from '../../lifecycle/owner-record.js';
 import { runCommand } from '../../process/run-command.js';
 import { shellQuote } from '../../util/shell-quote.js';
+import { serverEnvironment } from '../server-environment.js';
 import { findFreePort } from './free-port.js';
 import { runAs, type OsUser } from './os-user.js';
 import { writePrivateFile, type ServerFiles } from './server-files.js';
@@ -14,8 +17,6 @@ export interface StartPostmasterInput {
   renderConfig(port: number): string;
   /** Write it here and pass it as config_file; absent: it replaces the data dir's postgresql.conf. */
   configFile?: string;
-  /** Added to the postmaster's environment (and so to restore_command's). */
-  env?: Record<string, string>;
   /** How long pg_ctl waits for the server to accept connections (a server in recovery: to reach hot standby). */
   timeoutMs: number;
   signal?: AbortSignal;
@@ -39,6 +40,7 @@ export async function startPostmaster(input: StartPostmasterInput): Promise<Star
     const logOffset = (await stat(input.files.logPath)).size;
     try {
       await runPgCtlStart(input);
+      recordPostmaster(input.files);
       return { ok: true, port };
     } catch (cause) {
       const lost = attempt < MAX_PORT_ATTEMPTS && !input.signal?.aborted && isBindFailure(await readFrom(input.files.logPath, logOffset));
@@ -56,8 +58,19 @@ async function runPgCtlStart(input: StartPostmasterInput): Promise<void> {
   await runCommand(
     join(input.binDir, 'pg_ctl'),
     ['start', '-w', '-t', String(seconds), '-D', input.files.dataDir, '-l', input.files.logPath, ...options],
-    { ...runAs(input.user), cwd: '/', env: input.env, signal: input.signal, timeoutMs: input.timeoutMs + 10_000, errorCode: 'PG_CTL_START_FAILED' },
+    { ...runAs(input.user), cwd: '/', env: serverEnvironment(input.user?.home), extendEnv: false, signal: input.signal, timeoutMs: input.timeoutMs + 10_000, errorCode: 'PG_CTL_START_FAILED' },
   );
+}
+
+// For the sweep at the next start; it checks the pid is still a postgres of this data dir before any signal.
+function recordPostmaster(files: ServerFiles): void {
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(join(files.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return;
+  }
+  if (Number.isInteger(pid) && pid > 0) addToOwnerRecord(files.serverDir, { postmasterPids: [pid] });
 }
 
 function isBindFailure(logText: string): boolean {

@@ -10,6 +10,7 @@ import type { OsUser } from './os-user.js';
 import { prepareRestoredDataDir } from './prepare-restored-datadir.js';
 import { RestoredLocalServer, type RestoredServerTimings } from './restored-local-server.js';
 import { assertRestoredSettingsAllowed, renderRecoveryHbaConf, renderRestoredServerConf } from './restored-server-config.js';
+import { guardRestoreCommand } from '../server-environment.js';
 import { SERVER_ROLE } from './server-config.js';
 import { createRestoredServerFiles, writePrivateFile, type RestoredServerFiles } from './server-files.js';
 import { abortError, createTeardown, postmasterFailure } from './server-lifecycle.js';
@@ -60,13 +61,17 @@ async function restoreAndRecover(run: Run, teardown: () => Promise<void>): Promi
   const settings = raiseToControlData(spec.settings ?? {}, await readControlData({ binDir: installation.binDir, dataDir: files.dataDir, user }));
   await writePrivateFile(files.hbaPath, renderRecoveryHbaConf(), user);
   await writePrivateFile(files.identPath, '', user);
+  // What restore_command needs reaches it through a private file, never the postmaster's environment.
+  const recoverySettings = { ...spec.recovery };
+  if (recoverySettings.restore_command)
+    recoverySettings.restore_command = await guardRestoreCommand({ command: recoverySettings.restore_command, env: spec.serverEnv, scratchDir: files.scratchDir, runAs: user });
   const postmasterAt = enter(run, 'start');
   const { socketDir, dataDir, hbaPath, identPath } = files;
-  const renderConfig = (port: number): string => renderRestoredServerConf({ port, socketDir, dataDir, hbaPath, identPath, recovery: spec.recovery, settings });
+  const renderConfig = (port: number): string => renderRestoredServerConf({ port, socketDir, dataDir, hbaPath, identPath, recovery: recoverySettings, settings });
   const recoveryTimeoutMs = spec.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
   // pg_ctl -w waits for hot standby, i.e. replay up to consistency: the recovery deadline bounds it too.
   const timeoutMs = Math.min(spec.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, recoveryTimeoutMs);
-  const started = await startPostmaster({ binDir: installation.binDir, files, user, renderConfig, configFile: files.configPath, env: spec.serverEnv, timeoutMs, signal: spec.signal });
+  const started = await startPostmaster({ binDir: installation.binDir, files, user, renderConfig, configFile: files.configPath, timeoutMs, signal: spec.signal });
   run.port = started.port;
   // pg_ctl gives up at its timeout while replay to consistency may go on; only a postmaster that never got as far as listening is a failed start.
   if (!started.ok && !(await isPostmasterAlive(dataDir)) && !(await hasListened(files.logPath))) throw started.cause;

@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CommandError, type EngineError } from '../../errors.js';
 import { runCommand, tailOf, type CommandResult, type RunCommandOptions } from '../../process/run-command.js';
+import { explainServerDeath } from '../server-death.js';
+import { isRunning, readPostmasterPid } from './stop-postmaster.js';
 import type { ClientTool, ConnectionInfo, StartedServer } from '../engine.js';
 
 export interface LocalServerTimings {
+  /** initdb, or the copy of the template cluster when `fromTemplate`. */
   initdbMs: number;
+  fromTemplate?: boolean;
   /** pg_ctl start -w, including retries on a port taken in between. */
   pgCtlStartMs: number;
   /** From the end of pg_ctl to the first answered query over TCP. */
@@ -47,6 +52,7 @@ export class StartedLocalServer<T = LocalServerTimings> implements StartedServer
   readonly timings: T;
   readonly #binDir: string;
   readonly #teardown: () => Promise<void>;
+  #stopping = false;
 
   constructor(init: StartedLocalServerInit<T>) {
     this.major = init.major;
@@ -75,13 +81,30 @@ export class StartedLocalServer<T = LocalServerTimings> implements StartedServer
     };
   }
 
-  /** Clients run as pgdrill's own user and connect over TCP; `options.env` may override PGDATABASE etc. */
-  runClient(tool: ClientTool, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
-    return runCommand(this.clientPath(tool), args, {
-      ...options,
-      env: { ...NEUTRALIZED_CLIENT_ENV, PSQLRC: '/dev/null', ...this.clientEnv(), ...options.env },
-      secrets: [this.connection.password, ...(options.secrets ?? [])],
-    });
+  /**
+   * Clients run as pgdrill's own user and connect over TCP; `options.env` may override PGDATABASE etc. A
+   * client that failed because the server died (killed, crashed) gives SERVER_DIED, not the tool's error.
+   */
+  async runClient(tool: ClientTool, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+    try {
+      return await runCommand(this.clientPath(tool), args, {
+        ...options,
+        env: { ...NEUTRALIZED_CLIENT_ENV, PSQLRC: '/dev/null', ...this.clientEnv(), ...options.env },
+        secrets: [this.connection.password, ...(options.secrets ?? [])],
+      });
+    } catch (error) {
+      if (!(error instanceof CommandError) || options.signal?.aborted) throw error;
+      throw (await this.explainDeath(tool, error)) ?? error;
+    }
+  }
+
+  async explainDeath(what: string, error: Error): Promise<EngineError | undefined> {
+    if (this.#stopping) return undefined;
+    const probe = async () => {
+      const pid = await readPostmasterPid(this.dataDir);
+      return { gone: pid === undefined || !isRunning(pid), what: `postmaster pid ${pid ?? 'unknown'}` };
+    };
+    return explainServerDeath({ probe, logPath: this.logPath, tool: what, error, engine: 'local' });
   }
 
   describe(database: string = this.connection.database): string {
@@ -95,10 +118,11 @@ export class StartedLocalServer<T = LocalServerTimings> implements StartedServer
   }
 
   stop(): Promise<void> {
+    this.#stopping = true;
     return this.#teardown();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    return this.#teardown();
+    return this.stop();
   }
 }

@@ -13,8 +13,15 @@ export const basebackupOptionsSchema = z
       .strictObject({
         store: z.string().optional().describe('Store of the WAL archive; default: the base backup\'s store.'),
         prefix: z.string().describe('Where archive_command put the segments (`wal/` for `aws s3 cp %p s3://bucket/wal/%f`); `.gz` segments are read too.'),
+        prefetch: z
+          .number()
+          .int()
+          .min(0)
+          .max(64)
+          .default(8)
+          .describe('Segments pgdrill downloads ahead of recovery, in parallel, into a private spool (at most this many on disk); 0 fetches each segment only when PostgreSQL asks, with one process per segment.'),
       })
-      .describe('The WAL archive, fetched one segment at a time by restore_command.'),
+      .describe('The WAL archive, fetched ahead of recovery by pgdrill and handed to restore_command.'),
   })
   .describe('A pg_basebackup result plus a WAL archive (the layout of `archive_command = cp %p …/%f` or `aws s3 cp`).');
 

@@ -3,7 +3,7 @@ import { runCommand } from '../../process/run-command.js';
 import { parseSegmentKey } from '../../recovery/wal-segments.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import { joinKey, type ArchivedSegment, type PhysicalContext, type PreparedPhysical } from '../physical/physical-source.js';
-import { pgbackrestArgs, pgbackrestEnv, preparePgbackrestDirs } from './pgbackrest-args.js';
+import { pgbackrestArgs, pgbackrestEnv, pgbackrestS3KeyType, preparePgbackrestDirs } from './pgbackrest-args.js';
 import type { PgbackrestOptions } from './pgbackrest-options.js';
 
 export interface InfoBackup {
@@ -28,9 +28,10 @@ export interface InfoStanza {
 export async function preparePgbackrest(ctx: PhysicalContext & { options: PgbackrestOptions }): Promise<PreparedPhysical> {
   const { options } = ctx;
   const env = pgbackrestEnv(ctx.env, options);
+  const s3KeyType = pgbackrestS3KeyType(ctx.storeConfig, ctx.env);
   const where = `pgBackRest stanza ${options.stanza} in ${ctx.store.description}${options.path}`;
   await preparePgbackrestDirs(ctx.workDir);
-  const info = await runPgbackrest([...pgbackrestArgs(ctx.storeConfig, options, { lock: ctx.workDir }), '--output=json', 'info'], env, where);
+  const info = await runPgbackrest([...pgbackrestArgs(ctx.storeConfig, options, { lock: ctx.workDir, s3KeyType }), '--output=json', 'info'], env, where);
   // pgBackRest copies undecryptable bytes into its JSON verbatim (invalid JSON); they only matter as text.
   const stanza = (JSON.parse(info.trim().replace(/[\u0000-\u001f\u007f]/g, '?')) as InfoStanza[]).find((s) => s.name === options.stanza);
   const repoProblems = (stanza?.repo ?? []).filter((r) => r.status.code !== 0).map((r) => `repo${r.key}: ${printable(r.status.message)}`);
@@ -39,6 +40,12 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
     throw new StorageError('STORAGE_UNREACHABLE', `pgBackRest could not read ${where}`, {
       details: repoProblems,
       hint: /hostname .* in certificate/.test(repoProblems.join()) ? 'pgBackRest verifies certificates by DNS name: use a DNS name in the endpoint, or verifyTls: false for a test server' : 'check the endpoint, TLS settings and credentials of the store',
+    });
+  // Temporary credentials (repo1-s3-key-type auto or web-id) that pgBackRest could not get: the world's fault, not the backup's.
+  if (s3KeyType && s3KeyType !== 'shared' && stanza?.status.code === 99 && repoProblems.some((m) => /security-credentials|sts\.amazonaws|WebIdentity|AWS_ROLE_ARN/i.test(m)))
+    throw new StorageError('STORAGE_ACCESS_DENIED', `pgBackRest could not get ${s3KeyType === 'web-id' ? 'web identity' : 'instance role'} credentials (repo1-s3-key-type=${s3KeyType}) for ${where}`, {
+      details: repoProblems,
+      hint: s3KeyType === 'web-id' ? 'check AWS_ROLE_ARN, that AWS_WEB_IDENTITY_TOKEN_FILE is readable, and that STS is reachable' : 'run where an instance role is attached (EC2 metadata service), or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE',
     });
   // An encrypted repository read with the wrong pass decrypts to garbage: pgBackRest reports a FormatError.
   if (options.cipherPassEnv && stanza?.status.code === 99 && repoProblems.some((m) => /FormatError|CryptoError|decrypt/i.test(m)))
@@ -61,7 +68,7 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
     const segment = parseSegmentKey(o.key);
     return segment ? [{ ...segment, lastModified: o.lastModified }] : [];
   });
-  const args = (lock: string, caBundle?: string) => pgbackrestArgs(ctx.storeConfig, options, { lock, caBundle });
+  const args = (lock: string, caBundle?: string) => pgbackrestArgs(ctx.storeConfig, options, { lock, caBundle, s3KeyType });
   return {
     major: db ? Number(db.version) : undefined,
     provenance: {

@@ -10,6 +10,8 @@ export interface OpensslDecryptOptions {
   digest: 'sha256' | 'sha1' | 'md5';
   /** Names the object in error messages. */
   what: string;
+  /** Whether the plaintext began as a compressed stream or an archive does (the key was right). */
+  plaintextRecognised?: () => boolean;
 }
 
 const KEY_LENGTH = { 'aes-256-cbc': 32, 'aes-192-cbc': 24, 'aes-128-cbc': 16 } as const;
@@ -22,10 +24,15 @@ const MAGIC = Buffer.from('Salted__');
 export function createOpensslDecrypt(options: OpensslDecryptOptions): Transform {
   let header = Buffer.alloc(0);
   let decipher: Decipher | undefined;
-  const fail = (message: string, hint: string) => new SourceError('DECRYPT_FAILED', message, { hint });
+  let cipherBytes = 0;
+  const fail = (message: string, hint: string, code = 'DECRYPT_FAILED') => new SourceError(code, message, { hint });
+  const cut = 'the object was cut when it was written or uploaded; take a new backup and check the job that writes it';
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
-      if (decipher) return done(null, decipher.update(chunk));
+      if (decipher) {
+        cipherBytes += chunk.length;
+        return done(null, decipher.update(chunk));
+      }
       header = Buffer.concat([header, chunk]);
       if (header.length < 16) return done();
       if (!header.subarray(0, 8).equals(MAGIC))
@@ -35,13 +42,19 @@ export function createOpensslDecrypt(options: OpensslDecryptOptions): Transform 
       const salt = header.subarray(8, 16);
       const { key, iv } = deriveKeyAndIv(options, salt);
       decipher = createDecipheriv(options.cipher, key, iv);
+      cipherBytes = header.length - 16;
       done(null, decipher.update(header.subarray(16)));
     },
     flush(done: TransformCallback) {
-      if (!decipher) return done(fail(`${options.what} ended before its encryption header`, 'the object is truncated or empty'));
+      if (!decipher) return done(fail(`${options.what} ended before its encryption header`, 'the object is truncated or empty', 'DUMP_TRUNCATED'));
+      // CBC ciphertext is whole 16-byte blocks: anything else is a cut object, whatever the key.
+      if (cipherBytes % 16 !== 0)
+        return done(fail(`${options.what} ends mid-block: ${cipherBytes} bytes of ciphertext is not a whole number of 16-byte blocks, so the object is truncated`, cut, 'DUMP_TRUNCATED'));
       try {
         done(null, decipher.final());
       } catch {
+        if (options.plaintextRecognised?.())
+          return done(fail(`${options.what} decrypted to a valid start but its last block is not valid padding: the object is truncated or damaged at its end`, cut, 'DUMP_TRUNCATED'));
         done(
           fail(
             `could not decrypt ${options.what} with ${options.cipher}${options.pbkdf2 ? ` -pbkdf2 -iter ${options.iterations}` : ''} -md ${options.digest}: bad decrypt`,

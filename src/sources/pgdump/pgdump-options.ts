@@ -53,7 +53,7 @@ export const pgdumpOptionsSchema = archiveSchema
   .extend({
     store: z.string().describe('Name of an entry under `storage`.'),
     archives: z
-      .array(archiveSchema)
+      .array(archiveSchema.describe('One archive: the same keys that pick and read a single archive (key or prefix, pattern, format, decrypt, …).'))
       .min(1)
       .optional()
       .describe('Several archives restored in order into one database (schema dump first, then data-only dumps). Replaces key/prefix.'),

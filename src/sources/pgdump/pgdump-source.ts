@@ -9,7 +9,7 @@ export type { PgdumpContext, PreparedArchive };
 
 export interface PreparedPgdump {
   archives: PreparedArchive[];
-  /** The major of the server the dump came from: the restore server should be this or newer. */
+  /** The major of the server the dump came from (or of its pg_dump, when newer): the restore server should be this or newer. */
   sourceMajor?: number;
 }
 
@@ -17,7 +17,8 @@ export interface PreparedPgdump {
 export async function preparePgdump(ctx: PgdumpContext): Promise<PreparedPgdump> {
   const archives: PreparedArchive[] = [];
   for (const [index, options] of ctx.source.archives.entries()) archives.push(await prepareArchive(ctx, options, index));
-  const majors = archives.map((a) => a.facts.sourceMajor).filter((m): m is number => m !== undefined);
+  // A pg_dump newer than its server wrote an archive only its own pg_restore (or newer) reads.
+  const majors = archives.flatMap((a) => [a.facts.sourceMajor, a.dumpMajor]).filter((m): m is number => m !== undefined);
   return { archives, sourceMajor: majors.length ? Math.max(...majors) : undefined };
 }
 
@@ -43,7 +44,7 @@ export async function restorePgdump(ctx: PgdumpContext & { server: StartedServer
   if (timescale) await beginTimescaleRestore({ ...target, version: timescale.timescaleVersion, what: `${ctx.store.description}/${timescale.found.key}` });
   for (const archive of all) {
     const what = `${ctx.store.description}/${archive.found.key}`;
-    const opened = archive.localPath ? undefined : await openArchive(openOptions(ctx, archive.options, archive.found.key, archive.found.size));
+    const opened = archive.localPath ? undefined : await openArchive({ ...openOptions(ctx, archive.options, archive.found.key, archive.found.size, archive.provenance), format: archive.format });
     await restoreArchive({
       server: ctx.server,
       database: options.database,
@@ -60,7 +61,7 @@ export async function restorePgdump(ctx: PgdumpContext & { server: StartedServer
       onItem: ctx.onItem,
       signal: ctx.signal,
     });
-    if (opened) Object.assign(archive.provenance, verifyDigest(opened.stored(), archive.options, what));
+    if (opened) Object.assign(archive.provenance, verifyDigest(opened.requireWhole(archive.format), archive.options, what));
   }
   if (timescale) await finishTimescaleRestore(target);
 }

@@ -8,7 +8,7 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import { openArchive, type OpenArchiveOptions } from './archive-stream.js';
 import { downloadDecoded, downloadDirectory } from './download-archive.js';
 import { findArchive, type FoundArchive } from './find-archive.js';
-import { inspectArchive } from './inspect-archive.js';
+import { inspectArchive, type PgRestoreFor } from './inspect-archive.js';
 import type { ArchiveOptions } from './pgdump-options.js';
 import type { SchemaFacts } from './schema-facts.js';
 import type { DumpFormat } from './sniff-format.js';
@@ -19,8 +19,8 @@ export interface PgdumpContext {
   store: ObjectStore;
   /** Private (0700) directory of this drill for downloads; deleted with the drill. */
   workDir: string;
-  /** A pg_restore able to read the archive's table of contents before a server is chosen. */
-  pgRestore: string;
+  /** A pg_restore able to read an archive's table of contents (of its pg_dump's major) before a server is chosen. */
+  pgRestore: PgRestoreFor;
   cores: number;
   env: Record<string, string | undefined>;
   signal?: AbortSignal;
@@ -39,6 +39,8 @@ export interface PreparedArchive {
   /** A local copy or the file in place (parallel restore, directory format); undefined when streamed. */
   localPath?: string;
   provenance: BackupProvenance;
+  /** The major of the pg_dump that wrote it (archive header): its restore needs that pg_restore or newer. */
+  dumpMajor?: number;
   /** The timescaledb version recorded in the dump, when the archive uses TimescaleDB. */
   timescaleVersion?: string;
 }
@@ -57,23 +59,26 @@ export async function prepareArchive(ctx: PgdumpContext, options: ArchiveOptions
     size: found.size,
     etag: found.etag,
     lastModified: found.lastModified.toISOString(),
+    readRetries: 0,
   };
-  const streamOptions = openOptions(ctx, options, found.key, found.size);
+  const streamOptions = openOptions(ctx, options, found.key, found.size, provenance);
   let format: DumpFormat;
   let localPath: string | undefined;
   let facts: SchemaFacts;
+  let dumpMajor: number | undefined;
   const inPlace = !options.decrypt && options.compression !== 'gzip' && options.compression !== 'zstd' ? ctx.store.localPath?.(found.key) : undefined;
   if (found.files) {
     localPath = inPlace ?? join(ctx.workDir, `archive-${index}.dir`);
     if (!inPlace) {
       await mkdir(localPath, { mode: 0o700 });
-      await downloadDirectory(ctx.store, found, localPath, { signal: ctx.signal, onBytes: (b) => ctx.onBytes?.(b, found.size) });
+      const { readRetries } = await downloadDirectory(ctx.store, found, localPath, { signal: ctx.signal, onBytes: (b) => ctx.onBytes?.(b, found.size) });
+      provenance.readRetries = readRetries;
     }
-    ({ format, facts } = await inspectArchive({ pgRestore: ctx.pgRestore, input: { path: localPath, format: 'directory' }, what }));
+    ({ format, facts, dumpMajor } = await inspectArchive({ pgRestore: ctx.pgRestore, input: { path: localPath, format: 'directory' }, what }));
   } else {
     const peek = await openArchive(streamOptions);
     try {
-      ({ format, facts } = await inspectArchive({ pgRestore: ctx.pgRestore, input: { stream: peek.stream }, what }));
+      ({ format, facts, dumpMajor } = await inspectArchive({ pgRestore: ctx.pgRestore, input: { stream: peek.stream }, what }));
     } catch (error) {
       throw peek.failure() ?? (options.decrypt && isDrillError(error) && error.code === 'ARCHIVE_UNREADABLE' ? wrongKey(what, options, error) : error);
     }
@@ -83,22 +88,24 @@ export async function prepareArchive(ctx: PgdumpContext, options: ArchiveOptions
       // once here for its SHA-256.
       localPath = inPlace;
       const full = await openArchive(streamOptions);
-      await finished(full.stream.resume());
-      Object.assign(provenance, verifyDigest(full.stored(), options, what));
+      await finished(full.stream.resume()).catch((error: unknown) => {
+        throw full.failure() ?? error;
+      });
+      Object.assign(provenance, verifyDigest(full.requireWhole(format), options, what));
     } else if (jobsFor(ctx, format) > 1) {
       localPath = join(ctx.workDir, `archive-${index}.dump`);
       const full = await openArchive(streamOptions);
       await downloadDecoded(full, localPath, ctx.signal);
-      Object.assign(provenance, verifyDigest(full.stored(), options, what));
+      Object.assign(provenance, verifyDigest(full.requireWhole(format), options, what));
     }
   }
   provenance.format = format;
   if (facts.pgDumpVersion) provenance.producedBy = `pg_dump ${facts.pgDumpVersion}`;
   if (facts.sourceVersion) provenance.sourceServer = `PostgreSQL ${facts.sourceVersion}`;
   const timescaleVersion = needsTimescale(facts)
-    ? await readDumpedTimescaleVersion({ pgRestore: ctx.pgRestore, format, input: localPath ? { path: localPath } : { stream: (await openArchive(streamOptions)).stream }, signal: ctx.signal })
+    ? await readDumpedTimescaleVersion({ pgRestore: await ctx.pgRestore(dumpMajor, localPath ? [localPath] : []), format, input: localPath ? { path: localPath } : { stream: (await openArchive(streamOptions)).stream }, signal: ctx.signal })
     : undefined;
-  return { options, found, format, facts, jobs: jobsFor(ctx, format), localPath, provenance, timescaleVersion };
+  return { options, found, format, facts, jobs: jobsFor(ctx, format), localPath, provenance, dumpMajor, timescaleVersion };
 }
 
 export function jobsFor(ctx: PgdumpContext, format: DumpFormat): number {
@@ -107,7 +114,8 @@ export function jobsFor(ctx: PgdumpContext, format: DumpFormat): number {
   return jobs === 'auto' ? Math.max(1, ctx.cores) : jobs;
 }
 
-export function openOptions(ctx: PgdumpContext, options: ArchiveOptions, key: string, size: number): OpenArchiveOptions {
+/** `provenance.readRetries` counts the resumed reads of every pass over the object (peek, download, restore). */
+export function openOptions(ctx: PgdumpContext, options: ArchiveOptions, key: string, size: number, provenance: BackupProvenance): OpenArchiveOptions {
   let decrypt: OpenArchiveOptions['decrypt'];
   if (options.decrypt) {
     const passphrase = ctx.env[options.decrypt.keyEnv];
@@ -117,7 +125,7 @@ export function openOptions(ctx: PgdumpContext, options: ArchiveOptions, key: st
       });
     decrypt = { cipher: options.decrypt.openssl, passphrase, pbkdf2: options.decrypt.pbkdf2, iterations: options.decrypt.iterations, digest: options.decrypt.digest };
   }
-  return { store: ctx.store, key, decrypt, compression: options.compression, signal: ctx.signal, onBytes: (b) => ctx.onBytes?.(b, size) };
+  return { store: ctx.store, key, decrypt, compression: options.compression, signal: ctx.signal, size, onBytes: (b) => ctx.onBytes?.(b, size), onResume: () => void (provenance.readRetries = (provenance.readRetries ?? 0) + 1) };
 }
 
 export function verifyDigest(stored: { sha256: string; bytes: number }, options: ArchiveOptions, what: string): Partial<BackupProvenance> {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { StartedServer } from '../../engines/engine.js';
-import { CommandError, SourceError } from '../../errors.js';
+import { finished } from 'node:stream/promises';
+import { CommandError, SourceError, isDrillError } from '../../errors.js';
 import { createPlainRolesTransform } from './plain-sql-roles.js';
 import type { DumpFormat } from './sniff-format.js';
 
@@ -34,6 +35,11 @@ export async function restoreArchive(options: RestoreArchiveOptions): Promise<vo
     if (NOTEWORTHY.test(line) && noteworthy.length < 200) noteworthy.push(line);
     else options.onItem?.(line);
   };
+  // A failed input (a cut read, a dump that stops short of its end) stops the tool at once: pg_restore can
+  // spin forever at the end of a cut tar instead of exiting.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  if ('stream' in options.input) options.input.stream.once('error', () => stop.abort());
   try {
     if (options.format === 'plain') {
       const stream = 'stream' in options.input ? options.input.stream : undefined;
@@ -43,35 +49,48 @@ export async function restoreArchive(options: RestoreArchiveOptions): Promise<vo
       await options.server.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', options.database, ...file], {
         input: sql,
         onStderrLine,
-        signal: options.signal,
+        signal,
         errorCode: 'RESTORE_FAILED',
       });
+      if (sql) await drainRest(sql);
     } else {
-      await options.server.runClient('pg_restore', pgRestoreArgs(options), {
-        input: 'stream' in options.input ? options.input.stream : undefined,
-        onStderrLine,
-        signal: options.signal,
-        errorCode: 'RESTORE_FAILED',
-      });
+      const input = 'stream' in options.input ? options.input.stream : undefined;
+      await options.server.runClient('pg_restore', pgRestoreArgs(options), { input, onStderrLine, signal, errorCode: 'RESTORE_FAILED' });
+      if (input) await drainRest(input);
     }
+    const late = options.inputFailure?.();
+    if (late) throw late;
   } catch (error) {
     const upstream = options.inputFailure?.();
+    // The store's or the disk's fault stays theirs (exit 3), even when the tool failed on the cut stream.
+    if (isDrillError(upstream) && upstream.domain !== 'source' && upstream.domain !== 'command') throw upstream;
     if (error instanceof CommandError || upstream) {
       const errors = noteworthy.filter((l) => /error|fatal|could not/i.test(l)).length;
       const tool = options.format === 'plain' ? 'psql' : 'pg_restore';
       const reason = upstream
         ? `${upstream.message}`
         : `${tool} ${error instanceof CommandError && error.exitCode !== undefined ? `exited with code ${error.exitCode}` : 'failed'} after reporting ${errors} error${errors === 1 ? '' : 's'}`;
-      throw new SourceError(upstream && 'code' in upstream ? String((upstream as SourceError).code ?? 'RESTORE_FAILED') : 'RESTORE_FAILED', `restoring ${options.what} failed: ${reason}`, {
+      throw new SourceError(isDrillError(upstream) ? upstream.code : 'RESTORE_FAILED', `restoring ${options.what} failed: ${reason}`, {
         cause: upstream ?? error,
         details: noteworthy.length > 0 ? noteworthy.slice(-40) : error instanceof CommandError ? error.stderrTail : [],
         hint: upstream
-          ? (upstream as SourceError).hint ?? 'the stored archive could not be read whole: it is truncated or damaged'
+          ? (isDrillError(upstream) ? upstream.hint : undefined) ?? 'the stored archive could not be read whole: it is truncated or damaged'
           : 'the archive is damaged, incomplete, or needs objects (roles, extensions, tablespaces) the restore server lacks; see the lines above',
       });
     }
     throw error;
   }
+}
+
+/**
+ * Read what the tool left unread (tar end blocks, trailing padding) through the same taps, so the byte count
+ * and the format's end can be checked; a stage error is reported through `inputFailure`.
+ */
+async function drainRest(stream: Readable): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return;
+  stream.unpipe();
+  stream.resume();
+  await finished(stream).catch(() => undefined);
 }
 
 function pgRestoreArgs(options: RestoreArchiveOptions): string[] {

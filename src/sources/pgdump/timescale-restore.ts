@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { StartedServer } from '../../engines/engine.js';
 import { EngineError, SourceError } from '../../errors.js';
 import { runCommand } from '../../process/run-command.js';
+import type { ToolCommand } from './inspect-archive.js';
 import type { SchemaFacts } from './schema-facts.js';
 import type { DumpFormat } from './sniff-format.js';
 
@@ -27,7 +28,8 @@ const VERSION_ROW = /^timescaledb_version\t([^\t]+)\t/;
  * config table whose rows are dumped as data (key timescaledb_version).
  */
 export async function readDumpedTimescaleVersion(options: {
-  pgRestore: string;
+  /** The pg_restore that read the table of contents. */
+  pgRestore: ToolCommand;
   format: DumpFormat;
   input: { path: string } | { stream: Readable };
   signal?: AbortSignal;
@@ -50,7 +52,7 @@ export async function readDumpedTimescaleVersion(options: {
   if ('path' in options.input) args.push(options.input.path);
   const input = 'stream' in options.input ? options.input.stream : undefined;
   try {
-    const { stdout } = await runCommand(options.pgRestore, args, { input, errorCode: 'ARCHIVE_UNREADABLE', tailLines: 10, signal: options.signal });
+    const { stdout } = await runCommand(options.pgRestore.file, [...options.pgRestore.args, ...args], { input, errorCode: 'ARCHIVE_UNREADABLE', tailLines: 10, signal: options.signal });
     for (const line of stdout.split('\n')) {
       const hit = VERSION_ROW.exec(line);
       if (hit) return hit[1];

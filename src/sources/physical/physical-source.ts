@@ -28,8 +28,10 @@ export interface PreparedPhysical {
   archive: ArchivedSegment[];
   /** Fill the data directory (runs as target.runAs). */
   restore(target: RestoreTarget, access: ToolAccess): Promise<void>;
-  /** restore_command fetching one segment on demand; may use target.scratchDir. */
-  restoreCommand(target: RestoreTarget, access: ToolAccess): string;
+  /** restore_command fetching one segment on demand; may use target.scratchDir and start a WAL fetcher there. */
+  restoreCommand(target: RestoreTarget, access: ToolAccess): string | Promise<string>;
+  /** Stop what restoreCommand started (a WAL prefetcher and its spool); safe to call more than once. */
+  close?(): Promise<void>;
   /** Environment the server needs for restore_command (credentials, CA bundle). */
   serverEnv(access: ToolAccess): Record<string, string>;
 }

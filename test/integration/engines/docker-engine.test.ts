@@ -47,7 +47,7 @@ function otherAddresses(): string[] {
 describe.skipIf(!docker.usable)(`docker engine${skip}`, () => {
   test('a server answers on 127.0.0.1 with its random password, and not on any other address of the host', async () => {
     const engine = createDockerEngine({ pull: 'never' });
-    await using server = await engine.start({ workDir });
+    await using server = await engine.start({ workDir, major: 15 });
     expect(server.kind).toBe('docker');
     expect(server.image).toBe(testImage(server.major));
     expect(server.connection.host).toBe('127.0.0.1');
@@ -113,7 +113,7 @@ describe.skipIf(!docker.usable)(`docker engine${skip}`, () => {
     const dumps = join(workDir, 'dumps');
     await mkdir(dumps);
     {
-      await using source = await createDockerEngine({ pull: 'never' }).start({ workDir });
+      await using source = await createDockerEngine({ pull: 'never' }).start({ workDir, major: 15 }); // the host's pg_dump is 15
       await source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE TABLE public.items AS SELECT g AS id FROM generate_series(1, 1234) g']);
       await new Promise<void>((resolve, reject) =>
         execFile(join(PG_BIN, 'pg_dump'), ['-Fc', '-f', join(dumps, 'items.dump')], { env: { ...process.env, ...source.clientEnv() } }, (e, _o, err) => (e ? reject(new Error(err)) : resolve())),

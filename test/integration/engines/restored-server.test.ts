@@ -149,7 +149,9 @@ describe.skipIf(unavailable)(`local engine startRestored on PostgreSQL 15${unava
       expect(settings).toEqual({ archive_mode: 'off', archive_command: '', primary_conninfo: '', listen: '127.0.0.1', in_recovery: false, raised: true, who: 'pgdrill' });
       const hba = await query<{ type: string; user_name: string[]; auth_method: string }>(server, 'select type, user_name, auth_method from pg_hba_file_rules');
       expect(hba.length).toBeGreaterThan(0);
-      for (const rule of hba) expect(rule).toMatchObject({ user_name: ['pgdrill'], auth_method: 'scram-sha-256' });
+      // pgdrill's own role and the read-only check role, by password; nobody else.
+      for (const rule of hba) expect(rule).toMatchObject({ user_name: [expect.stringMatching(/^pgdrill(_check)?$/)], auth_method: 'scram-sha-256' });
+      expect(new Set(hba.map((r) => r.user_name[0]))).toEqual(new Set(['pgdrill', 'pgdrill_check']));
       // Only the engine's config file and the emptied postgresql.auto.conf are read, never the backup's postgresql.conf.
       const sources = await query<{ sourcefile: string }>(server, 'select distinct sourcefile from pg_file_settings order by 1');
       expect(sources.map((s) => s.sourcefile)).toEqual([expect.stringMatching(/\/local-pg-[0-9a-f]+\/postgresql\.conf$/)]);

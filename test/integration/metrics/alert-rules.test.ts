@@ -17,7 +17,7 @@ tests:
   - interval: 1h
     input_series:
       - series: 'pgdrill_drill_last_success_timestamp_seconds{suite="nightly",drill="orders"}'
-        values: '0x30'
+        values: '0x200'
       - series: 'pgdrill_drill_success{suite="nightly",drill="orders"}'
         values: '1 1 0'
       - series: 'pgdrill_drill_rpo_seconds{suite="nightly",drill="orders"}'
@@ -25,16 +25,20 @@ tests:
       - series: 'pgdrill_drill_rpo_objective_seconds{suite="nightly",drill="orders"}'
         values: '900x30'
     alert_rule_test:
-      - eval_time: 25h
+      # Weekly drills: a week and a day without a pass, not a night.
+      - eval_time: 27h
         alertname: PgdrillNoRestorableBackup
         exp_alerts: []
-      - eval_time: 27h
+      - eval_time: 191h
+        alertname: PgdrillNoRestorableBackup
+        exp_alerts: []
+      - eval_time: 193h
         alertname: PgdrillNoRestorableBackup
         exp_alerts:
           - exp_labels: { severity: critical, suite: nightly, drill: orders }
             exp_annotations:
-              summary: "No restorable backup proven for nightly/orders in 26 h"
-              description: "The last passing restore drill was 1d 3h 0m 0s ago. Run \`pgdrill history\` for the trend."
+              summary: "No restorable backup proven for nightly/orders within its drill schedule"
+              description: "The last passing restore drill was 8d 1h 0m 0s ago. Run \`pgdrill history\` for the trend."
       - eval_time: 0m
         alertname: PgdrillRpoAboveObjective
         exp_alerts: []

@@ -29,13 +29,17 @@ export function timescaleUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Seven daily chunks of 10-minute readings, three compressed, an hourly continuous aggregate with its policy, a retention policy. */
-export const SOURCE_SQL = `
+/** Seven daily chunks of 10-minute readings: what the Apache-licensed edition (Debian's package) supports. */
+export const HYPERTABLE_SQL = `
 CREATE EXTENSION timescaledb;
 CREATE TABLE public.metrics (time timestamptz NOT NULL, device int NOT NULL, value float8);
 SELECT create_hypertable('public.metrics', by_range('time', interval '1 day'));
 INSERT INTO public.metrics SELECT t, (extract(epoch FROM t)::bigint / 600) % 5, 1.5
   FROM generate_series('2024-01-01 00:00+00'::timestamptz, '2024-01-07 23:50+00', interval '10 minutes') t;
+`;
+
+/** On top of HYPERTABLE_SQL, Timescale License features: three chunks compressed, an hourly continuous aggregate with its policy, a retention policy. */
+export const TSL_SQL = `
 ALTER TABLE public.metrics SET (timescaledb.compress, timescaledb.compress_segmentby = 'device', timescaledb.compress_orderby = 'time DESC');
 SELECT count(compress_chunk(c)) FROM show_chunks('public.metrics', older_than => '2024-01-04 00:00+00'::timestamptz) c;
 CREATE MATERIALIZED VIEW public.metrics_hourly WITH (timescaledb.continuous) AS
@@ -43,6 +47,9 @@ CREATE MATERIALIZED VIEW public.metrics_hourly WITH (timescaledb.continuous) AS
 SELECT add_continuous_aggregate_policy('public.metrics_hourly', start_offset => NULL, end_offset => interval '1 hour', schedule_interval => interval '1 hour');
 SELECT add_retention_policy('public.metrics', interval '100 years');
 `;
+
+/** The whole fixture: hypertable, compressed chunks, continuous aggregate, policies. */
+export const SOURCE_SQL = HYPERTABLE_SQL + TSL_SQL;
 export const SOURCE_ROWS = 7 * 24 * 6;
 
 export async function connect(server: StartedServer, database: string): Promise<{ db: Queryable; close: () => Promise<void> }> {
@@ -50,4 +57,20 @@ export async function connect(server: StartedServer, database: string): Promise<
   const client = new pg.Client({ host, port, user, password, database });
   await client.connect();
   return { db: { query: async (sql, params) => (await client.query(sql, params)).rows }, close: () => client.end() };
+}
+
+export type TimescaleEdition = 'apache' | 'timescale';
+
+/**
+ * Which TimescaleDB edition an image carries, read from its files without starting a server: the Timescale
+ * License module (timescaledb-tsl-<version>.so: compression, continuous aggregates, policies) or the
+ * Apache-licensed core alone (Debian's postgresql-<major>-timescaledb). Tests compare it with the server's
+ * own timescaledb.license setting.
+ */
+export function imageTimescaleEdition(image: string): TimescaleEdition {
+  const found = execFileSync('docker', ['run', '--rm', '--pull=never', '--network', 'none', '--entrypoint', 'find', image, '/usr', '-name', 'timescaledb-tsl-*.so'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return found.trim() ? 'timescale' : 'apache';
 }

@@ -25,7 +25,7 @@ const envOf = (container: Doc) => Object.fromEntries((container.env as Doc[]).ma
 describe('Kubernetes manifests', () => {
   it('every file parses, and kustomization lists files that exist', async () => {
     const files = (await readdir(K8S)).filter((f) => f.endsWith('.yaml'));
-    expect(files.sort()).toEqual(['credentials-secret.example.yaml', 'drill-cronjob.yaml', 'drill-job.yaml', 'kustomization.yaml', 'merge-cronjob.yaml', 'results-pvc.yaml', 'suite-configmap.yaml']);
+    expect(files.sort()).toEqual(['credentials-secret.example.yaml', 'drill-cronjob.yaml', 'drill-job.yaml', 'kustomization.yaml', 'merge-cronjob.yaml', 'namespace.yaml', 'results-pvc.yaml', 'suite-configmap.yaml']);
     for (const file of files) await load(join(K8S, file));
     const kustomization = await load(join(K8S, 'kustomization.yaml'));
     for (const resource of kustomization.resources as string[]) expect(files).toContain(resource);

@@ -25,7 +25,8 @@ const counts = (element: XmlElement) => {
   const { tests, failures, errors, skipped } = element.attributes;
   return { tests, failures, errors, skipped };
 };
-const suiteNamed = (root: XmlElement, name: string) => childrenNamed(root, 'testsuite').find((s) => s.attributes.name === name)!;
+// Testsuites are named `suite/drill`; the fixture's suite is `nightly`.
+const suiteNamed = (root: XmlElement, drill: string) => childrenNamed(root, 'testsuite').find((s) => s.attributes.name === `nightly/${drill}`)!;
 const caseNamed = (suite: XmlElement, name: string) => childrenNamed(suite, 'testcase').find((c) => c.attributes.name === name)!;
 const properties = (suite: XmlElement) =>
   Object.fromEntries(childrenNamed(suite, 'properties').flatMap((p) => p.children.map((c) => [c.attributes.name, c.attributes.value])));
@@ -36,10 +37,10 @@ describe('writeJUnitReport', () => {
     expect(root.name).toBe('testsuites');
     expect(counts(root)).toEqual({ tests: '12', failures: '2', errors: '2', skipped: '2' });
     expect(childrenNamed(root, 'testsuite').map((s) => [s.attributes.name, counts(s)])).toEqual([
-      ['orders-from-pgdump', { tests: '4', failures: '0', errors: '0', skipped: '0' }],
-      ['billing <nightly> & co', { tests: '4', failures: '1', errors: '1', skipped: '1' }],
-      ['orders-pitr', { tests: '2', failures: '0', errors: '1', skipped: '0' }],
-      ['slow', { tests: '2', failures: '1', errors: '0', skipped: '1' }],
+      ['nightly/orders-from-pgdump', { tests: '4', failures: '0', errors: '0', skipped: '0' }],
+      ['nightly/billing <nightly> & co', { tests: '4', failures: '1', errors: '1', skipped: '1' }],
+      ['nightly/orders-pitr', { tests: '2', failures: '0', errors: '1', skipped: '0' }],
+      ['nightly/slow', { tests: '2', failures: '1', errors: '0', skipped: '1' }],
     ]);
   });
 
@@ -57,15 +58,16 @@ describe('writeJUnitReport', () => {
       'engine.version': '15.18 (Debian 15.18-0+deb12u1)',
       'engine.major': '15',
       'restore.seconds': '31.5',
+      'check.rows public.orders': 'rows public.orders >= 1000',
     });
     expect(childrenNamed(suite, 'testcase').map((c) => [c.attributes.classname, c.attributes.name, c.attributes.time])).toEqual([
-      ['orders-from-pgdump', 'step: engine', '1.2'],
-      ['orders-from-pgdump', 'step: restore', '30.1'],
-      ['orders-from-pgdump', 'rows public.orders >= 1000', '0.012'],
-      ['orders-from-pgdump', 'sequences', '0.03'],
+      ['nightly/orders-from-pgdump', 'step: engine', '1.2'],
+      ['nightly/orders-from-pgdump', 'step: restore', '30.1'],
+      ['nightly/orders-from-pgdump', 'rows public.orders', '0.012'],
+      ['nightly/orders-from-pgdump', 'sequences', '0.03'],
     ]);
-    expect(caseNamed(suite, 'rows public.orders >= 1000').children.map((c) => [c.name, c.text])).toEqual([
-      ['system-out', 'public.orders has 5000 rows, expected at least 1000'],
+    expect(caseNamed(suite, 'rows public.orders').children.map((c) => [c.name, c.text])).toEqual([
+      ['system-out', 'rows public.orders >= 1000\npublic.orders has 5000 rows, expected at least 1000'],
     ]);
   });
 
@@ -97,9 +99,11 @@ describe('writeJUnitReport', () => {
       },
       text: 'public.invoices_id_seq (public.invoices.id): last_value=3, is_called=true, max=10, next nextval()=4',
     });
-    const [error] = caseNamed(suite, 'sql select count(*) from nope >= 1').children;
+    const [error] = caseNamed(suite, 'sql select count(*) from nope').children;
     expect(error).toMatchObject({ name: 'error', attributes: { message: 'ERROR 42P01: relation "nope" does not exist' }, text: 'hint: check the name' });
-    expect(caseNamed(suite, 'duration <= RTO').children.map((c) => c.name)).toEqual(['skipped', 'system-out']);
+    const skipped = caseNamed(suite, 'duration').children;
+    expect(skipped.map((c) => c.name)).toEqual(['skipped', 'system-out']);
+    expect(skipped[0]?.attributes.message).toBeTruthy();
   });
 
   it('puts a step error on the step, without repeating it as a drill testcase', async () => {
@@ -130,6 +134,47 @@ describe('writeJUnitReport', () => {
     const check = { ...failedDrill.checks[0]!, details: ['row {"a":"x]]>y"}', 'bell \u0007 here'] };
     const suite = suiteNamed(await report(runOf({ ...failedDrill, checks: [check] })), 'billing <nightly> & co');
     expect(caseNamed(suite, 'sequences').children[0]?.text).toBe('row {"a":"x]] >y"}\nbell  here');
+  });
+
+  it('keeps testcase names when thresholds change and puts the criterion in a property', async () => {
+    const withMin = (min: number) => ({ ...passedDrill, checks: [{ ...passedDrill.checks[0]!, name: `rows public.orders >= ${min}`, type: 'rows' }] });
+    const before = suiteNamed(await report(runOf(withMin(1000))), 'orders-from-pgdump');
+    const after = suiteNamed(await report(runOf(withMin(2000))), 'orders-from-pgdump');
+    const names = (suite: XmlElement) => childrenNamed(suite, 'testcase').map((c) => c.attributes.name);
+    expect(names(after)).toEqual(names(before));
+    expect(properties(after)['check.rows public.orders']).toBe('rows public.orders >= 2000');
+  });
+
+  it('names testsuite and classname suite/drill, so two suites with a drill of the same name differ', async () => {
+    const a = await report(runOf(passedDrill));
+    const b = await report({ ...runOf(passedDrill), suite: { name: 'weekly', files: ['suites/weekly.yaml'] } });
+    const first = (root: XmlElement) => childrenNamed(root, 'testsuite')[0]!;
+    expect(first(a).attributes.name).toBe('nightly/orders-from-pgdump');
+    expect(first(b).attributes.name).toBe('weekly/orders-from-pgdump');
+    expect(childrenNamed(first(b), 'testcase').every((c) => c.attributes.classname === 'weekly/orders-from-pgdump')).toBe(true);
+  });
+
+  it('lists a check that could not run as <skipped> with the reason as its message', async () => {
+    const skippedCheck = { name: 'sql refunds present >= 1', type: 'sql', status: 'skipped' as const, message: 'not run: the restore failed', durationMs: 0 };
+    const suite = suiteNamed(await report(runOf({ ...erroredDrill, checks: [skippedCheck] })), 'orders-pitr');
+    const [skipped] = caseNamed(suite, 'sql refunds present').children;
+    expect(skipped).toMatchObject({ name: 'skipped', attributes: { message: 'not run: the restore failed' } });
+  });
+
+  it('follows the JUnit schema the Jenkins, GitLab and GitHub readers use: attributes and children where they expect them', async () => {
+    const skipped = { name: 'duration <= 1h', type: 'duration', status: 'skipped' as const, message: 'not run: the restore failed', durationMs: 0 };
+    const root = await report(runOf(passedDrill, failedDrill, { ...erroredDrill, checks: [skipped] }, timedOutDrill));
+    expect(root.name).toBe('testsuites');
+    expect(root.children.every((c) => c.name === 'testsuite')).toBe(true);
+    for (const suite of childrenNamed(root, 'testsuite')) {
+      for (const key of ['name', 'tests', 'failures', 'errors', 'skipped', 'time']) expect(suite.attributes[key], `${suite.attributes.name} ${key}`).toBeDefined();
+      expect(suite.children.every((c) => ['properties', 'testcase'].includes(c.name))).toBe(true);
+      for (const testCase of childrenNamed(suite, 'testcase')) {
+        for (const key of ['classname', 'name', 'time']) expect(testCase.attributes[key]).toBeDefined();
+        expect(testCase.children.every((c) => ['failure', 'error', 'skipped', 'system-out', 'system-err'].includes(c.name))).toBe(true);
+        for (const verdict of testCase.children.filter((c) => c.name !== 'system-out')) expect(verdict.attributes.message).toBeTruthy();
+      }
+    }
   });
 
   it('writes an empty but valid report for a run without drills', async () => {

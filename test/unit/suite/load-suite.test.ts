@@ -40,6 +40,14 @@ describe('loading a suite', () => {
     expect(drill.timeoutSeconds).toBe(7200);
   });
 
+  test('an S3 store takes the read budget: readAttempts as given, readIdleTimeout as milliseconds (at least 100)', async () => {
+    const s3 = (extra: string) => `name: n\nstorage:\n  s: { s3: { bucket: b${extra} } }\ndrills:\n  - name: d\n    source: { pgdump: { store: s, key: a.dump } }\n`;
+    expect((await load(s3(', readAttempts: 8, readIdleTimeout: 90s'))).storage.s).toMatchObject({ s3: { readAttempts: 8, readIdleTimeoutMs: 90_000 } });
+    expect((await load(s3(', readIdleTimeout: 0'))).storage.s).toMatchObject({ s3: { readIdleTimeoutMs: 100 } });
+    expect((await load(s3(''))).storage.s).not.toHaveProperty('s3.readIdleTimeoutMs');
+    expect((await problems(s3(', readAttempts: 0'))).join('\n')).toMatch(/storage\.s\.s3\.readAttempts/);
+  });
+
   test('collects every problem at once, each with its path and line', async () => {
     const list = await problems(`name: n\n${storage}drills:\n  - name: d\n    source: { pgdump: { store: s, key: 1, surprise: true } }\n    checks:\n      - rows: { table: t, min: "x" }\n      - rows: { table: t, min: 1 }\n        sql: { query: q, empty: true }\n`);
     expect(list).toEqual([
