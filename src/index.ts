@@ -5,7 +5,14 @@ export { loadSuite, type LoadSuiteOptions } from './suite/load-suite.js';
 export { loadSuites, validateSuites, describeDrill, suiteJsonSchema } from './suite/suite-api.js';
 export type { ResolvedSuite, ResolvedDrill, ResolvedCheck } from './suite/resolved-suite.js';
 export type { SuiteInput } from './suite/suite-schema.js';
-export { defineCheck, type CheckDefinition, type CheckContext, type CheckOutcome, type CheckKind, type Queryable } from './checks/check.js';
+export {
+  defineCheck,
+  type CheckDefinition,
+  type CheckContext,
+  type CheckOutcome,
+  type CheckKind,
+  type Queryable,
+} from './checks/check.js';
 export { builtinChecks, findCheck } from './checks/index.js';
 export { createLocalEngine, type LocalEngineOptions } from './engines/local/local-engine.js';
 export { createDockerEngine, type DockerEngineOptions } from './engines/docker/docker-engine.js';
@@ -16,22 +23,52 @@ export { writeJUnitReport, writeJUnitLoadError } from './report/junit-reporter.j
 export { formatSummary } from './report/console-summary.js';
 export { buildJsonReport, runResultFromReport, writeJsonReport, type ReportContext } from './report/json-report.js';
 export { collectReportContext } from './report/json-report-context.js';
-export { jsonReportSchema, reportJsonSchema, REPORT_SCHEMA_ID, REPORT_SCHEMA_VERSION, type JsonReport, type DrillReport } from './report/report-schema.js';
+export {
+  jsonReportSchema,
+  reportJsonSchema,
+  REPORT_SCHEMA_ID,
+  REPORT_SCHEMA_VERSION,
+  type JsonReport,
+  type DrillReport,
+} from './report/report-schema.js';
 export { renderHtmlReport } from './report/evidence/html-report.js';
 export { renderMarkdownReport } from './report/evidence/markdown-report.js';
 export { evidenceFormatOf, writeEvidenceReport, type EvidenceFormat } from './report/evidence/write-evidence-report.js';
 export { formatStepSummary, appendStepSummary } from './report/step-summary.js';
 export { writeRunReports, type RunReportOptions, type WrittenReport } from './report/write-run-reports.js';
-export { createArtifactRecorder, writeArtifactManifest, type ArtifactRecorder, type ArtifactManifestResult } from './report/artifact-manifest.js';
+export {
+  createArtifactRecorder,
+  writeArtifactManifest,
+  type ArtifactRecorder,
+  type ArtifactManifestResult,
+} from './report/artifact-manifest.js';
 export { parseSigningKey } from './report/artifact-signature.js';
 export { verifyArtifactManifest, type VerifyManifestResult } from './report/verify-artifact-manifest.js';
 export { runDemo, type RunDemoOptions } from './demo/run-demo.js';
 export { SCRATCH_S3_CHOICES, type ScratchS3Choice } from './demo/demo-s3.js';
-export { DrillError, ConfigError, EngineError, StorageError, SourceError, CommandError, exitCodeFor, formatError, isDrillError } from './errors.js';
+export {
+  DrillError,
+  ConfigError,
+  EngineError,
+  StorageError,
+  SourceError,
+  CommandError,
+  exitCodeFor,
+  formatError,
+  isDrillError,
+} from './errors.js';
 export { runAllCleanups } from './process/cleanup.js';
 export { sweepLeftovers, type SweepOptions, type SweepResult } from './lifecycle/sweep-leftovers.js';
 export type { DrillEvent, EmitEvent } from './events.js';
-export type { RunResult, DrillResult, CheckResult, StepResult, BackupProvenance, ErrorInfo, Status } from './results.js';
+export type {
+  RunResult,
+  DrillResult,
+  CheckResult,
+  StepResult,
+  BackupProvenance,
+  ErrorInfo,
+  Status,
+} from './results.js';
 export { formatSeconds, parseDuration } from './util/duration.js';
 export { createRedactor, createSuiteRedactor, redactError, REDACTED, type Redactor } from './util/redact.js';
 export { captureManifest, BEGIN_READ_ONLY, type CaptureManifestOptions } from './manifest/capture-manifest.js';
@@ -45,7 +82,11 @@ export { readManifestFile, writeManifestFile } from './manifest/manifest-file.js
 export { summarizeManifest } from './manifest/summarize-manifest.js';
 export { captureSchemaSnapshot, diffSchemaSnapshots, type SchemaSnapshot } from './checks/schema-snapshot-api.js';
 export { publishRun, type PublishRunOptions } from './notify/publish-run.js';
-export { sendNotifications, type NotificationOutcome, type SendNotificationsOptions } from './notify/send-notifications.js';
+export {
+  sendNotifications,
+  type NotificationOutcome,
+  type SendNotificationsOptions,
+} from './notify/send-notifications.js';
 export { buildNotificationPayload, type NotificationPayload } from './notify/notification-payload.js';
 export { buildSlackMessage } from './notify/slack-message.js';
 export { renderMetrics, renderMetricsPerDrill } from './report/metrics-registry.js';

@@ -35,8 +35,16 @@ export function parseBenchOptions(argv: string[], cores = cpus().length): BenchO
   const sizeMb = positive('size-mb', values['size-mb']);
   const walMb = positive('wal-mb', values['wal-mb']);
   const jobs = positive('jobs', values.jobs);
-  const only = values.only === undefined ? [...COMPARISONS] : values.only.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const name of only) if (!(COMPARISONS as readonly string[]).includes(name)) problems.push(`--only: unknown comparison "${name}" (known: ${COMPARISONS.join(', ')})`);
+  const only =
+    values.only === undefined
+      ? [...COMPARISONS]
+      : values.only
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  for (const name of only)
+    if (!(COMPARISONS as readonly string[]).includes(name))
+      problems.push(`--only: unknown comparison "${name}" (known: ${COMPARISONS.join(', ')})`);
   const options = { pairs, sizeMb, walMb, jobs, only: only as Comparison[] };
   if (problems.length > 0) throw new Error(problems.join('; '));
   return options;

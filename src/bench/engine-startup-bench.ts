@@ -45,7 +45,9 @@ for (const engine of [createLocalEngine(), createDockerEngine()] as Engine[]) {
     }
   }
   medians[engine.kind] = median(firstQuery);
-  log(`${engine.kind}: start to first query ${fmt(median(firstQuery))} median (${fmt(Math.min(...firstQuery))} … ${fmt(Math.max(...firstQuery))}, ${runs} runs); stop and remove ${fmt(median(stopped))}`);
+  log(
+    `${engine.kind}: start to first query ${fmt(median(firstQuery))} median (${fmt(Math.min(...firstQuery))} … ${fmt(Math.max(...firstQuery))}, ${runs} runs); stop and remove ${fmt(median(stopped))}`,
+  );
 }
 if (medians.local && medians.docker) log(`docker / local start-up: ${(medians.docker / medians.local).toFixed(2)}`);
 

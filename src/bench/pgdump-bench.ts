@@ -20,14 +20,19 @@ const DATABASE = 'bench';
 const seconds = (t: number) => (performance.now() - t) / 1000;
 
 /** A `bench` database of about `sizeMb` (a 10,000-row table and a wide events table, FK and indexes), dumped with -Fc. */
-export async function makePgdumpFixture(ws: BenchWorkspace, sizeMb: number, log: (line: string) => void): Promise<PgdumpFixture> {
+export async function makePgdumpFixture(
+  ws: BenchWorkspace,
+  sizeMb: number,
+  log: (line: string) => void,
+): Promise<PgdumpFixture> {
   const dir = await ws.subdir('pgdump');
   // ~220 bytes per row on disk with its indexes (measured): rows for the requested size.
   const rows = Math.round((sizeMb * 1024 * 1024) / 220);
   const dump = join(dir, 'bench.dump');
   await using source = await createLocalEngine().start({ workDir: dir });
   const t = performance.now();
-  const psql = (db: string, sql: string) => source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { timeoutMs: 3_600_000 });
+  const psql = (db: string, sql: string) =>
+    source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql], { timeoutMs: 3_600_000 });
   await psql('postgres', `CREATE DATABASE ${DATABASE}`);
   await psql(
     DATABASE,
@@ -40,11 +45,18 @@ export async function makePgdumpFixture(ws: BenchWorkspace, sizeMb: number, log:
      ALTER TABLE events ADD FOREIGN KEY (account) REFERENCES accounts (id);
      CREATE INDEX ON events (created_at);`,
   );
-  const size = Number((await source.runClient('psql', ['-X', '-At', '-d', DATABASE, '-c', 'select pg_database_size(current_database())'])).stdout);
-  log(`pgdump fixture: ${rows.toLocaleString('en')} rows, ${(size / 1048576).toFixed(0)} MiB database, generated in ${seconds(t).toFixed(1)} s`);
+  const size = Number(
+    (await source.runClient('psql', ['-X', '-At', '-d', DATABASE, '-c', 'select pg_database_size(current_database())']))
+      .stdout,
+  );
+  log(
+    `pgdump fixture: ${rows.toLocaleString('en')} rows, ${(size / 1048576).toFixed(0)} MiB database, generated in ${seconds(t).toFixed(1)} s`,
+  );
   const td = performance.now();
   await source.runClient('pg_dump', ['-Fc', '-f', dump, DATABASE], { timeoutMs: 3_600_000 });
-  log(`pgdump fixture: pg_dump -Fc ${((await stat(dump)).size / 1048576).toFixed(0)} MiB in ${seconds(td).toFixed(1)} s`);
+  log(
+    `pgdump fixture: pg_dump -Fc ${((await stat(dump)).size / 1048576).toFixed(0)} MiB in ${seconds(td).toFixed(1)} s`,
+  );
   return { dump, dir, rows };
 }
 
@@ -59,14 +71,28 @@ export async function rawPgRestore(ws: BenchWorkspace, dump: string, jobs: numbe
   const t = performance.now();
   {
     await using target = await createLocalEngine().start({ workDir: ws.dir });
-    await target.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c', `CREATE DATABASE ${DATABASE}`]);
+    await target.runClient('psql', [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-d',
+      'postgres',
+      '-c',
+      `CREATE DATABASE ${DATABASE}`,
+    ]);
     await target.runClient('pg_restore', ['-j', String(jobs), '-d', DATABASE, dump], { timeoutMs: 3_600_000 });
   }
   return seconds(t);
 }
 
 /** The same after downloading the archive from S3 to a file (streamed to disk); the download counts, the file is removed after. */
-export async function rawPgRestoreFromS3(ws: BenchWorkspace, s3: EmbeddedS3, fixture: PgdumpFixture, jobs: number): Promise<number> {
+export async function rawPgRestoreFromS3(
+  ws: BenchWorkspace,
+  s3: EmbeddedS3,
+  fixture: PgdumpFixture,
+  jobs: number,
+): Promise<number> {
   const dest = join(ws.dir, `download-${Date.now()}`);
   await mkdir(dest);
   try {
@@ -82,8 +108,18 @@ export async function rawPgRestoreFromS3(ws: BenchWorkspace, s3: EmbeddedS3, fix
 }
 
 /** Suite of the pgdrill side: the archive through a filesystem or s3 store, with the checks a user would write. */
-export async function writePgdumpSuite(dir: string, fixture: PgdumpFixture, jobs: number, store: 'filesystem' | 's3', s3?: EmbeddedS3): Promise<string> {
-  const storage = benchStoreYaml(store, fixture.dir, store === 's3' ? { bucket: fixture.s3!.bucket, server: s3! } : undefined);
+export async function writePgdumpSuite(
+  dir: string,
+  fixture: PgdumpFixture,
+  jobs: number,
+  store: 'filesystem' | 's3',
+  s3?: EmbeddedS3,
+): Promise<string> {
+  const storage = benchStoreYaml(
+    store,
+    fixture.dir,
+    store === 's3' ? { bucket: fixture.s3!.bucket, server: s3! } : undefined,
+  );
   const key = store === 'filesystem' ? 'bench.dump' : fixture.s3!.key;
   const file = join(dir, `pgdump-${store}.yaml`);
   await writeFile(

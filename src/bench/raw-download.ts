@@ -6,11 +6,19 @@ import type { BenchWorkspace } from './bench-workspace.js';
 const DOWNLOADER = join(import.meta.dirname, 's3-download.js');
 
 /** Download every object under `prefix` into `dest` in a child process (as `aws s3 cp --recursive` would); returns how many. */
-export async function downloadPrefix(ws: BenchWorkspace, s3: EmbeddedS3, options: { bucket: string; prefix: string; dest: string; concurrency?: number }): Promise<number> {
-  const child = spawn(process.execPath, [DOWNLOADER, s3.endpoint, options.bucket, options.prefix, options.dest, String(options.concurrency ?? 8)], {
-    env: { ...process.env, ...s3.env(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function downloadPrefix(
+  ws: BenchWorkspace,
+  s3: EmbeddedS3,
+  options: { bucket: string; prefix: string; dest: string; concurrency?: number },
+): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [DOWNLOADER, s3.endpoint, options.bucket, options.prefix, options.dest, String(options.concurrency ?? 8)],
+    {
+      env: { ...process.env, ...s3.env(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   ws.track(child);
   let out = '';
   let err = '';
@@ -20,6 +28,7 @@ export async function downloadPrefix(ws: BenchWorkspace, s3: EmbeddedS3, options
     child.once('error', reject);
     child.once('close', (c) => resolve(c ?? -1));
   });
-  if (code !== 0) throw new Error(`downloading s3://${options.bucket}/${options.prefix} failed (exit ${code}): ${err.slice(-2000)}`);
+  if (code !== 0)
+    throw new Error(`downloading s3://${options.bucket}/${options.prefix} failed (exit ${code}): ${err.slice(-2000)}`);
   return Number(out.trim());
 }

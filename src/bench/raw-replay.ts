@@ -38,14 +38,22 @@ export async function rawReplay(options: RawReplayOptions): Promise<number> {
   const resolved = await resolveServerUser();
   if (!resolved.ok) throw new Error(resolved.reason);
   const user = resolved.user;
-  const binDir = (await findInstallations()).find((i) => i.major === 15)?.binDir ?? (await findInstallations())[0]!.binDir;
+  const binDir =
+    (await findInstallations()).find((i) => i.major === 15)?.binDir ?? (await findInstallations())[0]!.binDir;
   const serverDir = await mkdtemp(join(options.workDir, 'raw-replay-'));
   const dataDir = join(serverDir, 'data');
   const socketDir = join(serverDir, 'sock');
   const logPath = join(serverDir, 'server.log');
   const as = runAs(user);
   const pgCtl = (args: string[]) =>
-    runCommand(join(binDir, 'pg_ctl'), [...args, '-D', dataDir], { ...as, cwd: '/', env: serverEnvironment(user?.home), extendEnv: false, timeoutMs: 3_700_000, errorCode: 'BENCH_PG_CTL_FAILED' });
+    runCommand(join(binDir, 'pg_ctl'), [...args, '-D', dataDir], {
+      ...as,
+      cwd: '/',
+      env: serverEnvironment(user?.home),
+      extendEnv: false,
+      timeoutMs: 3_700_000,
+      errorCode: 'BENCH_PG_CTL_FAILED',
+    });
   let started = false;
   const unregister = registerCleanup(`raw replay server in ${serverDir}`, async () => {
     if (started) await pgCtl(['stop', '-m', 'immediate', '-w']).catch(() => {});
@@ -119,14 +127,20 @@ async function verifyRows(socketDir: string, port: number, verify: RawReplayOpti
   await client.connect();
   try {
     const n = Number((await client.query<{ n: string }>(`select count(*) as n from ${verify.table}`)).rows[0]!.n);
-    if (n !== verify.rows) throw new Error(`raw replay recovered ${n} rows of ${verify.table}, the archive holds ${verify.rows}`);
+    if (n !== verify.rows)
+      throw new Error(`raw replay recovered ${n} rows of ${verify.table}, the archive holds ${verify.rows}`);
   } finally {
     await client.end().catch(() => {});
   }
 }
 
 async function untar(file: string, into: string, as: { uid?: number; gid?: number }): Promise<void> {
-  await runCommand('tar', ['-x', '-f', '-', '-C', into], { ...as, input: createReadStream(file), timeoutMs: 3_600_000, errorCode: 'BENCH_UNTAR_FAILED' });
+  await runCommand('tar', ['-x', '-f', '-', '-C', into], {
+    ...as,
+    input: createReadStream(file),
+    timeoutMs: 3_600_000,
+    errorCode: 'BENCH_UNTAR_FAILED',
+  });
 }
 
 async function own(path: string, user: OsUser | undefined): Promise<void> {

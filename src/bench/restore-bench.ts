@@ -5,7 +5,13 @@ import { parseBenchOptions, type Comparison } from './bench-options.js';
 import { createBenchWorkspace } from './bench-workspace.js';
 import { measureLocalStart } from './local-start.js';
 import { median, runPairs, summarize, type ComparisonSummary } from './pairs.js';
-import { makePgdumpFixture, rawPgRestore, rawPgRestoreFromS3, uploadPgdumpFixture, writePgdumpSuite } from './pgdump-bench.js';
+import {
+  makePgdumpFixture,
+  rawPgRestore,
+  rawPgRestoreFromS3,
+  uploadPgdumpFixture,
+  writePgdumpSuite,
+} from './pgdump-bench.js';
 import { runPgdrill } from './run-pgdrill.js';
 import { rawWalLocal, rawWalS3, writeWalSuite } from './wal-bench.js';
 import { makeWalFixture, uploadWalFixture } from './wal-fixture.js';
@@ -24,7 +30,9 @@ const BUCKET = 'bench';
 const wants = (c: Comparison) => options.only.includes(c);
 
 log(`pgdrill restore bench ${new Date().toISOString()}: ${cpus().length} cores, load ${load()}`);
-log(`options: pairs ${options.pairs}, size-mb ${options.sizeMb}, wal-mb ${options.walMb}, jobs ${options.jobs}, only ${options.only.join(',')}`);
+log(
+  `options: pairs ${options.pairs}, size-mb ${options.sizeMb}, wal-mb ${options.walMb}, jobs ${options.jobs}, only ${options.only.join(',')}`,
+);
 const ws = await createBenchWorkspace();
 let s3: EmbeddedS3 | undefined;
 const results = new Map<Comparison, ComparisonSummary>();
@@ -36,13 +44,19 @@ try {
     s3 = await startEmbeddedS3({ dir: ws.dir });
     await s3.createBucket(BUCKET);
   }
-  const cliEnv = s3 ? { ...s3.env(), AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } : {};
+  const cliEnv = s3
+    ? { ...s3.env(), AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
+    : {};
   const pgdrillSide = (suite: string, env: Record<string, string>) => async () => {
     const run = await runPgdrill(ws, suite, env);
     peakRss = Math.max(peakRss, run.rssMiB);
-    const phases = Object.entries(run.timings).map(([k, v]) => `${k.replace(/Seconds$/, '')} ${v} s`).join(', ');
+    const phases = Object.entries(run.timings)
+      .map(([k, v]) => `${k.replace(/Seconds$/, '')} ${v} s`)
+      .join(', ');
     const checks = run.checks.map((c) => `${c.name} ${c.seconds.toFixed(2)} s`).join(', ');
-    log(`    pgdrill: drill ${run.drillSeconds.toFixed(2)} s (${phases}; checks: ${checks}); outside the drill (CLI start-up, reports, exit) ${(run.seconds - run.drillSeconds).toFixed(2)} s; peak RSS ${run.rssMiB.toFixed(0)} MiB`);
+    log(
+      `    pgdrill: drill ${run.drillSeconds.toFixed(2)} s (${phases}; checks: ${checks}); outside the drill (CLI start-up, reports, exit) ${(run.seconds - run.drillSeconds).toFixed(2)} s; peak RSS ${run.rssMiB.toFixed(0)} MiB`,
+    );
     return run.seconds;
   };
   const compare = async (name: Comparison, raw: () => Promise<number>, pgdrill: () => Promise<number>) => {
@@ -52,7 +66,10 @@ try {
       { raw, pgdrill },
       {
         onSample: (s) => log(`  pair ${s.pair + 1} ${s.side.padEnd(7)} ${s.seconds.toFixed(2)} s`),
-        onFailure: (f) => log(`  pair ${f.pair + 1} ${f.side.padEnd(7)} FAILED, the pair is run again: ${f.error instanceof Error ? f.error.message : String(f.error)}`),
+        onFailure: (f) =>
+          log(
+            `  pair ${f.pair + 1} ${f.side.padEnd(7)} FAILED, the pair is run again: ${f.error instanceof Error ? f.error.message : String(f.error)}`,
+          ),
         maxFailures: options.pairs,
       },
     );
@@ -79,7 +96,11 @@ try {
       await uploadPgdumpFixture(fixture, s3, BUCKET);
       const suite = await writePgdumpSuite(ws.dir, fixture, options.jobs, 's3', s3);
       const store = s3;
-      await compare('pgdump-s3', () => rawPgRestoreFromS3(ws, store, fixture, options.jobs), pgdrillSide(suite, cliEnv));
+      await compare(
+        'pgdump-s3',
+        () => rawPgRestoreFromS3(ws, store, fixture, options.jobs),
+        pgdrillSide(suite, cliEnv),
+      );
     }
     // The dump's directory goes before the WAL fixture is made: disk for one fixture at a time.
     await rm(fixture.dir, { recursive: true, force: true });
@@ -99,7 +120,8 @@ try {
     }
   }
 
-  if (wants('pgbackrest')) log('SKIP pgbackrest not measured by this bench yet (raw pgbackrest restore + recovery vs a pgbackrest drill)');
+  if (wants('pgbackrest'))
+    log('SKIP pgbackrest not measured by this bench yet (raw pgbackrest restore + recovery vs a pgbackrest drill)');
   log(`failed runs (not counted, their pair run again): ${failed.length === 0 ? 'none' : failed.join('; ')}`);
   log(`load ${load()} at the end`);
   for (const name of ['pgdump-local', 'pgdump-s3', 'wal-local', 'wal-s3'] as const) {
@@ -115,4 +137,3 @@ try {
   await s3?.stop();
   await ws.close();
 }
-

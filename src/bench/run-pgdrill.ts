@@ -24,17 +24,25 @@ export interface PgdrillRun {
 }
 
 /** Run the built CLI on one suite as a user does (local engine), in its own TMPDIR; any exit but 0 is an error. */
-export async function runPgdrill(ws: BenchWorkspace, suiteFile: string, env: Record<string, string> = {}): Promise<PgdrillRun> {
+export async function runPgdrill(
+  ws: BenchWorkspace,
+  suiteFile: string,
+  env: Record<string, string> = {},
+): Promise<PgdrillRun> {
   const tmp = await ws.subdir(`cli-${Date.now()}`);
   const json = join(tmp, 'report.json');
   const rssFile = join(tmp, 'rss');
   const logFile = join(ws.dir, 'pgdrill-cli.log');
   const log = createWriteStream(logFile, { flags: 'a' });
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', PROBE, CLI, 'run', suiteFile, '--engine', 'local', '--json', json], {
-    env: { ...process.env, ...env, TMPDIR: tmp, PGDRILL_BENCH_RSS_FILE: rssFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', PROBE, CLI, 'run', suiteFile, '--engine', 'local', '--json', json],
+    {
+      env: { ...process.env, ...env, TMPDIR: tmp, PGDRILL_BENCH_RSS_FILE: rssFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   ws.track(child);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
@@ -68,7 +76,11 @@ interface DrillReportPart {
 }
 
 /** The bench suites' one store, `disk`: the fixture's directory, or its bucket in the embedded S3. */
-export function benchStoreYaml(store: 'filesystem' | 's3', root: string, s3?: { bucket: string; server: EmbeddedS3 }): string {
+export function benchStoreYaml(
+  store: 'filesystem' | 's3',
+  root: string,
+  s3?: { bucket: string; server: EmbeddedS3 },
+): string {
   if (store === 'filesystem') return `disk: { filesystem: { root: "${root}" } }`;
   const { bucket, server } = s3!;
   return `disk: { s3: { bucket: ${bucket}, region: ${server.region}, endpoint: "${server.endpoint}", forcePathStyle: true, caBundle: "${server.caPath}" } }`;

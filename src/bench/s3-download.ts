@@ -23,7 +23,12 @@ const client = new S3Client({
   forcePathStyle: true,
   requestChecksumCalculation: 'WHEN_REQUIRED',
   responseChecksumValidation: 'WHEN_REQUIRED',
-  requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ keepAlive: true, ca: process.env.AWS_CA_BUNDLE ? await readFile(process.env.AWS_CA_BUNDLE) : undefined }) }),
+  requestHandler: new NodeHttpHandler({
+    httpsAgent: new Agent({
+      keepAlive: true,
+      ca: process.env.AWS_CA_BUNDLE ? await readFile(process.env.AWS_CA_BUNDLE) : undefined,
+    }),
+  }),
 });
 
 // ListObjects v1: s3rver's v2 continuation tokens fail on a second page.

@@ -25,7 +25,15 @@ export async function rawWalS3(ws: BenchWorkspace, s3: EmbeddedS3, fixture: WalF
     await downloadPrefix(ws, s3, { bucket, prefix: `${fixture.backupKey}/`, dest: join(dest, 'base') });
     await downloadPrefix(ws, s3, { bucket, prefix: 'wal/', dest: join(dest, 'wal') });
     const download = seconds(t);
-    return download + (await rawReplay({ backupDir: join(dest, 'base'), walDir: join(dest, 'wal'), workDir: ws.dir, verify: verifyOf(fixture) }));
+    return (
+      download +
+      (await rawReplay({
+        backupDir: join(dest, 'base'),
+        walDir: join(dest, 'wal'),
+        workDir: ws.dir,
+        verify: verifyOf(fixture),
+      }))
+    );
   } finally {
     await rm(dest, { recursive: true, force: true });
   }
@@ -34,8 +42,17 @@ export async function rawWalS3(ws: BenchWorkspace, s3: EmbeddedS3, fixture: WalF
 const verifyOf = (fixture: WalFixture) => ({ database: WAL_DATABASE, table: 'public.wal_events', rows: fixture.rows });
 
 /** Suite of the pgdrill side: a basebackup drill of the same backup and archive, with a row check (recovery is checked on every physical drill). */
-export async function writeWalSuite(dir: string, fixture: WalFixture, store: 'filesystem' | 's3', s3?: EmbeddedS3): Promise<string> {
-  const storage = benchStoreYaml(store, fixture.root, store === 's3' ? { bucket: fixture.s3!.bucket, server: s3! } : undefined);
+export async function writeWalSuite(
+  dir: string,
+  fixture: WalFixture,
+  store: 'filesystem' | 's3',
+  s3?: EmbeddedS3,
+): Promise<string> {
+  const storage = benchStoreYaml(
+    store,
+    fixture.root,
+    store === 's3' ? { bucket: fixture.s3!.bucket, server: s3! } : undefined,
+  );
   const file = join(dir, `wal-${store}.yaml`);
   await writeFile(
     file,

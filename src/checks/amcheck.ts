@@ -49,7 +49,12 @@ export async function removeAmcheck(db: Queryable, amcheck: Amcheck): Promise<vo
 }
 
 /** bt_index_check(): raises an ERROR naming the index when a btree invariant does not hold. */
-export async function checkBtreeIndex(db: Queryable, amcheck: Amcheck, indexOid: string, heapallindexed: boolean): Promise<void> {
+export async function checkBtreeIndex(
+  db: Queryable,
+  amcheck: Amcheck,
+  indexOid: string,
+  heapallindexed: boolean,
+): Promise<void> {
   await db.query(`select ${amcheck.schema}.bt_index_check($1::oid::regclass, $2::boolean)`, [indexOid, heapallindexed]);
 }
 
@@ -84,11 +89,17 @@ async function findAmcheck(db: Queryable): Promise<Omit<Amcheck, 'created'> | un
 }
 
 async function amcheckUnavailable(db: Queryable, reason: string): Promise<EngineError> {
-  const [row] = await db.query<{ major: string }>(`select (current_setting('server_version_num')::int / 10000)::text as major`);
+  const [row] = await db.query<{ major: string }>(
+    `select (current_setting('server_version_num')::int / 10000)::text as major`,
+  );
   const major = row?.major ?? '<major>';
-  return new EngineError('AMCHECK_UNAVAILABLE', `the amcheck extension is not installed on this PostgreSQL ${major} server: ${reason}`, {
-    hint:
-      `install the server's contrib modules: they are part of the postgresql-${major} package on Debian and Ubuntu, ` +
-      `of postgresql${major}-contrib on RHEL (PGDG) and Alpine; the official Docker images include them`,
-  });
+  return new EngineError(
+    'AMCHECK_UNAVAILABLE',
+    `the amcheck extension is not installed on this PostgreSQL ${major} server: ${reason}`,
+    {
+      hint:
+        `install the server's contrib modules: they are part of the postgresql-${major} package on Debian and Ubuntu, ` +
+        `of postgresql${major}-contrib on RHEL (PGDG) and Alpine; the official Docker images include them`,
+    },
+  );
 }

@@ -7,7 +7,9 @@ const durationOptions = z.strictObject({
     .union([z.string(), z.number().nonnegative()])
     .refine(isDuration, 'expected a duration like 90s, 15m, 1h30m, 2d or a number of seconds')
     .optional()
-    .describe("Longest acceptable time from drill start until the restored database was ready. Default: the suite's RTO."),
+    .describe(
+      "Longest acceptable time from drill start until the restored database was ready. Default: the suite's RTO.",
+    ),
 });
 
 export type DurationOptions = z.output<typeof durationOptions>;

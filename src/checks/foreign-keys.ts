@@ -1,5 +1,11 @@
 import type { Queryable } from './check.js';
-import { displayIdent, formatQualifiedName, quoteIdent, quoteQualifiedName, userSchemaCondition } from './relation-names.js';
+import {
+  displayIdent,
+  formatQualifiedName,
+  quoteIdent,
+  quoteQualifiedName,
+  userSchemaCondition,
+} from './relation-names.js';
 
 /** A validated foreign key as the catalog describes it. */
 export interface ForeignKey {

@@ -4,12 +4,19 @@ import { describeBackup, requireInventory, type BackupInventory } from '../inven
 import { formatDuration, isDuration, parseDuration } from '../util/duration.js';
 import { defineCheck, type CheckOutcome } from './check.js';
 
-const age = () => z.union([z.string(), z.number().nonnegative()]).refine(isDuration, 'expected a duration like 15m, 26h, 2d or a number of seconds');
+const age = () =>
+  z
+    .union([z.string(), z.number().nonnegative()])
+    .refine(isDuration, 'expected a duration like 15m, 26h, 2d or a number of seconds');
 
 const freshnessOptions = z
   .strictObject({
-    maxAge: age().optional().describe('The newest backup must have finished less than this long ago, e.g. `26h` for a nightly backup.'),
-    walMaxAge: age().optional().describe('The newest archived WAL segment must be younger than this, e.g. `15m` (physical sources only).'),
+    maxAge: age()
+      .optional()
+      .describe('The newest backup must have finished less than this long ago, e.g. `26h` for a nightly backup.'),
+    walMaxAge: age()
+      .optional()
+      .describe('The newest archived WAL segment must be younger than this, e.g. `15m` (physical sources only).'),
   })
   .refine((o) => o.maxAge !== undefined || o.walMaxAge !== undefined, 'give maxAge, walMaxAge or both');
 
@@ -18,9 +25,17 @@ export type FreshnessOptions = z.output<typeof freshnessOptions>;
 export const freshnessCheck = defineCheck({
   type: 'freshness',
   kind: 'inventory',
-  description: 'Inventory (no restore): the newest backup, and the newest archived WAL segment, are younger than a limit.',
+  description:
+    'Inventory (no restore): the newest backup, and the newest archived WAL segment, are younger than a limit.',
   options: freshnessOptions,
-  label: (o) => ['freshness', o.maxAge === undefined ? '' : `backup < ${o.maxAge}`, o.walMaxAge === undefined ? '' : `WAL < ${o.walMaxAge}`].filter(Boolean).join(' '),
+  label: (o) =>
+    [
+      'freshness',
+      o.maxAge === undefined ? '' : `backup < ${o.maxAge}`,
+      o.walMaxAge === undefined ? '' : `WAL < ${o.walMaxAge}`,
+    ]
+      .filter(Boolean)
+      .join(' '),
   async run(context, options) {
     const inventory = requireInventory(context.inventory, 'freshness');
     const now = context.now ?? new Date();
@@ -36,7 +51,14 @@ type Part = Required<Pick<CheckOutcome, 'status' | 'message' | 'expected' | 'act
 function backupPart(inventory: BackupInventory, limit: number, now: Date): Part {
   const expected = `newest backup younger than ${formatDuration(limit)}`;
   const newest = inventory.backups.at(-1);
-  if (!newest) return { status: 'failed', expected, actual: 'no backup', message: `no backup found: ${inventory.where}`, details: [...(inventory.status ? [inventory.status] : []), ...inventory.ignored] };
+  if (!newest)
+    return {
+      status: 'failed',
+      expected,
+      actual: 'no backup',
+      message: `no backup found: ${inventory.where}`,
+      details: [...(inventory.status ? [inventory.status] : []), ...inventory.ignored],
+    };
   const seconds = (now.getTime() - newest.time.getTime()) / 1000;
   const ok = seconds <= limit;
   return {
@@ -50,10 +72,21 @@ function backupPart(inventory: BackupInventory, limit: number, now: Date): Part 
 
 function walPart(inventory: BackupInventory, limit: number, now: Date): Part {
   if (!inventory.wal)
-    throw new ConfigError('WAL_NOT_ARCHIVED_BY_SOURCE', `walMaxAge needs a source with a WAL archive; ${inventory.where} has none`, { hint: 'remove walMaxAge from this drill, or check a pgbackrest, basebackup or barmanCloud source' });
+    throw new ConfigError(
+      'WAL_NOT_ARCHIVED_BY_SOURCE',
+      `walMaxAge needs a source with a WAL archive; ${inventory.where} has none`,
+      { hint: 'remove walMaxAge from this drill, or check a pgbackrest, basebackup or barmanCloud source' },
+    );
   const expected = `newest WAL younger than ${formatDuration(limit)}`;
   const newest = inventory.wal.newest;
-  if (!newest) return { status: 'failed', expected, actual: 'no WAL segment', message: `no WAL segment archived: ${inventory.where}`, details: [] };
+  if (!newest)
+    return {
+      status: 'failed',
+      expected,
+      actual: 'no WAL segment',
+      message: `no WAL segment archived: ${inventory.where}`,
+      details: [],
+    };
   const seconds = (now.getTime() - newest.at.getTime()) / 1000;
   const ok = seconds <= limit;
   return {

@@ -15,11 +15,41 @@ import { sequencesCheck } from './sequences-check.js';
 import { sqlCheck } from './sql-check.js';
 
 /** Every check type pgdrill ships. `any`: each definition has its own options type, validated by its schema. */
-export const builtinChecks: CheckDefinition<any>[] = [rowsCheck, sequencesCheck, schemaCheck, sqlCheck, durationCheck, recoveryCheck, integrityCheck, schemaDriftCheck, manifestCheck, migrationsCheck, hypertablesCheck, freshnessCheck, retentionCheck, sizeCheck];
+export const builtinChecks: CheckDefinition<any>[] = [
+  rowsCheck,
+  sequencesCheck,
+  schemaCheck,
+  sqlCheck,
+  durationCheck,
+  recoveryCheck,
+  integrityCheck,
+  schemaDriftCheck,
+  manifestCheck,
+  migrationsCheck,
+  hypertablesCheck,
+  freshnessCheck,
+  retentionCheck,
+  sizeCheck,
+];
 
 /** The built-in check a suite names by `type` (`rows`, `sequences`, …), or undefined. */
 export function findCheck(type: string): CheckDefinition<any> | undefined {
   return builtinChecks.find((check) => check.type === type);
 }
 
-export { durationCheck, freshnessCheck, retentionCheck, sizeCheck, hypertablesCheck, integrityCheck, manifestCheck, migrationsCheck, recoveryCheck, rowsCheck, schemaCheck, schemaDriftCheck, sequencesCheck, sqlCheck };
+export {
+  durationCheck,
+  freshnessCheck,
+  retentionCheck,
+  sizeCheck,
+  hypertablesCheck,
+  integrityCheck,
+  manifestCheck,
+  migrationsCheck,
+  recoveryCheck,
+  rowsCheck,
+  schemaCheck,
+  schemaDriftCheck,
+  sequencesCheck,
+  sqlCheck,
+};

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { checkBtreeIndex, describeHeapCorruption, installAmcheck, removeAmcheck, verifyHeap, type Amcheck } from './amcheck.js';
+import {
+  checkBtreeIndex,
+  describeHeapCorruption,
+  installAmcheck,
+  removeAmcheck,
+  verifyHeap,
+  type Amcheck,
+} from './amcheck.js';
 import { defineCheck, type CheckOutcome, type Queryable } from './check.js';
 import { runIntegritySteps, type IntegrityStep, type StepsResult } from './integrity-steps.js';
 import { listIntegrityTargets, type IntegrityTargets } from './integrity-targets.js';
@@ -10,7 +17,9 @@ const integrityOptions = z.strictObject({
     .array(z.string().min(1))
     .min(1)
     .optional()
-    .describe('Schemas whose tables and indexes are verified (exact names). Default: every schema except the system ones.'),
+    .describe(
+      'Schemas whose tables and indexes are verified (exact names). Default: every schema except the system ones.',
+    ),
   heapallindexed: z
     .boolean()
     .default(true)
@@ -18,7 +27,9 @@ const integrityOptions = z.strictObject({
   heap: z
     .boolean()
     .default(true)
-    .describe('Verify every table and its TOAST table with verify_heapam (amcheck on PostgreSQL 14+); each corrupt tuple is named by block and offset.'),
+    .describe(
+      'Verify every table and its TOAST table with verify_heapam (amcheck on PostgreSQL 14+); each corrupt tuple is named by block and offset.',
+    ),
   readAll: z
     .boolean()
     .default(true)
@@ -28,7 +39,9 @@ const integrityOptions = z.strictObject({
     .int()
     .positive()
     .optional()
-    .describe('Verify at most this many tables (each with its TOAST table and indexes), in name order; the rest are listed as not verified. Default: all.'),
+    .describe(
+      'Verify at most this many tables (each with its TOAST table and indexes), in name order; the rest are listed as not verified. Default: all.',
+    ),
 });
 
 export type IntegrityOptions = z.output<typeof integrityOptions>;
@@ -57,7 +70,13 @@ export const integrityCheck = defineCheck({
 
 // verify_heapam is built to survive any page content; bt_index_check and a plain read are not (a garbage
 // page can crash the server process and the connection with it), so they run after it.
-function planSteps(db: Queryable, amcheck: Amcheck, targets: IntegrityTargets, options: IntegrityOptions, totals: { rows: number }): IntegrityStep[] {
+function planSteps(
+  db: Queryable,
+  amcheck: Amcheck,
+  targets: IntegrityTargets,
+  options: IntegrityOptions,
+  totals: { rows: number },
+): IntegrityStep[] {
   const steps: IntegrityStep[] = [];
   if (options.heap && amcheck.hasVerifyHeapam) {
     for (const table of targets.tables.flatMap((t) => (t.toast ? [t, t.toast] : [t]))) {
@@ -67,7 +86,13 @@ function planSteps(db: Queryable, amcheck: Amcheck, targets: IntegrityTargets, o
   }
   for (const index of targets.indexes.filter((i) => i.valid)) {
     const run = async () => (await checkBtreeIndex(db, amcheck, index.oid, options.heapallindexed), []);
-    steps.push({ kind: 'index', relation: index.name, subject: `index ${index.name} on ${index.table}`, action: 'bt_index_check', run });
+    steps.push({
+      kind: 'index',
+      relation: index.name,
+      subject: `index ${index.name} on ${index.table}`,
+      action: 'bt_index_check',
+      run,
+    });
   }
   if (options.readAll) {
     for (const table of targets.tables.filter((t) => t.populated)) {
@@ -116,16 +141,29 @@ function judge(result: StepsResult, targets: IntegrityTargets, run: RunFacts): C
   const details = [...result.problems, ...describeNotes(result, targets, run)];
   const expected = 'no corruption found by amcheck or a full read';
   if (result.problems.length === 0) {
-    return { status: 'passed', message: `no corruption: ${checked}; data checksums ${run.checksums}`, expected, actual: 'no problems', details };
+    return {
+      status: 'passed',
+      message: `no corruption: ${checked}; data checksums ${run.checksums}`,
+      expected,
+      actual: 'no problems',
+      details,
+    };
   }
   const actual = `${plural(result.problems.length, 'problem')} in ${listSome(result.damaged)}`;
-  return { status: 'failed', message: `${actual}; ${checked}; data checksums ${run.checksums}`, expected, actual, details };
+  return {
+    status: 'failed',
+    message: `${actual}; ${checked}; data checksums ${run.checksums}`,
+    expected,
+    actual,
+    details,
+  };
 }
 
 function describeNotes(result: StepsResult, targets: IntegrityTargets, run: RunFacts): string[] {
   const notes: string[] = [];
   if (result.lost) notes.push(`not run after the connection was lost: ${plural(result.lost.notRun, 'step')}`);
-  for (const index of targets.indexes.filter((i) => !i.valid)) notes.push(`not verified: index ${index.name} on ${index.table} is not valid`);
+  for (const index of targets.indexes.filter((i) => !i.valid))
+    notes.push(`not verified: index ${index.name} on ${index.table} is not valid`);
   if (targets.notVerified.length > 0) {
     notes.push(`not verified (maxRelations ${run.options.maxRelations}): ${listSome(targets.notVerified, 10)}`);
   }
@@ -142,7 +180,9 @@ function describeNotes(result: StepsResult, targets: IntegrityTargets, run: RunF
 }
 
 function listSome(names: string[], shown = 3): string {
-  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+  return names.length <= shown
+    ? names.join(', ')
+    : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
 function plural(count: number, singular: string, pluralForm = `${singular}s`): string {

@@ -31,7 +31,11 @@ const CANNOT_RUN_CLASSES = ['08', '42', '53', '57'];
  * does not abort the others) and records an ERROR as a problem of that relation. A server process that crashes
  * on a corrupt page takes the connection with it: that is reported as a problem too, and the rest is skipped.
  */
-export async function runIntegritySteps(db: Queryable, steps: IntegrityStep[], signal?: AbortSignal): Promise<StepsResult> {
+export async function runIntegritySteps(
+  db: Queryable,
+  steps: IntegrityStep[],
+  signal?: AbortSignal,
+): Promise<StepsResult> {
   const result: StepsResult = { problems: [], damaged: [], done: { heap: 0, index: 0, read: 0 } };
   for (const [i, step] of steps.entries()) {
     signal?.throwIfAborted();

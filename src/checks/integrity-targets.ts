@@ -58,7 +58,10 @@ interface TableRow {
 }
 
 /** The tables in scope, in name order, at most maxRelations of them, and the btree indexes on those. */
-export async function listIntegrityTargets(db: Queryable, scope: { schemas?: string[]; maxRelations?: number }): Promise<IntegrityTargets> {
+export async function listIntegrityTargets(
+  db: Queryable,
+  scope: { schemas?: string[]; maxRelations?: number },
+): Promise<IntegrityTargets> {
   const rows = await db.query<TableRow>(LIST_TABLES, [scope.schemas ?? null]);
   const kept = scope.maxRelations === undefined ? rows : rows.slice(0, scope.maxRelations);
   const tables = kept.map(toTableTarget);
@@ -67,9 +70,10 @@ export async function listIntegrityTargets(db: Queryable, scope: { schemas?: str
     owners.set(table.oid, table.name);
     if (table.toast) owners.set(table.toast.oid, `the TOAST table of ${table.name}`);
   }
-  const indexRows = await db.query<{ oid: string; schema: string; name: string; table_oid: string; valid: boolean }>(LIST_INDEXES, [
-    [...owners.keys()],
-  ]);
+  const indexRows = await db.query<{ oid: string; schema: string; name: string; table_oid: string; valid: boolean }>(
+    LIST_INDEXES,
+    [[...owners.keys()]],
+  );
   const indexes = indexRows.map((r) => ({
     oid: r.oid,
     name: formatQualifiedName({ schema: r.schema, name: r.name }),
@@ -83,6 +87,11 @@ export async function listIntegrityTargets(db: Queryable, scope: { schemas?: str
 function toTableTarget(row: TableRow): TableTarget {
   const name = formatQualifiedName(row);
   const toast =
-    row.toast_oid === null ? undefined : { oid: row.toast_oid, name: `${formatQualifiedName({ schema: row.toast_schema!, name: row.toast_name! })} (TOAST of ${name})` };
+    row.toast_oid === null
+      ? undefined
+      : {
+          oid: row.toast_oid,
+          name: `${formatQualifiedName({ schema: row.toast_schema!, name: row.toast_name! })} (TOAST of ${name})`,
+        };
   return { oid: row.oid, name, quoted: quoteQualifiedName(row), populated: row.populated, toast };
 }

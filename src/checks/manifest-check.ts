@@ -13,7 +13,10 @@ import { defineCheck } from './check.js';
 import { formatQualifiedName, isQualifiedName } from './relation-names.js';
 
 const manifestOptions = z.strictObject({
-  file: z.string().min(1).describe('The manifest: JSON written by `pgdrill manifest capture`, relative to the suite file.'),
+  file: z
+    .string()
+    .min(1)
+    .describe('The manifest: JSON written by `pgdrill manifest capture`, relative to the suite file.'),
   captured: z
     .enum(['before-backup', 'after-backup'])
     .default('before-backup')
@@ -22,8 +25,19 @@ const manifestOptions = z.strictObject({
     ),
   tolerance: z
     .strictObject({
-      rows: z.number().int().nonnegative().optional().describe('Rows a table may differ by, in the direction `captured` allows.'),
-      rowsPercent: z.number().nonnegative().optional().describe(`The same as a percentage of the manifest's count. Default: ${DEFAULT_ROWS_PERCENT} when neither is set.`),
+      rows: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe('Rows a table may differ by, in the direction `captured` allows.'),
+      rowsPercent: z
+        .number()
+        .nonnegative()
+        .optional()
+        .describe(
+          `The same as a percentage of the manifest's count. Default: ${DEFAULT_ROWS_PERCENT} when neither is set.`,
+        ),
       time: z
         .union([z.string(), z.number().nonnegative()])
         .refine(isDuration, 'expected a duration like 90s, 15m, 1h30m or a number of seconds')
@@ -76,7 +90,8 @@ export const manifestCheck = defineCheck({
       };
     }
     const shown = differences.slice(0, SHOWN_IN_MESSAGE).map((d) => d.message);
-    const more = differences.length > SHOWN_IN_MESSAGE ? `; and ${differences.length - SHOWN_IN_MESSAGE} more (see details)` : '';
+    const more =
+      differences.length > SHOWN_IN_MESSAGE ? `; and ${differences.length - SHOWN_IN_MESSAGE} more (see details)` : '';
     return {
       status: 'failed',
       message: `${countOf(differences.length, 'difference')} from ${source}: ${shown.join('; ')}${more}`,
@@ -89,7 +104,10 @@ export const manifestCheck = defineCheck({
 
 function describeTolerance(options: ManifestOptions, timeSeconds: number): string {
   const { rows, rowsPercent } = options.tolerance;
-  const limits = [rows === undefined ? undefined : `${rows} rows`, rowsPercent === undefined ? undefined : `${rowsPercent}%`].filter(Boolean);
+  const limits = [
+    rows === undefined ? undefined : `${rows} rows`,
+    rowsPercent === undefined ? undefined : `${rowsPercent}%`,
+  ].filter(Boolean);
   const rowLimit = limits.length > 0 ? limits.join(' or ') : `${DEFAULT_ROWS_PERCENT}%`;
   const way = options.captured === 'before-backup' ? 'more' : 'fewer';
   const lag = timeSeconds > 0 ? `at most ${formatDuration(timeSeconds)} older` : 'no older';
@@ -121,6 +139,9 @@ function listCounts(expected: Manifest, actual: Manifest, ignored: string[]): st
   const restored = new Map(actual.tables.map((t) => [formatQualifiedName(t), t.rows]));
   const lines = expected.tables
     .filter((t) => t.rows !== null)
-    .map((t) => `${formatQualifiedName(t)}: ${restored.get(formatQualifiedName(t)) ?? 'no'} rows restored, ${t.rows} in the manifest`);
+    .map(
+      (t) =>
+        `${formatQualifiedName(t)}: ${restored.get(formatQualifiedName(t)) ?? 'no'} rows restored, ${t.rows} in the manifest`,
+    );
   return ignored.length > 0 ? [...lines, `ignored: ${ignored.join(', ')}`] : lines;
 }

@@ -50,7 +50,10 @@ export function userSchemaCondition(column: string): string {
 }
 
 /** The table-like relation with this name, or undefined when there is none. */
-export async function lookupTable(db: Queryable, name: QualifiedName): Promise<{ oid: number; relkind: string } | undefined> {
+export async function lookupTable(
+  db: Queryable,
+  name: QualifiedName,
+): Promise<{ oid: number; relkind: string } | undefined> {
   const rows = await db.query<{ oid: string; relkind: string }>(
     `select c.oid::int8::text as oid, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace
      where n.nspname = $1 and c.relname = $2 and c.relkind = any($3::"char"[])`,

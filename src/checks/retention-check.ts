@@ -3,7 +3,8 @@ import { completePeriodsBefore, describePeriod, type PeriodUnit } from '../inven
 import { requireInventory } from '../inventory/inventory.js';
 import { defineCheck } from './check.js';
 
-const count = (what: string) => z.number().int().positive().optional().describe(`At least one backup in each of the last N complete ${what} (UTC).`);
+const count = (what: string) =>
+  z.number().int().positive().optional().describe(`At least one backup in each of the last N complete ${what} (UTC).`);
 
 const retentionOptions = z
   .strictObject({
@@ -29,7 +30,10 @@ export const retentionCheck = defineCheck({
   description:
     'Inventory (no restore): the backups kept satisfy a retention policy such as daily for 30 days, weekly for 12 weeks, monthly for 12 months; every period without a backup is listed. The current, unfinished period is not judged (freshness does that).',
   options: retentionOptions,
-  label: (o) => `retention ${UNITS.filter(([k]) => o[k] !== undefined).map(([k]) => `${k} ${o[k]}`).join(', ')}`,
+  label: (o) =>
+    `retention ${UNITS.filter(([k]) => o[k] !== undefined)
+      .map(([k]) => `${k} ${o[k]}`)
+      .join(', ')}`,
   async run(context, options) {
     const inventory = requireInventory(context.inventory, 'retention');
     const now = context.now ?? new Date();
@@ -47,11 +51,18 @@ export const retentionCheck = defineCheck({
     }
     // A missing month or week says more than the days inside it: the largest periods come first.
     const missing = missingByUnit.reverse().flat();
-    const expected = UNITS.filter(([k]) => options[k] !== undefined).map(([k]) => `${k} ${options[k]}`).join(', ');
+    const expected = UNITS.filter(([k]) => options[k] !== undefined)
+      .map(([k]) => `${k} ${options[k]}`)
+      .join(', ');
     const oldest = inventory.backups[0];
     const span = oldest ? `${inventory.backups.length} backups since ${oldest.time.toISOString()}` : 'no backup';
     if (missing.length === 0)
-      return { status: 'passed', message: `every period of the policy (${expected}) has a backup: ${span} in ${inventory.where}`, expected, actual: summary.join(', ') };
+      return {
+        status: 'passed',
+        message: `every period of the policy (${expected}) has a backup: ${span} in ${inventory.where}`,
+        expected,
+        actual: summary.join(', '),
+      };
     const shown = missing.slice(0, 3).join('; ');
     return {
       status: 'failed',

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { describeBounds, formatBounds, hasBounds, isWithinBounds } from './bounds.js';
 import { defineCheck, type Queryable } from './check.js';
-import { formatQualifiedName, isQualifiedName, lookupTable, parseQualifiedName, quoteQualifiedName } from './relation-names.js';
+import {
+  formatQualifiedName,
+  isQualifiedName,
+  lookupTable,
+  parseQualifiedName,
+  quoteQualifiedName,
+} from './relation-names.js';
 
 const count = () => z.number().int().nonnegative();
 
@@ -27,7 +33,11 @@ const rowsOptions = z
       ctx.addIssue({ code: 'custom', path: ['exact'], message: 'exact cannot be combined with min or max' });
     }
     if (options.min !== undefined && options.max !== undefined && options.min > options.max) {
-      ctx.addIssue({ code: 'custom', path: ['min'], message: `min (${options.min}) is greater than max (${options.max})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min'],
+        message: `min (${options.min}) is greater than max (${options.max})`,
+      });
     }
   });
 
@@ -66,7 +76,10 @@ async function countRows(db: Queryable, quotedTable: string): Promise<number> {
 
 // reltuples is -1 until the table is analysed (a fresh pg_restore never is): undefined means "count instead".
 async function estimateRows(db: Queryable, oid: number): Promise<number | undefined> {
-  const rows = await db.query<{ reltuples: number }>('select reltuples::float8 as reltuples from pg_class where oid = $1::oid', [oid]);
+  const rows = await db.query<{ reltuples: number }>(
+    'select reltuples::float8 as reltuples from pg_class where oid = $1::oid',
+    [oid],
+  );
   const reltuples = rows[0]?.reltuples;
   return reltuples === undefined || reltuples < 0 ? undefined : Math.round(reltuples);
 }

@@ -17,7 +17,11 @@ interface PgErrorFields {
  * Runs one check with already-validated options and never throws: a check that does not hold comes back
  * `failed`, one that could not run (SQL error, lost connection, a bug) comes back `error` with the reason.
  */
-export async function runCheck<O>(definition: CheckDefinition<O>, options: O, context: CheckContext): Promise<CheckResult> {
+export async function runCheck<O>(
+  definition: CheckDefinition<O>,
+  options: O,
+  context: CheckContext,
+): Promise<CheckResult> {
   const started = performance.now();
   const base = { name: labelOf(definition, options), type: definition.type };
   const elapsed = () => Math.round(performance.now() - started);
@@ -29,7 +33,8 @@ export async function runCheck<O>(definition: CheckDefinition<O>, options: O, co
     return { ...base, ...outcome, durationMs: elapsed() };
   } catch (error) {
     // The drill was cancelled or timed out under the check: the check was cut short, it did not err.
-    if (context.signal?.aborted) return { ...base, status: 'skipped', message: 'not finished: the drill was stopped', durationMs: elapsed() };
+    if (context.signal?.aborted)
+      return { ...base, status: 'skipped', message: 'not finished: the drill was stopped', durationMs: elapsed() };
     const { message, details } = describeError(error);
     return { ...base, status: 'error', message, details, durationMs: elapsed() };
   }
@@ -37,7 +42,13 @@ export async function runCheck<O>(definition: CheckDefinition<O>, options: O, co
 
 /** A check that was never started, and why (the drill was cancelled, the server died under an earlier one). */
 export function skippedCheck<O>(definition: CheckDefinition<O>, options: O, reason: string): CheckResult {
-  return { name: labelOf(definition, options), type: definition.type, status: 'skipped', message: reason, durationMs: 0 };
+  return {
+    name: labelOf(definition, options),
+    type: definition.type,
+    status: 'skipped',
+    message: reason,
+    durationMs: 0,
+  };
 }
 
 /** `ERROR 42P01: relation "x" does not exist`, with detail and hint as lines. */
@@ -58,11 +69,17 @@ export function isPgError(error: unknown): error is PgErrorFields {
 function describeError(error: unknown): { message: string; details: string[] } {
   if (isPgError(error)) return formatPgError(error);
   if (isDrillError(error)) {
-    return { message: `${error.code}: ${error.message}`, details: [...error.details, ...(error.hint ? [`hint: ${error.hint}`] : [])] };
+    return {
+      message: `${error.code}: ${error.message}`,
+      details: [...error.details, ...(error.hint ? [`hint: ${error.hint}`] : [])],
+    };
   }
   if (error instanceof Error) {
     // Not a database refusal: most likely a bug or a lost connection, so keep where it happened.
-    const stack = (error.stack ?? '').split('\n').slice(1, 6).map((line) => line.trim());
+    const stack = (error.stack ?? '')
+      .split('\n')
+      .slice(1, 6)
+      .map((line) => line.trim());
     return { message: `${error.name}: ${error.message}`, details: stack };
   }
   return { message: String(error), details: [] };

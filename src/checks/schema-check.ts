@@ -1,23 +1,37 @@
 import { z } from 'zod';
 import { defineCheck, type Queryable } from './check.js';
 import { countOrphans, describeOrphans, listForeignKeys } from './foreign-keys.js';
-import { displayIdent, formatQualifiedName, isQualifiedName, lookupTable, parseQualifiedName, userSchemaCondition } from './relation-names.js';
+import {
+  displayIdent,
+  formatQualifiedName,
+  isQualifiedName,
+  lookupTable,
+  parseQualifiedName,
+  userSchemaCondition,
+} from './relation-names.js';
 
 const tableName = z.string().refine(isQualifiedName, 'expected schema.table or table (schema public)');
 const tolerated = () => z.number().int().nonnegative().default(0);
 
 const schemaOptions = z.strictObject({
-  tables: z.array(tableName).default([]).describe('Tables that must exist: `schema.table`, or `table` in schema public.'),
+  tables: z
+    .array(tableName)
+    .default([])
+    .describe('Tables that must exist: `schema.table`, or `table` in schema public.'),
   absent: z
     .array(tableName)
     .default([])
     .describe('Tables that must not exist, e.g. the tables a table-level restore leaves out.'),
-  invalidIndexes: tolerated().describe('How many indexes may be invalid or not ready (indisvalid or indisready false).'),
+  invalidIndexes: tolerated().describe(
+    'How many indexes may be invalid or not ready (indisvalid or indisready false).',
+  ),
   notValidConstraints: tolerated().describe('How many constraints may be NOT VALID (convalidated false).'),
   foreignKeys: z
     .boolean()
     .default(true)
-    .describe('Prove every validated foreign key holds: one anti-join query per key, counting orphan rows (scans each referencing table).'),
+    .describe(
+      'Prove every validated foreign key holds: one anti-join query per key, counting orphan rows (scans each referencing table).',
+    ),
 });
 
 export type SchemaOptions = z.output<typeof schemaOptions>;
@@ -54,19 +68,32 @@ export const schemaCheck = defineCheck({
     }
     const findings: Finding[] = [];
     if (missing.length > 0) {
-      findings.push({ what: plural(missing.length, 'missing table'), names: missing, lines: missing.map((t) => `table ${t} does not exist`) });
+      findings.push({
+        what: plural(missing.length, 'missing table'),
+        names: missing,
+        lines: missing.map((t) => `table ${t} does not exist`),
+      });
     }
     if (present.length > 0) {
       const lines = present.map((t) => `table ${t} exists but must be absent`);
-      findings.push({ what: plural(present.length, 'table that must be absent exists', 'tables that must be absent exist'), names: present, lines });
+      findings.push({
+        what: plural(present.length, 'table that must be absent exists', 'tables that must be absent exist'),
+        names: present,
+        lines,
+      });
     }
     if (indexes.length > options.invalidIndexes) {
-      findings.push(tooMany(indexes, plural(indexes.length, 'invalid index', 'invalid indexes'), options.invalidIndexes));
+      findings.push(
+        tooMany(indexes, plural(indexes.length, 'invalid index', 'invalid indexes'), options.invalidIndexes),
+      );
     }
     if (constraints.length > options.notValidConstraints) {
-      findings.push(tooMany(constraints, plural(constraints.length, 'NOT VALID constraint'), options.notValidConstraints));
+      findings.push(
+        tooMany(constraints, plural(constraints.length, 'NOT VALID constraint'), options.notValidConstraints),
+      );
     }
-    if (orphaned.length > 0) findings.push(tooMany(orphaned, `${plural(orphaned.length, 'foreign key')} with orphan rows`));
+    if (orphaned.length > 0)
+      findings.push(tooMany(orphaned, `${plural(orphaned.length, 'foreign key')} with orphan rows`));
     const expected = describeExpected(options);
     if (findings.length === 0) {
       return {
@@ -156,7 +183,9 @@ function describeExpected(options: SchemaOptions): string {
 }
 
 function listSome(names: string[], shown = 3): string {
-  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+  return names.length <= shown
+    ? names.join(', ')
+    : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
 function plural(count: number, singular: string, pluralForm = `${singular}s`): string {

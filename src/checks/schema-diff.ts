@@ -26,7 +26,8 @@ export function diffSchemaSnapshots(expected: SchemaSnapshot, actual: SchemaSnap
     key: (e) => e.name,
     missing: (e) => `missing extension ${e.name} (${e.version})`,
     extra: (e) => `extra extension ${e.name} (${e.version})`,
-    changed: (want, have) => (want.version === have.version ? [] : [`extension ${want.name} version ${want.version} → ${have.version}`]),
+    changed: (want, have) =>
+      want.version === have.version ? [] : [`extension ${want.name} version ${want.version} → ${have.version}`],
   });
   const functions = compare(expected.functions, actual.functions, {
     key: (f) => f.signature,
@@ -51,13 +52,23 @@ function diffTable(table: string, expected: TableSnapshot, actual: TableSnapshot
     key: (i) => i.name,
     missing: (i) => `missing index ${displayIdent(i.name)} on ${table}`,
     extra: (i) => `extra index ${displayIdent(i.name)} on ${table}`,
-    changed: (want, have) => changedField(`index ${displayIdent(want.name)} on ${table} definition changed:`, want.definition, have.definition),
+    changed: (want, have) =>
+      changedField(
+        `index ${displayIdent(want.name)} on ${table} definition changed:`,
+        want.definition,
+        have.definition,
+      ),
   });
   const constraints = compare(expected.constraints, actual.constraints, {
     key: (c) => c.name,
     missing: (c) => `missing constraint ${displayIdent(c.name)} on ${table} (${c.type})`,
     extra: (c) => `extra constraint ${displayIdent(c.name)} on ${table} (${c.type})`,
-    changed: (want, have) => changedField(`constraint ${displayIdent(want.name)} on ${table} definition changed:`, want.definition, have.definition),
+    changed: (want, have) =>
+      changedField(
+        `constraint ${displayIdent(want.name)} on ${table} definition changed:`,
+        want.definition,
+        have.definition,
+      ),
   });
   return [...columns, ...indexes, ...constraints];
 }

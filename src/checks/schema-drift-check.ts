@@ -9,12 +9,16 @@ const schemaDriftOptions = z.strictObject({
   snapshot: z
     .string()
     .min(1)
-    .describe('JSON schema snapshot of the source database (written by writeSchemaSnapshot), relative to the suite file.'),
+    .describe(
+      'JSON schema snapshot of the source database (written by writeSchemaSnapshot), relative to the suite file.',
+    ),
   schemas: z
     .array(z.string().min(1))
     .min(1)
     .optional()
-    .describe('Schemas compared (exact names); extensions are always compared. Default: every schema except the system ones.'),
+    .describe(
+      'Schemas compared (exact names); extensions are always compared. Default: every schema except the system ones.',
+    ),
   ignore: z
     .array(z.string().min(1))
     .default([])
@@ -34,7 +38,8 @@ export const schemaDriftCheck = defineCheck({
   description:
     "Compares the restored schema (tables, columns, indexes, constraints, extensions, functions) with a snapshot of the source database's schema.",
   options: schemaDriftOptions,
-  label: (options) => `schemaDrift ${options.snapshot}${options.schemas ? ` in ${options.schemas.map(displayIdent).join(', ')}` : ''}`,
+  label: (options) =>
+    `schemaDrift ${options.snapshot}${options.schemas ? ` in ${options.schemas.map(displayIdent).join(', ')}` : ''}`,
   async run({ db: readOnly, admin, suiteDir }, options) {
     const db = admin ?? readOnly;
     const expected = narrowSchemaSnapshot(await readSchemaSnapshot(resolve(suiteDir, options.snapshot)), options);
@@ -47,7 +52,12 @@ export const schemaDriftCheck = defineCheck({
     ].join(', ');
     const expectedText = `the schema of ${options.snapshot} (${compared})`;
     if (drift.length === 0) {
-      return { status: 'passed', message: `schema matches ${options.snapshot}: ${compared} compared`, expected: expectedText, actual: 'no drift' };
+      return {
+        status: 'passed',
+        message: `schema matches ${options.snapshot}: ${compared} compared`,
+        expected: expectedText,
+        actual: 'no drift',
+      };
     }
     const more = drift.length > SHOWN ? `; and ${drift.length - SHOWN} more` : '';
     return {
@@ -61,14 +71,19 @@ export const schemaDriftCheck = defineCheck({
 });
 
 /** The part of a snapshot the check compares: the schemas asked for, minus what `ignore` names. */
-export function narrowSchemaSnapshot(snapshot: SchemaSnapshot, scope: { schemas?: string[]; ignore: string[] }): SchemaSnapshot {
+export function narrowSchemaSnapshot(
+  snapshot: SchemaSnapshot,
+  scope: { schemas?: string[]; ignore: string[] },
+): SchemaSnapshot {
   const patterns = scope.ignore.map(toPattern);
   const ignored = (name: string) => patterns.some((pattern) => pattern.test(name));
-  const inScope = (qualified: string) => scope.schemas === undefined || scope.schemas.includes(leadingSchema(qualified));
+  const inScope = (qualified: string) =>
+    scope.schemas === undefined || scope.schemas.includes(leadingSchema(qualified));
   const tables: SchemaSnapshot['tables'] = {};
   for (const [name, table] of Object.entries(snapshot.tables)) {
     if (!inScope(name) || ignored(name)) continue;
-    const keep = <T extends { name: string }>(items: T[]) => items.filter((item) => !ignored(`${name}.${displayIdent(item.name)}`));
+    const keep = <T extends { name: string }>(items: T[]) =>
+      items.filter((item) => !ignored(`${name}.${displayIdent(item.name)}`));
     tables[name] = { columns: keep(table.columns), indexes: keep(table.indexes), constraints: keep(table.constraints) };
   }
   return {

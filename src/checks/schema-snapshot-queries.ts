@@ -1,7 +1,8 @@
 import { userSchemaCondition } from './relation-names.js';
 
 /** $1: the schemas asked for, or null for every schema except the system ones. */
-const inScope = (column: string) => `(case when $1::text[] is null then ${userSchemaCondition(column)} else ${column} = any($1) end)`;
+const inScope = (column: string) =>
+  `(case when $1::text[] is null then ${userSchemaCondition(column)} else ${column} = any($1) end)`;
 
 /** Objects created by CREATE EXTENSION are compared through the extension's version, not one by one. */
 const notFromExtension = (catalog: string, oid: string) =>

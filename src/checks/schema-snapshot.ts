@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { Queryable } from './check.js';
 import { formatQualifiedName } from './relation-names.js';
-import { LIST_COLUMNS, LIST_CONSTRAINTS, LIST_EXTENSIONS, LIST_FUNCTIONS, LIST_INDEXES } from './schema-snapshot-queries.js';
+import {
+  LIST_COLUMNS,
+  LIST_CONSTRAINTS,
+  LIST_EXTENSIONS,
+  LIST_FUNCTIONS,
+  LIST_INDEXES,
+} from './schema-snapshot-queries.js';
 
 const text = () => z.string();
 
@@ -15,7 +21,9 @@ export const schemaSnapshotSchema = z.strictObject({
   tables: z.record(
     text(),
     z.strictObject({
-      columns: z.array(z.strictObject({ name: text(), type: text(), nullable: z.boolean(), default: text().nullable() })),
+      columns: z.array(
+        z.strictObject({ name: text(), type: text(), nullable: z.boolean(), default: text().nullable() }),
+      ),
       indexes: z.array(z.strictObject({ name: text(), definition: text() })),
       constraints: z.array(z.strictObject({ name: text(), type: text(), definition: text() })),
     }),
@@ -47,17 +55,30 @@ export async function captureSchemaSnapshot(db: Queryable, schemas?: string[]): 
   return withCatalogSearchPath(db, async () => {
     const scope = [schemas ?? null];
     const tables: SchemaSnapshot['tables'] = {};
-    const tableOf = (row: Named) => (tables[formatQualifiedName({ schema: row.schema, name: row.table })] ??= { columns: [], indexes: [], constraints: [] });
+    const tableOf = (row: Named) =>
+      (tables[formatQualifiedName({ schema: row.schema, name: row.table })] ??= {
+        columns: [],
+        indexes: [],
+        constraints: [],
+      });
     type ColumnRow = Named & { name: string | null; type: string; nullable: boolean; default: string | null };
     for (const row of await db.query<ColumnRow>(LIST_COLUMNS, scope)) {
       const table = tableOf(row);
-      if (row.name !== null) table.columns.push({ name: row.name, type: row.type, nullable: row.nullable, default: row.default });
+      if (row.name !== null)
+        table.columns.push({ name: row.name, type: row.type, nullable: row.nullable, default: row.default });
     }
     for (const row of await db.query<Named & { name: string; definition: string }>(LIST_INDEXES, scope)) {
       tableOf(row).indexes.push({ name: row.name, definition: row.definition });
     }
-    for (const row of await db.query<Named & { name: string; type: string; definition: string }>(LIST_CONSTRAINTS, scope)) {
-      tableOf(row).constraints.push({ name: row.name, type: CONSTRAINT_TYPES[row.type] ?? row.type, definition: row.definition });
+    for (const row of await db.query<Named & { name: string; type: string; definition: string }>(
+      LIST_CONSTRAINTS,
+      scope,
+    )) {
+      tableOf(row).constraints.push({
+        name: row.name,
+        type: CONSTRAINT_TYPES[row.type] ?? row.type,
+        definition: row.definition,
+      });
     }
     const extensions = await db.query<{ name: string; version: string }>(LIST_EXTENSIONS);
     type FunctionRow = { schema: string; name: string; args: string; result_type: string; language: string };
@@ -71,7 +92,11 @@ export async function captureSchemaSnapshot(db: Queryable, schemas?: string[]): 
 }
 
 /** Captures a snapshot and writes it as JSON (for the source database, before backups are drilled). */
-export async function writeSchemaSnapshot(db: Queryable, file: string, options: { schemas?: string[] } = {}): Promise<SchemaSnapshot> {
+export async function writeSchemaSnapshot(
+  db: Queryable,
+  file: string,
+  options: { schemas?: string[] } = {},
+): Promise<SchemaSnapshot> {
   const snapshot = await captureSchemaSnapshot(db, options.schemas);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(snapshot, null, 2)}\n`);
@@ -85,24 +110,36 @@ export async function readSchemaSnapshot(file: string): Promise<SchemaSnapshot> 
     content = await readFile(file, 'utf8');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new ConfigError(missing ? 'SCHEMA_SNAPSHOT_NOT_FOUND' : 'SCHEMA_SNAPSHOT_UNREADABLE', `cannot read schema snapshot ${file}: ${String(error)}`, {
-      hint: 'capture it from the source database with writeSchemaSnapshot(), and give its path relative to the suite file',
-      cause: error,
-    });
+    throw new ConfigError(
+      missing ? 'SCHEMA_SNAPSHOT_NOT_FOUND' : 'SCHEMA_SNAPSHOT_UNREADABLE',
+      `cannot read schema snapshot ${file}: ${String(error)}`,
+      {
+        hint: 'capture it from the source database with writeSchemaSnapshot(), and give its path relative to the suite file',
+        cause: error,
+      },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(content);
   } catch (error) {
-    throw new ConfigError('SCHEMA_SNAPSHOT_INVALID', `schema snapshot ${file} is not JSON: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(
+      'SCHEMA_SNAPSHOT_INVALID',
+      `schema snapshot ${file} is not JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const parsed = schemaSnapshotSchema.safeParse(json);
   if (parsed.success) return parsed.data;
   const details = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  throw new ConfigError('SCHEMA_SNAPSHOT_INVALID', `schema snapshot ${file} is not a version 1 snapshot (${details.length} problems)`, {
-    hint: 'write it again with writeSchemaSnapshot()',
-    details,
-  });
+  throw new ConfigError(
+    'SCHEMA_SNAPSHOT_INVALID',
+    `schema snapshot ${file} is not a version 1 snapshot (${details.length} problems)`,
+    {
+      hint: 'write it again with writeSchemaSnapshot()',
+      details,
+    },
+  );
 }
 
 // format_type() and pg_get_*def() leave out the schema of whatever is on the search_path: with pg_catalog alone

@@ -68,7 +68,8 @@ export const sequencesCheck = defineCheck({
       const sequence = formatQualifiedName({ schema: row.seq_schema, name: row.seq_name });
       if (ignored.has(sequence)) notes.push(`ignored: ${sequence}`);
       else if (row.table_name === null) notes.push(`unchecked: ${sequence} (not owned by a column)`);
-      else if (!INTEGER_TYPES.has(row.column_type ?? '')) notes.push(`unchecked: ${sequence} (owner column is ${row.column_type})`);
+      else if (!INTEGER_TYPES.has(row.column_type ?? ''))
+        notes.push(`unchecked: ${sequence} (owner column is ${row.column_type})`);
       else measured.push(await measureSequence(db, row, sequence));
     }
     const behind = measured.filter((m) => m.collides);
@@ -96,7 +97,12 @@ export const sequencesCheck = defineCheck({
 async function measureSequence(db: Queryable, row: SequenceRow, sequence: string): Promise<Measured> {
   const table = { schema: row.table_schema!, name: row.table_name! };
   const column = quoteIdent(row.column_name!);
-  const [state] = await db.query<{ last_value: string; is_called: boolean; max_value: string | null; min_value: string | null }>(
+  const [state] = await db.query<{
+    last_value: string;
+    is_called: boolean;
+    max_value: string | null;
+    min_value: string | null;
+  }>(
     `select s.last_value::text as last_value, s.is_called, m.max_value, m.min_value
      from ${quoteQualifiedName({ schema: row.seq_schema, name: row.seq_name })} s,
           (select max(${column})::text as max_value, min(${column})::text as min_value from ${quoteQualifiedName(table)}) m`,
@@ -130,7 +136,9 @@ function uncheckedSuffix(count: number): string {
 }
 
 function listSome(names: string[], shown = 5): string {
-  return names.length <= shown ? names.join(', ') : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
+  return names.length <= shown
+    ? names.join(', ')
+    : `${names.slice(0, shown).join(', ')} and ${names.length - shown} more`;
 }
 
 function plural(count: number, word: string): string {

@@ -10,7 +10,9 @@ const sqlOptions = z
       .string()
       .trim()
       .min(1)
-      .describe('One SQL statement, run against the restored database as the read-only role pgdrill_check in a READ ONLY transaction; the first column of the first row is compared.'),
+      .describe(
+        'One SQL statement, run against the restored database as the read-only role pgdrill_check in a READ ONLY transaction; the first column of the first row is compared.',
+      ),
     equals: z
       .union([z.string(), z.number(), z.boolean(), z.null()])
       .optional()
@@ -21,13 +23,24 @@ const sqlOptions = z
     name: z.string().min(1).optional().describe('Name shown in reports instead of the query text.'),
   })
   .superRefine((options, ctx) => {
-    const kinds = [options.equals !== undefined, options.min !== undefined || options.max !== undefined, options.empty !== undefined];
+    const kinds = [
+      options.equals !== undefined,
+      options.min !== undefined || options.max !== undefined,
+      options.empty !== undefined,
+    ];
     const count = kinds.filter(Boolean).length;
     if (count !== 1) {
-      ctx.addIssue({ code: 'custom', message: `set exactly one expectation: equals, min/max or empty (found ${count})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `set exactly one expectation: equals, min/max or empty (found ${count})`,
+      });
     }
     if (options.min !== undefined && options.max !== undefined && options.min > options.max) {
-      ctx.addIssue({ code: 'custom', path: ['min'], message: `min (${options.min}) is greater than max (${options.max})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['min'],
+        message: `min (${options.min}) is greater than max (${options.max})`,
+      });
     }
   });
 
@@ -53,13 +66,24 @@ export const sqlCheck = defineCheck({
       };
     }
     const first = rows[0];
-    if (!first) return { status: 'failed', message: `${subject} returned no rows, expected a value ${expected}`, expected, actual: 'no rows' };
+    if (!first)
+      return {
+        status: 'failed',
+        message: `${subject} returned no rows, expected a value ${expected}`,
+        expected,
+        actual: 'no rows',
+      };
     const value: unknown = Object.values(first)[0];
     const actual = formatValue(value);
     if (options.equals !== undefined) return compareEquals(subject, value, options.equals, expected);
     const number = toNumber(value);
     if (number === undefined) {
-      return { status: 'failed', message: `${subject} returned ${actual}, which is not a number, expected ${describeBounds(options)}`, expected, actual };
+      return {
+        status: 'failed',
+        message: `${subject} returned ${actual}, which is not a number, expected ${describeBounds(options)}`,
+        expected,
+        actual,
+      };
     }
     return {
       status: isWithinBounds(number, options) ? 'passed' : 'failed',
@@ -73,7 +97,12 @@ export const sqlCheck = defineCheck({
 function compareEquals(subject: string, value: unknown, wanted: Scalar, expected: string): CheckOutcome {
   const actual = formatValue(value);
   const holds = isEqual(value, wanted);
-  return { status: holds ? 'passed' : 'failed', message: `${subject} returned ${actual}, expected ${formatValue(wanted)}`, expected, actual };
+  return {
+    status: holds ? 'passed' : 'failed',
+    message: `${subject} returned ${actual}, expected ${formatValue(wanted)}`,
+    expected,
+    actual,
+  };
 }
 
 /** Compares a value as node-postgres returns it (bigint and numeric arrive as strings) with a suite scalar. */

@@ -15,11 +15,13 @@ const formatters: Formatters = {
   'step:start': (e) => `  ${e.step}: ${e.detail ?? ''}`,
   'step:progress': (e) =>
     `  ${e.step}: ${e.bytes !== undefined ? `${mib(e.bytes)}${e.totalBytes ? ` of ${mib(e.totalBytes)} (${Math.round((100 * e.bytes) / e.totalBytes)}%)` : ''}` : ''}${e.items ? ` · ${e.items} items` : ''}`,
-  'step:end': (e) => `  ${MARK[e.status]} ${e.step} ${e.status} in ${formatSeconds(e.durationMs / 1000)}${e.message ? `: ${e.message}` : ''}`,
+  'step:end': (e) =>
+    `  ${MARK[e.status]} ${e.step} ${e.status} in ${formatSeconds(e.durationMs / 1000)}${e.message ? `: ${e.message}` : ''}`,
   'check:end': (e) => `  ${MARK[e.check.status]} ${e.check.name}: ${e.check.message}`,
   warning: (e) => `  warning${e.drill ? ` (${e.drill})` : ''}: ${e.message}`,
   note: (e) => `pgdrill: ${e.message}`,
-  'drill:end': (e) => `${MARK[e.result.status]} ${e.result.name} ${e.result.status} in ${formatSeconds(e.result.durationMs / 1000)}`,
+  'drill:end': (e) =>
+    `${MARK[e.result.status]} ${e.result.name} ${e.result.status} in ${formatSeconds(e.result.durationMs / 1000)}`,
   'run:end': () => undefined,
 };
 
@@ -27,7 +29,10 @@ const formatters: Formatters = {
  * Events → stderr. On a TTY progress rewrites one line; elsewhere (CI logs) progress is a plain line at
  * most every 10 seconds so logs stay readable.
  */
-export function createEventRenderer(stream: NodeJS.WriteStream = process.stderr, options: { tagDrills?: boolean; redact?: (text: string) => string } = {}) {
+export function createEventRenderer(
+  stream: NodeJS.WriteStream = process.stderr,
+  options: { tagDrills?: boolean; redact?: (text: string) => string } = {},
+) {
   const tty = stream.isTTY === true;
   let progressShown = false;
   let lastPlainProgress = 0;
@@ -37,7 +42,10 @@ export function createEventRenderer(stream: NodeJS.WriteStream = process.stderr,
     // runSuites redacts its own events; this also covers what the CLI emits after the run (history, notifications).
     const formatted = options.redact ? options.redact(raw) : raw;
     // Drills running at once interleave their lines: each line names its drill.
-    const text = options.tagDrills && 'drill' in event && event.drill && event.type !== 'drill:start' ? `[${event.drill}] ${formatted.trimStart()}` : formatted;
+    const text =
+      options.tagDrills && 'drill' in event && event.drill && event.type !== 'drill:start'
+        ? `[${event.drill}] ${formatted.trimStart()}`
+        : formatted;
     if (event.type === 'step:progress') {
       if (tty) {
         stream.write(`\r\x1b[2K${text}`);

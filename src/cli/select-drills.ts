@@ -20,17 +20,24 @@ export function selectDrills(suites: ResolvedSuite[], selection: DrillSelection)
   const where = suites.map((s) => s.file).join(', ');
   const unknownNames = names.filter((n) => !all.some((d) => d.name === n));
   if (unknownNames.length > 0)
-    throw new ConfigError('NO_DRILL_SELECTED', `no drill named ${list(unknownNames)} in ${where}`, { hint: `drills: ${list(all.map((d) => d.name))}` });
+    throw new ConfigError('NO_DRILL_SELECTED', `no drill named ${list(unknownNames)} in ${where}`, {
+      hint: `drills: ${list(all.map((d) => d.name))}`,
+    });
   const existingTags = [...new Set(all.flatMap((d) => d.tags))].sort();
   const unknownTags = tags.filter((t) => !existingTags.includes(t));
   if (unknownTags.length > 0)
     throw new ConfigError('NO_DRILL_SELECTED', `no drill tagged ${list(unknownTags)} in ${where}`, {
-      hint: existingTags.length ? `tags: ${list(existingTags)} (drills: ${describeTags(all)})` : 'no drill of these suites has tags: add `tags: [...]` to a drill, or select with --drill',
+      hint: existingTags.length
+        ? `tags: ${list(existingTags)} (drills: ${describeTags(all)})`
+        : 'no drill of these suites has tags: add `tags: [...]` to a drill, or select with --drill',
     });
-  const matches = (d: ResolvedDrill) => (names.length === 0 || names.includes(d.name)) && (tags.length === 0 || d.tags.some((t) => tags.includes(t)));
+  const matches = (d: ResolvedDrill) =>
+    (names.length === 0 || names.includes(d.name)) && (tags.length === 0 || d.tags.some((t) => tags.includes(t)));
   const selected = suites.map((s) => ({ ...s, drills: s.drills.filter(matches) }));
   if (selected.every((s) => s.drills.length === 0))
-    throw new ConfigError('NO_DRILL_SELECTED', `no drill named ${list(names)} is tagged ${list(tags)} in ${where}`, { hint: `drills and their tags: ${describeTags(all.filter((d) => names.includes(d.name)))}` });
+    throw new ConfigError('NO_DRILL_SELECTED', `no drill named ${list(names)} is tagged ${list(tags)} in ${where}`, {
+      hint: `drills and their tags: ${describeTags(all.filter((d) => names.includes(d.name)))}`,
+    });
   return selected;
 }
 

@@ -9,7 +9,9 @@ export function handleSignals(controller: AbortController): () => void {
   let count = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     count++;
-    process.stderr.write(`\npgdrill: ${signal} received: stopping and removing every server and temp dir${count > 1 ? ' (now)' : ''}\n`);
+    process.stderr.write(
+      `\npgdrill: ${signal} received: stopping and removing every server and temp dir${count > 1 ? ' (now)' : ''}\n`,
+    );
     controller.abort(new Error(`${signal} received`));
     const force = async () => {
       const failures = await runAllCleanups();
@@ -39,7 +41,9 @@ export async function runInterruptible(fn: (signal: AbortSignal) => Promise<numb
   } catch (error) {
     // Whatever broke after the signal broke because of it: say cancelled, without the symptom's stack.
     if (controller.signal.aborted) {
-      process.stderr.write(`pgdrill: DRILL_CANCELLED: the run was cancelled (${error instanceof Error ? error.message.split('\n')[0] : String(error)})\n`);
+      process.stderr.write(
+        `pgdrill: DRILL_CANCELLED: the run was cancelled (${error instanceof Error ? error.message.split('\n')[0] : String(error)})\n`,
+      );
       return 130;
     }
     printError(error);

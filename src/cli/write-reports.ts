@@ -16,17 +16,26 @@ export interface ReportFlags {
  * A report that cannot be written (a read-only or full directory) is REPORT_WRITE_FAILED, exit 3: the run's
  * evidence is missing, which CI must see, but it is not the backup's fault.
  */
-export async function writeReports(result: RunResult, flags: ReportFlags, signingKey: KeyObject | undefined): Promise<void> {
+export async function writeReports(
+  result: RunResult,
+  flags: ReportFlags,
+  signingKey: KeyObject | undefined,
+): Promise<void> {
   try {
     await writeAll(result, flags, signingKey);
   } catch (error) {
     const { code, path } = error as NodeJS.ErrnoException;
-    if (!code || !['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST'].includes(code)) throw error;
+    if (!code || !['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST'].includes(code))
+      throw error;
     const where = path ?? 'the report directory';
-    throw new StorageError('REPORT_WRITE_FAILED', `The drills ran (verdict: ${result.drills.every((d) => d.status === 'passed') ? 'passed' : 'not passed'}), but their reports could not be written: ${code} on ${where}`, {
-      cause: error,
-      hint: `choose writable paths with --junit, --json and --report (relative paths are relative to ${process.cwd()}), or run from a writable directory`,
-    });
+    throw new StorageError(
+      'REPORT_WRITE_FAILED',
+      `The drills ran (verdict: ${result.drills.every((d) => d.status === 'passed') ? 'passed' : 'not passed'}), but their reports could not be written: ${code} on ${where}`,
+      {
+        cause: error,
+        hint: `choose writable paths with --junit, --json and --report (relative paths are relative to ${process.cwd()}), or run from a writable directory`,
+      },
+    );
   }
 }
 
@@ -40,11 +49,14 @@ async function writeAll(result: RunResult, flags: ReportFlags, signingKey: KeyOb
     pgdrillVersion: readVersion(),
     artifacts,
   });
-  for (const w of written) process.stderr.write(`pgdrill: ${w.kind} ${w.kind === 'step summary' ? 'appended to' : 'written to'} ${w.file}\n`);
+  for (const w of written)
+    process.stderr.write(`pgdrill: ${w.kind} ${w.kind === 'step summary' ? 'appended to' : 'written to'} ${w.file}\n`);
   // The manifest comes last: it hashes every artifact written before it.
   const manifest = flags.manifest ?? (flags.json ? join(dirname(flags.json), 'SHA256SUMS') : undefined);
   if (manifest && artifacts.files().length > 0) {
     const m = await writeArtifactManifest({ file: manifest, artifacts: artifacts.files(), signingKey });
-    process.stderr.write(`pgdrill: manifest of ${m.entries.length} artifacts written to ${manifest}${m.signatureFile ? `, signed (${m.signatureFile})` : ''}\n`);
+    process.stderr.write(
+      `pgdrill: manifest of ${m.entries.length} artifacts written to ${manifest}${m.signatureFile ? `, signed (${m.signatureFile})` : ''}\n`,
+    );
   }
 }

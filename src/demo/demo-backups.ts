@@ -10,12 +10,21 @@ export const DEMO_BUCKET = 'pgdrill-demo';
 export const DEMO_BACKUPS: Array<{ key: string; spec: DumpSpec }> = [
   { key: 'daily/shop-2026-11-19.dump', spec: { format: 'custom' } },
   { key: 'daily/shop-2026-11-20.dump', spec: { format: 'custom' } },
-  { key: 'encrypted/shop-2026-11-20.dump.gz.enc', spec: { format: 'custom', compress: 'gzip', encrypt: { passphrase: '' } } },
+  {
+    key: 'encrypted/shop-2026-11-20.dump.gz.enc',
+    spec: { format: 'custom', compress: 'gzip', encrypt: { passphrase: '' } },
+  },
   { key: 'directory/shop-2026-11-20', spec: { format: 'directory' } },
 ];
 
 /** Dump the demo database with the real tools into `workDir` and upload every backup to the embedded S3. */
-export async function makeDemoBackups(options: { server: StartedServer; s3: EmbeddedS3; workDir: string; passphrase: string; bucket?: string }): Promise<void> {
+export async function makeDemoBackups(options: {
+  server: StartedServer;
+  s3: EmbeddedS3;
+  workDir: string;
+  passphrase: string;
+  bucket?: string;
+}): Promise<void> {
   const bucket = options.bucket ?? DEMO_BUCKET;
   await options.s3.createBucket(bucket);
   for (const [index, backup] of DEMO_BACKUPS.entries()) {

@@ -24,11 +24,15 @@ export async function startDemoS3(options: DemoS3Options = {}): Promise<{ s3: Sc
   const image = env.PGDRILL_MINIO_IMAGE || DEFAULT_MINIO_IMAGE;
   const pull: PullPolicy = env.PGDRILL_DOCKER_PULL === 'never' ? 'never' : 'missing';
   if (choice === 'embedded') return { s3: await startEmbeddedS3({ dir: options.dir }), reason: 'asked for' };
-  if (choice === 'minio') return { s3: await startMinioS3({ image, pull, dir: options.dir }), reason: `asked for; image ${image}` };
+  if (choice === 'minio')
+    return { s3: await startMinioS3({ image, pull, dir: options.dir }), reason: `asked for; image ${image}` };
   const unavailable = await whyMinioUnavailable(image, pull);
   if (unavailable === undefined) {
     try {
-      return { s3: await startMinioS3({ image, pull, dir: options.dir }), reason: `a Docker engine answers; image ${image}` };
+      return {
+        s3: await startMinioS3({ image, pull, dir: options.dir }),
+        reason: `a Docker engine answers; image ${image}`,
+      };
     } catch (error) {
       const why = isDrillError(error) ? `${error.code}: ${error.message}` : String(error);
       return { s3: await startEmbeddedS3({ dir: options.dir }), reason: `MinIO did not start (${why})` };
@@ -40,7 +44,8 @@ export async function startDemoS3(options: DemoS3Options = {}): Promise<{ s3: Sc
 async function whyMinioUnavailable(image: string, pull: PullPolicy): Promise<string | undefined> {
   try {
     const client = await connectRuntime();
-    if (pull === 'never' && !(await imageExists(client, image))) return `the MinIO image ${image} is not present and pulls are disabled`;
+    if (pull === 'never' && !(await imageExists(client, image)))
+      return `the MinIO image ${image} is not present and pulls are disabled`;
     return undefined;
   } catch (error) {
     return `no Docker engine answers (${error instanceof Error ? error.message : String(error)})`;
@@ -50,5 +55,7 @@ async function whyMinioUnavailable(image: string, pull: PullPolicy): Promise<str
 function parseChoice(value: string | undefined): ScratchS3Choice {
   if (value === undefined || value === '') return 'auto';
   if ((SCRATCH_S3_CHOICES as readonly string[]).includes(value)) return value as ScratchS3Choice;
-  throw new ConfigError('INVALID_DEMO_S3', `PGDRILL_DEMO_S3 is "${value}"`, { hint: `use one of ${SCRATCH_S3_CHOICES.join(', ')}` });
+  throw new ConfigError('INVALID_DEMO_S3', `PGDRILL_DEMO_S3 is "${value}"`, {
+    hint: `use one of ${SCRATCH_S3_CHOICES.join(', ')}`,
+  });
 }

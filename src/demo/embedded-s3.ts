@@ -20,7 +20,11 @@ export const S3RVER_RANGE = '^3.7.1';
 
 export async function startEmbeddedS3(options: EmbeddedS3Options = {}): Promise<EmbeddedS3> {
   const S3rverClass = await loadS3rver();
-  const certs = await createCertificateDir({ parent: options.dir, prefix: 'pgdrill-s3-', label: 'embedded S3 temp dir' });
+  const certs = await createCertificateDir({
+    parent: options.dir,
+    prefix: 'pgdrill-s3-',
+    label: 'embedded S3 temp dir',
+  });
   let server: S3rver | undefined;
   try {
     server = new S3rverClass({
@@ -53,10 +57,14 @@ export async function startEmbeddedS3(options: EmbeddedS3Options = {}): Promise<
     await certs.remove();
     throw isDrillError(error)
       ? error
-      : new StorageError('EMBEDDED_S3_FAILED', `Could not start the embedded S3 server in ${certs.dir}: ${(error as Error).message}`, {
-          cause: error,
-          hint: 'the embedded S3 server needs openssl on PATH and a writable temp dir',
-        });
+      : new StorageError(
+          'EMBEDDED_S3_FAILED',
+          `Could not start the embedded S3 server in ${certs.dir}: ${(error as Error).message}`,
+          {
+            cause: error,
+            hint: 'the embedded S3 server needs openssl on PATH and a writable temp dir',
+          },
+        );
   }
 }
 
@@ -66,9 +74,13 @@ async function loadS3rver(): Promise<typeof S3rver> {
     return (await import('s3rver')).default;
   } catch (error) {
     if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    throw new StorageError('EMBEDDED_S3_MISSING', 'The embedded S3 server (the npm package s3rver) is not installed; pgdrill does not install it with itself', {
-      cause: error,
-      hint: `install it next to pgdrill with \`npm install --no-save s3rver@${S3RVER_RANGE}\` (or run \`npx -p pgdrill -p s3rver@${S3RVER_RANGE} pgdrill demo\`), or let the demo use MinIO: start Docker and pass --s3 minio`,
-    });
+    throw new StorageError(
+      'EMBEDDED_S3_MISSING',
+      'The embedded S3 server (the npm package s3rver) is not installed; pgdrill does not install it with itself',
+      {
+        cause: error,
+        hint: `install it next to pgdrill with \`npm install --no-save s3rver@${S3RVER_RANGE}\` (or run \`npx -p pgdrill -p s3rver@${S3RVER_RANGE} pgdrill demo\`), or let the demo use MinIO: start Docker and pass --s3 minio`,
+      },
+    );
   }
 }

@@ -10,8 +10,31 @@ export function demoFacts(scale = 1) {
 }
 
 /** Create the demo database (fixtures/demo/schema.sql) on a server. */
-export async function createFixtureDatabase(server: StartedServer, options: { database?: string; scale?: number } = {}): Promise<void> {
+export async function createFixtureDatabase(
+  server: StartedServer,
+  options: { database?: string; scale?: number } = {},
+): Promise<void> {
   const database = options.database ?? DEMO_DATABASE;
-  await server.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c', `CREATE DATABASE "${database}"`]);
-  await server.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', `scale=${options.scale ?? 1}`, '-d', database, '-f', join(fixturesDir, 'demo', 'schema.sql')]);
+  await server.runClient('psql', [
+    '-X',
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-d',
+    'postgres',
+    '-c',
+    `CREATE DATABASE "${database}"`,
+  ]);
+  await server.runClient('psql', [
+    '-X',
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-v',
+    `scale=${options.scale ?? 1}`,
+    '-d',
+    database,
+    '-f',
+    join(fixturesDir, 'demo', 'schema.sql'),
+  ]);
 }

@@ -19,7 +19,12 @@ const FORMAT_FLAG = { custom: '-Fc', directory: '-Fd', tar: '-Ft', plain: '-Fp' 
  * Back up a database with the real tools, as backup scripts do: pg_dump, then gzip or zstd, then
  * openssl. Returns the path of the final file (or directory, for -Fd).
  */
-export async function makeDump(server: StartedServer, database: string, spec: DumpSpec, basePath: string): Promise<string> {
+export async function makeDump(
+  server: StartedServer,
+  database: string,
+  spec: DumpSpec,
+  basePath: string,
+): Promise<string> {
   let path = basePath;
   await server.runClient('pg_dump', [FORMAT_FLAG[spec.format], ...(spec.args ?? []), '-f', path, database]);
   if (spec.compress === 'gzip') {
@@ -30,10 +35,25 @@ export async function makeDump(server: StartedServer, database: string, spec: Du
     path += '.zst';
   }
   if (spec.encrypt) {
-    await runCommand('openssl', ['enc', '-aes-256-cbc', '-pbkdf2', '-salt', '-in', path, '-out', `${path}.enc`, '-pass', 'env:PGDRILL_FIXTURE_KEY'], {
-      env: { PGDRILL_FIXTURE_KEY: spec.encrypt.passphrase },
-      secrets: [spec.encrypt.passphrase],
-    });
+    await runCommand(
+      'openssl',
+      [
+        'enc',
+        '-aes-256-cbc',
+        '-pbkdf2',
+        '-salt',
+        '-in',
+        path,
+        '-out',
+        `${path}.enc`,
+        '-pass',
+        'env:PGDRILL_FIXTURE_KEY',
+      ],
+      {
+        env: { PGDRILL_FIXTURE_KEY: spec.encrypt.passphrase },
+        secrets: [spec.encrypt.passphrase],
+      },
+    );
     await rm(path);
     path += '.enc';
   }
@@ -41,7 +61,13 @@ export async function makeDump(server: StartedServer, database: string, spec: Du
 }
 
 /** Upload a dump file, or every file of a directory dump under `key/`. */
-export async function uploadDump(s3: EmbeddedS3, bucket: string, key: string, path: string, format: DumpSpec['format']): Promise<void> {
+export async function uploadDump(
+  s3: EmbeddedS3,
+  bucket: string,
+  key: string,
+  path: string,
+  format: DumpSpec['format'],
+): Promise<void> {
   if (format !== 'directory') return s3.putFile(bucket, key, path);
   for (const name of await readdir(path)) await s3.putFile(bucket, `${key}/${name}`, join(path, name));
 }

@@ -12,9 +12,18 @@ export interface MinioS3Options {
 
 /** MinIO in a container (@testcontainers/minio) as a ScratchS3: HTTPS with a fresh certificate, random keys. */
 export async function startMinioS3(options: MinioS3Options): Promise<ScratchS3> {
-  const certs = await createCertificateDir({ parent: options.dir, prefix: 'pgdrill-minio-', label: 'MinIO certificate dir' });
+  const certs = await createCertificateDir({
+    parent: options.dir,
+    prefix: 'pgdrill-minio-',
+    label: 'MinIO certificate dir',
+  });
   try {
-    const minio = await startMinioContainer({ image: options.image, pull: options.pull, cert: certs.cert, key: certs.key });
+    const minio = await startMinioContainer({
+      image: options.image,
+      pull: options.pull,
+      cert: certs.cert,
+      key: certs.key,
+    });
     return createScratchS3({
       kind: 'minio',
       endpoint: minio.endpoint,

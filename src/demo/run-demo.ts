@@ -37,15 +37,27 @@ export async function runDemo(options: RunDemoOptions = {}): Promise<RunResult> 
   try {
     await chmod(workDir, process.getuid?.() === 0 ? 0o711 : 0o700);
     const passphrase = randomBytes(24).toString('base64url');
-    emit({ type: 'note', message: `${s3.kind === 'minio' ? 'MinIO' : 'embedded S3'} listening on ${s3.endpoint} (${demoS3.reason})` });
+    emit({
+      type: 'note',
+      message: `${s3.kind === 'minio' ? 'MinIO' : 'embedded S3'} listening on ${s3.endpoint} (${demoS3.reason})`,
+    });
     {
       await using source = await createLocalEngine().start({ workDir, signal: options.signal });
       emit({ type: 'note', message: `fixture database: creating on PostgreSQL ${source.version}` });
       await createFixtureDatabase(source);
-      emit({ type: 'note', message: `backing it up with pg_dump, gzip and openssl into ${s3.kind === 'minio' ? 'MinIO' : 'the embedded S3'}` });
+      emit({
+        type: 'note',
+        message: `backing it up with pg_dump, gzip and openssl into ${s3.kind === 'minio' ? 'MinIO' : 'the embedded S3'}`,
+      });
       await makeDemoBackups({ server: source, s3, workDir, passphrase });
     }
-    const env = { ...s3.env(), PGDRILL_DEMO_S3_ENDPOINT: s3.endpoint, PGDRILL_DEMO_S3_CA: s3.caPath, PGDRILL_DEMO_BUCKET: DEMO_BUCKET, PGDRILL_DEMO_KEY: passphrase };
+    const env = {
+      ...s3.env(),
+      PGDRILL_DEMO_S3_ENDPOINT: s3.endpoint,
+      PGDRILL_DEMO_S3_CA: s3.caPath,
+      PGDRILL_DEMO_BUCKET: DEMO_BUCKET,
+      PGDRILL_DEMO_KEY: passphrase,
+    };
     return await withEnv(env, async () => {
       const suites = await loadSuites([suiteFile], { env: process.env });
       return runSuites(suites, { emit, signal: options.signal, engine: options.engine });

@@ -1,7 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Agent } from 'node:https';
-import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { StorageError } from '../errors.js';
 import { registerCleanup } from '../process/cleanup.js';
@@ -75,22 +81,32 @@ export function createScratchS3(parts: ScratchS3Parts): ScratchS3 {
       AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
     }),
-    storeConfig: (bucket, prefix) => ({ s3: { bucket, region: REGION, endpoint, forcePathStyle: true, caBundle: caPath, prefix } }),
+    storeConfig: (bucket, prefix) => ({
+      s3: { bucket, region: REGION, endpoint, forcePathStyle: true, caBundle: caPath, prefix },
+    }),
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     },
     async putFile(bucket, key, file) {
       const { size } = await stat(file);
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }));
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: size }),
+      );
       const stored = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
       if (stored.ContentLength !== size) {
-        throw new StorageError('EMBEDDED_S3_UPLOAD_CORRUPT', `Uploading ${file} (${size} bytes) to s3://${bucket}/${key} stored ${stored.ContentLength} bytes`, {
-          hint: 'the SDK probably sent aws-chunked framing, which some S3-compatible servers (s3rver) store verbatim; upload with requestChecksumCalculation WHEN_REQUIRED',
-        });
+        throw new StorageError(
+          'EMBEDDED_S3_UPLOAD_CORRUPT',
+          `Uploading ${file} (${size} bytes) to s3://${bucket}/${key} stored ${stored.ContentLength} bytes`,
+          {
+            hint: 'the SDK probably sent aws-chunked framing, which some S3-compatible servers (s3rver) store verbatim; upload with requestChecksumCalculation WHEN_REQUIRED',
+          },
+        );
       }
     },
     async putObject(bucket, key, body) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
+      await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }),
+      );
     },
     async deleteObject(bucket, key) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
@@ -109,6 +125,9 @@ function createWriterClient({ endpoint, cert, accessKeyId, secretAccessKey }: Sc
     credentials: { accessKeyId, secretAccessKey },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, httpsAgent: new Agent({ keepAlive: true, ca: cert }) }),
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 5000,
+      httpsAgent: new Agent({ keepAlive: true, ca: cert }),
+    }),
   });
 }

@@ -16,7 +16,11 @@ export interface CertificateDir {
 }
 
 /** Made with openssl in a new dir under `parent`, registered for removal on Ctrl-C; removed again on failure. */
-export async function createCertificateDir(options: { parent?: string; prefix: string; label: string }): Promise<CertificateDir> {
+export async function createCertificateDir(options: {
+  parent?: string;
+  prefix: string;
+  label: string;
+}): Promise<CertificateDir> {
   const dir = await mkdtemp(path.join(options.parent ?? os.tmpdir(), options.prefix));
   await chmod(dir, 0o700);
   const removeDir = () => rm(dir, { recursive: true, force: true });
@@ -30,7 +34,23 @@ export async function createCertificateDir(options: { parent?: string; prefix: s
     const certPath = path.join(dir, 'ca.pem');
     await runCommand(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyPath, '-out', certPath],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+      ],
       { errorCode: 'EMBEDDED_S3_CERT_FAILED', timeoutMs: 60_000 },
     );
     return { dir, certPath, cert: await readFile(certPath), key: await readFile(keyPath), remove };

@@ -6,7 +6,9 @@ import type { Queryable } from '../checks/check.js';
  */
 export async function captureExtensions(db: Queryable): Promise<{ name: string; version: string }[] | undefined> {
   try {
-    return await db.query<{ name: string; version: string }>('SELECT extname AS name, extversion AS version FROM pg_extension ORDER BY extname');
+    return await db.query<{ name: string; version: string }>(
+      'SELECT extname AS name, extversion AS version FROM pg_extension ORDER BY extname',
+    );
   } catch {
     return undefined;
   }

@@ -20,7 +20,8 @@ export interface CheckConnectionOptions {
  * (VACUUM), privilege, timeout; and of the syntax errors (42601), only "several commands in one string".
  */
 const REFUSALS = new Set(['25006', '25001', '42501', '57014']);
-const isRefusal = (code: string, message: string) => REFUSALS.has(code) || (code === '42601' && /multiple commands/.test(message));
+const isRefusal = (code: string, message: string) =>
+  REFUSALS.has(code) || (code === '42601' && /multiple commands/.test(message));
 
 /**
  * The checks' connection to the restored database. A check that crashes the server (amcheck can, on a

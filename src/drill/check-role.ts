@@ -42,7 +42,9 @@ export async function createCheckRole(admin: Queryable, input: CheckRoleInput): 
     const [version] = await admin.query<{ num: string }>(`select current_setting('server_version_num') as num`);
     const existing = await admin.query<{ oid: number }>('select oid from pg_roles where rolname = $1', [CHECK_ROLE]);
     const attributes = `login nosuperuser nocreatedb nocreaterole noreplication bypassrls inherit connection limit -1 valid until 'infinity'`;
-    await admin.query(`${existing.length > 0 ? 'alter' : 'create'} role ${CHECK_ROLE} with ${attributes} password '${scramVerifier(password)}'`);
+    await admin.query(
+      `${existing.length > 0 ? 'alter' : 'create'} role ${CHECK_ROLE} with ${attributes} password '${scramVerifier(password)}'`,
+    );
     await revokeMemberships(admin);
     // Settings a restored role of this name carried (globally or in this database) would override ours.
     await admin.query(`alter role ${CHECK_ROLE} reset all`);
@@ -55,10 +57,14 @@ export async function createCheckRole(admin: Queryable, input: CheckRoleInput): 
     else await grantReadOnEverySchema(admin);
     return { user: CHECK_ROLE, password, statementTimeoutSeconds: timeoutMs / 1000 };
   } catch (error) {
-    throw new EngineError('CHECK_ROLE_FAILED', `could not create the read-only role ${CHECK_ROLE} for the checks of database ${input.database}: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-      hint: 'suite SQL never runs as a superuser; see the server log of the drill (--keep-on-failure keeps it)',
-    });
+    throw new EngineError(
+      'CHECK_ROLE_FAILED',
+      `could not create the read-only role ${CHECK_ROLE} for the checks of database ${input.database}: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+        hint: 'suite SQL never runs as a superuser; see the server log of the drill (--keep-on-failure keeps it)',
+      },
+    );
   }
 }
 
@@ -73,7 +79,9 @@ async function revokeMemberships(admin: Queryable): Promise<void> {
 
 /** Before PostgreSQL 14 there is no pg_read_all_data: usage and select, schema by schema. */
 async function grantReadOnEverySchema(admin: Queryable): Promise<void> {
-  const schemas = await admin.query<{ name: string }>(`select nspname as name from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema'`);
+  const schemas = await admin.query<{ name: string }>(
+    `select nspname as name from pg_namespace where nspname not like 'pg\\_%' and nspname <> 'information_schema'`,
+  );
   for (const { name } of schemas) {
     const schema = quoteIdent(name);
     await admin.query(`grant usage on schema ${schema} to ${CHECK_ROLE}`);

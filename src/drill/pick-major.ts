@@ -4,7 +4,12 @@ import { EngineError } from '../errors.js';
  * The server major for a logical restore: the one the dump came from when available, else the nearest
  * newer one (pg_restore restores into newer servers), else an error naming what to install.
  */
-export function pickMajor(options: { requested?: number; sourceMajor?: number; available: number[]; engine: string }): number | undefined {
+export function pickMajor(options: {
+  requested?: number;
+  sourceMajor?: number;
+  available: number[];
+  engine: string;
+}): number | undefined {
   if (options.requested !== undefined) return options.requested;
   if (options.sourceMajor === undefined) return undefined;
   const source = options.sourceMajor;

@@ -6,7 +6,13 @@ export interface ProgressListener {
 }
 
 /** Throttled progress events (bytes read, items restored): at most one per second per drill. */
-export function createProgress(emit: EmitEvent, drill: string, step: string, intervalMs = 1000, listener?: ProgressListener) {
+export function createProgress(
+  emit: EmitEvent,
+  drill: string,
+  step: string,
+  intervalMs = 1000,
+  listener?: ProgressListener,
+) {
   let last = 0;
   let items = 0;
   let bytes = 0;

@@ -21,7 +21,11 @@ export interface RestoreContext {
   disk?: DiskReservation;
   progress: { bytes: (read: number, total: number) => void; item: (line: string) => void };
   /** The stall watch: the restore names the phase it is in (download, restore, replay) for its message. */
-  stall?: { phase(name: string, options?: { watched?: boolean }): void; beat(what: string): void; probe(what: string, read: () => Promise<string>): void };
+  stall?: {
+    phase(name: string, options?: { watched?: boolean }): void;
+    beat(what: string): void;
+    probe(what: string, read: () => Promise<string>): void;
+  };
 }
 
 /** A restored database, ready for checks. */

@@ -32,31 +32,62 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
     beforeFetch: reserveDisk(ctx),
   };
   ctx.stall?.phase('download');
-  const prepared = await timed(result, 'fetchSeconds', () => withDiskFull(ctx.workspace.filesDir, 'fetching the archive', () => preparePgdump(pg)));
+  const prepared = await timed(result, 'fetchSeconds', () =>
+    withDiskFull(ctx.workspace.filesDir, 'fetching the archive', () => preparePgdump(pg)),
+  );
   result.backup = prepared.archives.map((a) => a.provenance);
   // Engines bound their start-up with their own timeout (and name what did not start).
   ctx.stall?.phase('server start', { watched: false });
   const probe = await ctx.engine.probe();
-  const major = pickMajor({ requested: drill.postgres.major, sourceMajor: prepared.sourceMajor, available: probe.majors, engine: ctx.engine.kind });
+  const major = pickMajor({
+    requested: drill.postgres.major,
+    sourceMajor: prepared.sourceMajor,
+    available: probe.majors,
+    engine: ctx.engine.kind,
+  });
   const server = ctx.stack.use(
-    await timed(result, 'engineSeconds', () => ctx.engine.start({ major, workDir: ctx.workspace.dir, settings: pgdumpServerSettings(prepared, drill.postgres.settings), extensions: neededExtensions(prepared), readPaths: archivesInPlace(prepared, ctx.workspace.dir), signal: ctx.signal })),
+    await timed(result, 'engineSeconds', () =>
+      ctx.engine.start({
+        major,
+        workDir: ctx.workspace.dir,
+        settings: pgdumpServerSettings(prepared, drill.postgres.settings),
+        extensions: neededExtensions(prepared),
+        readPaths: archivesInPlace(prepared, ctx.workspace.dir),
+        signal: ctx.signal,
+      }),
+    ),
   );
   const database = source.options.database;
-  result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database), image: server.image };
+  result.engine = {
+    kind: server.kind,
+    major: server.major,
+    version: server.version,
+    connection: server.describe(database),
+    image: server.image,
+  };
   ctx.stall?.phase('restore');
   // A long COPY or index build prints nothing; the server's own counters show it moving.
   const serverProgress = createServerProgress(server.connection);
   ctx.stack.defer(() => serverProgress.close());
   ctx.stall?.probe('the server wrote WAL or advanced a COPY or index build', serverProgress.read);
   // pg_restore or psql failing for want of space is the server's disk, not the archive.
-  await timed(result, 'restoreSeconds', () => withDiskFull(ctx.workspace.dir, 'restoring into the server', () => restorePgdump({ ...pg, server, prepared }), () => server.logTail(40)));
+  await timed(result, 'restoreSeconds', () =>
+    withDiskFull(
+      ctx.workspace.dir,
+      'restoring into the server',
+      () => restorePgdump({ ...pg, server, prepared }),
+      () => server.logTail(40),
+    ),
+  );
   await serverProgress.close();
   const n = prepared.archives.length;
   return {
     server,
     database,
     message: `restored ${n} archive${n > 1 ? 's' : ''} into ${result.engine.connection}`,
-    scope: source.options.only ? { only: source.options.only, dumpedTables: prepared.archives.flatMap((a) => a.facts.tables) } : undefined,
+    scope: source.options.only
+      ? { only: source.options.only, dumpedTables: prepared.archives.flatMap((a) => a.facts.tables) }
+      : undefined,
   };
 }
 
@@ -78,16 +109,21 @@ function inspectionPgRestore(engine: Engine, binDir?: string): PgRestoreFor {
   return async (dumpMajor, paths) => {
     const installed = (await findInstallations({ binDir })).filter((i) => i.tools.pg_restore);
     const here = installed[0];
-    if (here && (dumpMajor === undefined || here.major >= dumpMajor)) return { file: `${here.binDir}/pg_restore`, args: [], where: `pg_restore ${here.major} in ${here.binDir}` };
+    if (here && (dumpMajor === undefined || here.major >= dumpMajor))
+      return { file: `${here.binDir}/pg_restore`, args: [], where: `pg_restore ${here.major} in ${here.binDir}` };
     if (dumpMajor !== undefined && isDockerEngine(engine)) return engine.toolCommand('pg_restore', dumpMajor, paths);
     if (dumpMajor === undefined)
       throw new EngineError('PG_RESTORE_NOT_FOUND', 'no pg_restore found to read the archive with', {
         hint: 'install postgresql-client-15 (apt-get install postgresql-client-15); pgdrill doctor lists what is found',
       });
     // The local engine restores with the server's own tools: name the server and its client at once.
-    throw new EngineError('POSTGRES_MAJOR_NOT_INSTALLED', `the archive was written by pg_dump ${dumpMajor}; this machine has ${installed.length ? `pg_restore ${installed.map((i) => i.major).join(', ')}` : 'no pg_restore'}, which cannot read it, and the ${engine.kind} engine needs PostgreSQL ${dumpMajor} to restore it`, {
-      hint: `install postgresql-${dumpMajor} and postgresql-client-${dumpMajor} (Debian/Ubuntu: apt-get install postgresql-${dumpMajor} postgresql-client-${dumpMajor}, from the PGDG apt repository where the distribution lacks them), or use the docker engine with the image postgres:${dumpMajor} (or pgdrill/postgres:${dumpMajor} from scripts/build-images.sh --majors=${dumpMajor})`,
-    });
+    throw new EngineError(
+      'POSTGRES_MAJOR_NOT_INSTALLED',
+      `the archive was written by pg_dump ${dumpMajor}; this machine has ${installed.length ? `pg_restore ${installed.map((i) => i.major).join(', ')}` : 'no pg_restore'}, which cannot read it, and the ${engine.kind} engine needs PostgreSQL ${dumpMajor} to restore it`,
+      {
+        hint: `install postgresql-${dumpMajor} and postgresql-client-${dumpMajor} (Debian/Ubuntu: apt-get install postgresql-${dumpMajor} postgresql-client-${dumpMajor}, from the PGDG apt repository where the distribution lacks them), or use the docker engine with the image postgres:${dumpMajor} (or pgdrill/postgres:${dumpMajor} from scripts/build-images.sh --majors=${dumpMajor})`,
+      },
+    );
   };
 }
 
@@ -97,7 +133,14 @@ function reserveDisk(ctx: RestoreContext): PgdumpContext['beforeFetch'] {
   if (!disk) return undefined;
   return (found, options, index) =>
     disk.reserve(
-      estimateLogicalRestore({ key: found.key, size: found.size, format: options.format, compression: options.compression, encrypted: options.decrypt !== undefined, first: index === 0 }),
+      estimateLogicalRestore({
+        key: found.key,
+        size: found.size,
+        format: options.format,
+        compression: options.compression,
+        encrypted: options.decrypt !== undefined,
+        first: index === 0,
+      }),
       `pg_dump archive ${found.key}`,
     );
 }

@@ -22,16 +22,28 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
   const prepared = await timed(result, 'fetchSeconds', () => prepareSource(ctx, source));
   result.backup = [prepared.provenance];
   ctx.stack.defer(() => prepared.close?.());
-  const newest = prepared.archive.reduce<Date | undefined>((m, s) => (!m || s.lastModified > m ? s.lastModified : m), undefined);
+  const newest = prepared.archive.reduce<Date | undefined>(
+    (m, s) => (!m || s.lastModified > m ? s.lastModified : m),
+    undefined,
+  );
   const target = drill.target;
-  const targetTime = target?.time !== undefined ? parsePgTime(target.time) : target?.beforeArchiveEnd !== undefined && newest ? new Date(newest.getTime() - parseDuration(target.beforeArchiveEnd) * 1000) : undefined;
+  const targetTime =
+    target?.time !== undefined
+      ? parsePgTime(target.time)
+      : target?.beforeArchiveEnd !== undefined && newest
+        ? new Date(newest.getTime() - parseDuration(target.beforeArchiveEnd) * 1000)
+        : undefined;
   checkArchiveUpFront(prepared, target?.lsn, source);
   await reserveDisk(ctx, prepared);
   const recovery = recoverySettings(target, targetTime);
   // Both are read by the engine after restore(), which fills them once it knows where the server's files are.
   const serverEnv: Record<string, string> = {};
   if (!ctx.engine.startRestored)
-    throw new EngineError('ENGINE_CANNOT_RESTORE_PHYSICAL', `the ${ctx.engine.kind} engine cannot restore physical backups`, { hint: 'use --engine local' });
+    throw new EngineError(
+      'ENGINE_CANNOT_RESTORE_PHYSICAL',
+      `the ${ctx.engine.kind} engine cannot restore physical backups`,
+      { hint: 'use --engine local' },
+    );
   const startRestored = ctx.engine.startRestored.bind(ctx.engine);
   ctx.stall?.phase('restore and WAL replay');
   const server = ctx.stack.use(
@@ -55,20 +67,42 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
     ),
   );
   await prepared.close?.(); // recovery is over: no more WAL to fetch ahead
-  const report = buildRecoveryReport({ outcome: server.recovery, target, targetTime, archive: { segments: prepared.archive, start: prepared.startSegment } });
+  const report = buildRecoveryReport({
+    outcome: server.recovery,
+    target,
+    targetTime,
+    archive: { segments: prepared.archive, start: prepared.startSegment },
+  });
   result.recovery = report;
   result.timings!.replaySeconds = report.replaySeconds;
   if (server.recovery.ended !== 'promoted') throw recoveryFailure(server.recovery, report);
   const database = source.options.database;
-  result.engine = { kind: server.kind, major: server.major, version: server.version, connection: server.describe(database), image: server.image };
-  return { server, database, recovery: report, message: `restored ${prepared.provenance.key} and replayed ${report.segmentsRestored} WAL segments to ${report.target} into ${result.engine.connection}` };
+  result.engine = {
+    kind: server.kind,
+    major: server.major,
+    version: server.version,
+    connection: server.describe(database),
+    image: server.image,
+  };
+  return {
+    server,
+    database,
+    recovery: report,
+    message: `restored ${prepared.provenance.key} and replayed ${report.segmentsRestored} WAL segments to ${report.target} into ${result.engine.connection}`,
+  };
 }
 
 function prepareSource(ctx: RestoreContext, source: PhysicalSource): Promise<PreparedPhysical> {
   const storeConfig = ctx.suite.storage[source.store]!;
   const store = createStore(storeConfig, { baseDir: ctx.suite.dir });
   ctx.stack.defer(() => store.close());
-  const base: PhysicalContext = { store, storeConfig, workDir: ctx.workspace.filesDir, env: ctx.env, signal: ctx.signal };
+  const base: PhysicalContext = {
+    store,
+    storeConfig,
+    workDir: ctx.workspace.filesDir,
+    env: ctx.env,
+    signal: ctx.signal,
+  };
   if (source.kind === 'pgbackrest') return preparePgbackrest({ ...base, options: source.options });
   if (source.kind === 'barmanCloud') return prepareBarmanCloud({ ...base, options: source.options });
   const walStoreConfig = ctx.suite.storage[source.walStore]!;
@@ -81,13 +115,24 @@ function prepareSource(ctx: RestoreContext, source: PhysicalSource): Promise<Pre
 function checkArchiveUpFront(prepared: PreparedPhysical, targetLsn: string | undefined, source: PhysicalSource): void {
   if (!prepared.startSegment) return;
   const to = targetLsn ? segmentOfLsn(targetLsn) : undefined;
-  const coverage = walCoverage(prepared.archive, { from: prepared.startSegment.number, to, timeline: prepared.startSegment.timeline });
+  const coverage = walCoverage(prepared.archive, {
+    from: prepared.startSegment.number,
+    to,
+    timeline: prepared.startSegment.timeline,
+  });
   if (coverage.count === 0 && prepared.archive.length === 0 && source.kind === 'basebackup') return;
   if (coverage.missing.length > 0)
-    throw new SourceError('WAL_GAP', `the WAL archive lacks segment ${coverage.missing[0]} between the backup's start (${prepared.startSegment.name}) and ${to === undefined ? `the newest archived segment (${coverage.last?.name})` : `the target LSN ${targetLsn}`}`, {
-      details: [`missing: ${coverage.missing.join(', ')}`, `archived from the backup on: ${coverage.count} segments, ${coverage.first?.name ?? 'none'} … ${coverage.last?.name ?? 'none'}`],
-      hint: 'recovery would stop at the gap: find the missing segment (archive_command failures, retention that deleted it) before relying on this backup',
-    });
+    throw new SourceError(
+      'WAL_GAP',
+      `the WAL archive lacks segment ${coverage.missing[0]} between the backup's start (${prepared.startSegment.name}) and ${to === undefined ? `the newest archived segment (${coverage.last?.name})` : `the target LSN ${targetLsn}`}`,
+      {
+        details: [
+          `missing: ${coverage.missing.join(', ')}`,
+          `archived from the backup on: ${coverage.count} segments, ${coverage.first?.name ?? 'none'} … ${coverage.last?.name ?? 'none'}`,
+        ],
+        hint: 'recovery would stop at the gap: find the missing segment (archive_command failures, retention that deleted it) before relying on this backup',
+      },
+    );
 }
 
 function caBundleOf(ctx: RestoreContext, source: PhysicalSource): string | undefined {
@@ -113,8 +158,11 @@ async function reserveDisk(ctx: RestoreContext, prepared: PreparedPhysical): Pro
     size: typeof size === 'number' ? size : undefined,
     databaseSize: typeof databaseSize === 'number' ? databaseSize : undefined,
     compressed: format === 'pgbackrest' || format === 'pg_basebackup tar',
-    walSegments: prepared.archive.filter((s) => !start || s.timeline > start.timeline || (s.timeline === start.timeline && s.number >= start.number)).length,
+    walSegments: prepared.archive.filter(
+      (s) => !start || s.timeline > start.timeline || (s.timeline === start.timeline && s.number >= start.number),
+    ).length,
   });
   // A backup that records no size cannot be estimated; it is restored unguarded rather than refused.
-  if (estimate && ctx.disk) await ctx.disk.reserve(estimate, `${format ?? 'physical'} backup ${prepared.provenance.key}`);
+  if (estimate && ctx.disk)
+    await ctx.disk.reserve(estimate, `${format ?? 'physical'} backup ${prepared.provenance.key}`);
 }

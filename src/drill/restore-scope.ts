@@ -5,7 +5,11 @@ import type { CheckResult } from '../results.js';
  * After a table-level restore, what was chosen must be there and nothing else: the "table-level restore"
  * of runbooks is only proven when the rest is absent by design, not by accident.
  */
-export async function checkRestoreScope(db: Queryable, only: { tables?: string[]; schemas?: string[] }, dumpedTables: string[]): Promise<CheckResult> {
+export async function checkRestoreScope(
+  db: Queryable,
+  only: { tables?: string[]; schemas?: string[] },
+  dumpedTables: string[],
+): Promise<CheckResult> {
   const started = Date.now();
   const rows = await db.query<{ name: string }>(
     `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -25,7 +29,12 @@ export async function checkRestoreScope(db: Queryable, only: { tables?: string[]
     actual: restored.join(', ') || '(none)',
     message: ok
       ? `exactly the ${wanted.length} selected table${wanted.length === 1 ? '' : 's'} restored; the other ${Math.max(0, dumpedTables.length - wanted.length)} of the dump are absent`
-      : [missing.length ? `selected but not restored: ${missing.join(', ')}` : '', extra.length ? `restored but not selected: ${extra.join(', ')}` : ''].filter(Boolean).join('; '),
+      : [
+          missing.length ? `selected but not restored: ${missing.join(', ')}` : '',
+          extra.length ? `restored but not selected: ${extra.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
     durationMs: Date.now() - started,
   };
 }

@@ -49,8 +49,20 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   const elapsed = () => Math.round(performance.now() - t0);
-  const signal = AbortSignal.any([options.signal ?? new AbortController().signal, AbortSignal.timeout(drill.timeoutSeconds * 1000)]);
-  const result: DrillResult = { name: drill.name, status: 'passed', startedAt: startedAt.toISOString(), finishedAt: '', durationMs: 0, steps: [], checks: [], timings: {} };
+  const signal = AbortSignal.any([
+    options.signal ?? new AbortController().signal,
+    AbortSignal.timeout(drill.timeoutSeconds * 1000),
+  ]);
+  const result: DrillResult = {
+    name: drill.name,
+    status: 'passed',
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+    durationMs: 0,
+    steps: [],
+    checks: [],
+    timings: {},
+  };
   result.source = { kind: drill.source.kind, description: describeSource(drill) };
   result.objectives = options.suite.objectives;
   emit({ type: 'drill:start', drill: drill.name });
@@ -61,25 +73,55 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
   let outcome: RestoreOutcome | undefined;
   const env = options.env ?? process.env;
   // Inventory checks judge the source's listing first; a drill with only those ends there, with no server.
-  if (drill.checks.some(isInventoryCheck)) await runInventoryStep({ suite: options.suite, drill, emit, signal, env, workDir: workspace.filesDir, result }, elapsed);
+  if (drill.checks.some(isInventoryCheck))
+    await runInventoryStep(
+      { suite: options.suite, drill, emit, signal, env, workDir: workspace.filesDir, result },
+      elapsed,
+    );
   const inventoryResults = result.checks.length;
   const restoreStep: StepResult = { name: 'restore', status: 'passed', durationMs: 0 };
   if (!isInventoryOnly(drill) && !result.error) {
     // Progress or fail: a restore that stops moving ends long before the drill's timeout.
-    using stall = createStallWatch({ limitSeconds: drill.stallTimeoutSeconds ?? DEFAULT_STALL_TIMEOUT_SECONDS, dir: workspace.dir });
+    using stall = createStallWatch({
+      limitSeconds: drill.stallTimeoutSeconds ?? DEFAULT_STALL_TIMEOUT_SECONDS,
+      dir: workspace.dir,
+    });
     const restoreSignal = AbortSignal.any([signal, stall.signal]);
     try {
       emit({ type: 'step:start', drill: drill.name, step: 'restore', detail: describeSource(drill) });
-      const ctx: RestoreContext = { suite: options.suite, drill, engine: requireEngine(options), workspace, stack, result, signal: restoreSignal, env, disk: disk && exemptFromStall(disk, stall), progress: createProgress(emit, drill.name, 'restore', 1000, stall), stall };
-      outcome = drill.source.kind === 'pgdump' ? await restoreLogical(ctx, drill.source) : await restorePhysical(ctx, drill.source);
+      const ctx: RestoreContext = {
+        suite: options.suite,
+        drill,
+        engine: requireEngine(options),
+        workspace,
+        stack,
+        result,
+        signal: restoreSignal,
+        env,
+        disk: disk && exemptFromStall(disk, stall),
+        progress: createProgress(emit, drill.name, 'restore', 1000, stall),
+        stall,
+      };
+      outcome =
+        drill.source.kind === 'pgdump'
+          ? await restoreLogical(ctx, drill.source)
+          : await restorePhysical(ctx, drill.source);
       // Waiting for another drill's disk space is not restore time (RTO).
       const waitedMs = disk?.waitedMs ?? 0;
       if (waitedMs > 0) result.timings!.diskWaitSeconds = Math.round(waitedMs) / 1000;
       result.restoreSeconds = (elapsed() - waitedMs) / 1000;
-      if (result.engine && outcome.server.kind === 'local') result.engine.binDir = dirname(outcome.server.clientPath('psql'));
+      if (result.engine && outcome.server.kind === 'local')
+        result.engine.binDir = dirname(outcome.server.clientPath('psql'));
       restoreStep.durationMs = elapsed();
       restoreStep.message = `${outcome.message} in ${result.restoreSeconds.toFixed(1)} s`;
-      emit({ type: 'step:end', drill: drill.name, step: 'restore', status: 'passed', durationMs: restoreStep.durationMs, message: restoreStep.message });
+      emit({
+        type: 'step:end',
+        drill: drill.name,
+        step: 'restore',
+        status: 'passed',
+        durationMs: restoreStep.durationMs,
+        message: restoreStep.message,
+      });
       result.steps.push(restoreStep);
     } catch (error) {
       // A server the failed restore started: its password is redacted from this step's message and details too.
@@ -91,7 +133,14 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
       restoreStep.durationMs = elapsed();
       const log = result.recovery ? [] : await lastServerLog(stack);
       restoreStep.details = serverLogProblems(log);
-      emit({ type: 'step:end', drill: drill.name, step: 'restore', status: restoreStep.status, durationMs: restoreStep.durationMs, message: info.message });
+      emit({
+        type: 'step:end',
+        drill: drill.name,
+        step: 'restore',
+        status: restoreStep.status,
+        durationMs: restoreStep.durationMs,
+        message: info.message,
+      });
       result.steps.push(restoreStep);
       result.error = info;
     }
@@ -127,7 +176,12 @@ export async function runDrill(options: RunDrillOptions): Promise<DrillResult> {
 }
 
 /** Runs the checks into `result.checks`; throws when they cannot go on (SERVER_DIED, the check role not made). */
-async function runChecks(options: RunDrillOptions, outcome: RestoreOutcome, result: DrillResult, signal: AbortSignal): Promise<void> {
+async function runChecks(
+  options: RunDrillOptions,
+  outcome: RestoreOutcome,
+  result: DrillResult,
+  signal: AbortSignal,
+): Promise<void> {
   const restoreSeconds = result.restoreSeconds!;
   const { drill, suite, emit } = options;
   const connection = { ...outcome.server.connection, database: outcome.database };
@@ -136,10 +190,25 @@ async function runChecks(options: RunDrillOptions, outcome: RestoreOutcome, resu
   const admin = createCheckConnection(connection, { signal });
   let db: CheckConnection | undefined;
   try {
-    const role = await createCheckRole(admin, { database: outcome.database, statementTimeoutSeconds: drill.checkTimeoutSeconds ?? DEFAULT_CHECK_STATEMENT_TIMEOUT_SECONDS });
+    const role = await createCheckRole(admin, {
+      database: outcome.database,
+      statementTimeoutSeconds: drill.checkTimeoutSeconds ?? DEFAULT_CHECK_STATEMENT_TIMEOUT_SECONDS,
+    });
     options.redact?.add(role.password);
-    db = createCheckConnection({ ...connection, user: role.user, password: role.password }, { signal, readOnly: { role: role.user, statementTimeoutSeconds: role.statementTimeoutSeconds } });
-    const context: CheckContext = { db, admin, database: outcome.database, restoreSeconds, objectives: suite.objectives, suiteDir: suite.dir, signal, recovery: outcome.recovery };
+    db = createCheckConnection(
+      { ...connection, user: role.user, password: role.password },
+      { signal, readOnly: { role: role.user, statementTimeoutSeconds: role.statementTimeoutSeconds } },
+    );
+    const context: CheckContext = {
+      db,
+      admin,
+      database: outcome.database,
+      restoreSeconds,
+      objectives: suite.objectives,
+      suiteDir: suite.dir,
+      signal,
+      recovery: outcome.recovery,
+    };
     if (result.engine) result.engine.extensions = await captureExtensions(admin);
     const record = (check: CheckResult) => {
       result.checks.push(check);
@@ -148,14 +217,23 @@ async function runChecks(options: RunDrillOptions, outcome: RestoreOutcome, resu
     if (outcome.scope) record(await checkRestoreScope(admin, outcome.scope.only, outcome.scope.dumpedTables));
     // Physical drills always prove the point reached, listed or not.
     const databaseChecks = drill.checks.filter((c) => !isInventoryCheck(c));
-    const checks = outcome.recovery && !drill.checks.some((c) => c.type === 'recovery') ? [{ definition: recoveryCheck, options: recoveryCheck.options.parse({}) }, ...databaseChecks] : databaseChecks;
+    const checks =
+      outcome.recovery && !drill.checks.some((c) => c.type === 'recovery')
+        ? [{ definition: recoveryCheck, options: recoveryCheck.options.parse({}) }, ...databaseChecks]
+        : databaseChecks;
     for (const [index, check] of checks.entries()) {
       const checked = await runCheck(check.definition as CheckDefinition<unknown>, check.options, context);
       record(checked);
       // A check that errs because the server died says nothing of the backup: the drill is the world's fault.
-      const died = checked.status === 'error' && !signal.aborted ? await outcome.server.explainDeath(`the ${checked.name} check`, new Error(checked.message ?? 'it failed')) : undefined;
+      const died =
+        checked.status === 'error' && !signal.aborted
+          ? await outcome.server.explainDeath(`the ${checked.name} check`, new Error(checked.message ?? 'it failed'))
+          : undefined;
       if (died) {
-        for (const rest of checks.slice(index + 1)) record(skippedCheck(rest.definition as CheckDefinition<unknown>, rest.options, 'not run: the restore server died'));
+        for (const rest of checks.slice(index + 1))
+          record(
+            skippedCheck(rest.definition as CheckDefinition<unknown>, rest.options, 'not run: the restore server died'),
+          );
         throw died;
       }
     }
@@ -172,9 +250,14 @@ async function runChecks(options: RunDrillOptions, outcome: RestoreOutcome, resu
 /** The drill's database checks, skipped with why: the restore (or the listing before it, or the checks' set-up) did not finish. */
 function listNotRun(drill: ResolvedDrill, result: DrillResult, emit: EmitEvent): void {
   const step = result.steps.find((s) => s.status !== 'passed');
-  const what = step?.name === 'inventory' ? 'the backup listing' : step?.name === 'checks' ? 'the check set-up' : 'the restore';
+  const what =
+    step?.name === 'inventory' ? 'the backup listing' : step?.name === 'checks' ? 'the check set-up' : 'the restore';
   const reason =
-    result.error?.code === 'DRILL_CANCELLED' ? 'not run: the drill was cancelled' : step?.status === 'failed' ? `not run: ${what} failed` : `not run: ${what} could not finish (${result.error!.code})`;
+    result.error?.code === 'DRILL_CANCELLED'
+      ? 'not run: the drill was cancelled'
+      : step?.status === 'failed'
+        ? `not run: ${what} failed`
+        : `not run: ${what} could not finish (${result.error!.code})`;
   for (const check of drill.checks.filter((c) => !isInventoryCheck(c))) {
     const skipped = skippedCheck(check.definition as CheckDefinition<unknown>, check.options, reason);
     result.checks.push(skipped);
@@ -191,24 +274,40 @@ async function runInventoryStep(options: RunInventoryOptions, elapsed: () => num
     const info = toErrorInfo(error, signal, drill);
     const status = info.exitCode === 1 ? 'failed' : 'error';
     result.steps.push({ name: 'inventory', status, durationMs: elapsed(), error: info, message: info.message });
-    options.emit({ type: 'step:end', drill: drill.name, step: 'inventory', status, durationMs: elapsed(), message: info.message });
+    options.emit({
+      type: 'step:end',
+      drill: drill.name,
+      step: 'inventory',
+      status,
+      durationMs: elapsed(),
+      message: info.message,
+    });
     result.error = info;
   }
 }
 
 function requireEngine(options: RunDrillOptions): Engine {
   if (options.engine) return options.engine;
-  throw new EngineError('NO_ENGINE', `drill ${options.drill.name} restores a backup but was given no engine`, { hint: 'pass an engine to runDrill; only drills whose checks are all inventory checks run without one' });
+  throw new EngineError('NO_ENGINE', `drill ${options.drill.name} restores a backup but was given no engine`, {
+    hint: 'pass an engine to runDrill; only drills whose checks are all inventory checks run without one',
+  });
 }
 
 /** The server log lines that say something went wrong (not the start-up chatter), newest last. */
 function serverLogProblems(lines: string[]): string[] {
-  return lines.filter((l) => /\b(ERROR|FATAL|PANIC|WARNING):/.test(l)).slice(-10).map((l) => `server log: ${l}`);
+  return lines
+    .filter((l) => /\b(ERROR|FATAL|PANIC|WARNING):/.test(l))
+    .slice(-10)
+    .map((l) => `server log: ${l}`);
 }
 
 function verdict(result: DrillResult): DrillResult['status'] {
   if (result.steps.some((s) => s.status === 'error')) return 'error';
-  if (result.steps.some((s) => s.status === 'failed') || result.checks.some((c) => c.status === 'failed' || c.status === 'error')) return 'failed';
+  if (
+    result.steps.some((s) => s.status === 'failed') ||
+    result.checks.some((c) => c.status === 'failed' || c.status === 'error')
+  )
+    return 'failed';
   return 'passed';
 }
 
@@ -217,18 +316,45 @@ function toErrorInfo(error: unknown, signal: AbortSignal, drill: ResolvedDrill):
   if (signal.aborted) {
     // A stall aborts with its own error, which names the step and the last progress.
     const reason: unknown = signal.reason;
-    if (isDrillError(reason)) return { code: reason.code, message: reason.message, hint: reason.hint, details: reason.details, exitCode: exitCodeFor(reason) };
+    if (isDrillError(reason))
+      return {
+        code: reason.code,
+        message: reason.message,
+        hint: reason.hint,
+        details: reason.details,
+        exitCode: exitCodeFor(reason),
+      };
     const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
     return timedOut
-      ? { code: 'DRILL_TIMEOUT', message: `the drill did not finish within its timeout of ${drill.timeoutSeconds} s`, hint: 'raise `timeout` for this drill, or find what is slow in the step timings', exitCode: 3 }
+      ? {
+          code: 'DRILL_TIMEOUT',
+          message: `the drill did not finish within its timeout of ${drill.timeoutSeconds} s`,
+          hint: 'raise `timeout` for this drill, or find what is slow in the step timings',
+          exitCode: 3,
+        }
       : { code: 'DRILL_CANCELLED', message: 'the drill was cancelled', exitCode: 130 };
   }
-  if (isDrillError(error)) return { code: error.code, message: error.message, hint: error.hint, details: error.details, exitCode: exitCodeFor(error) };
-  return { code: 'INTERNAL_ERROR', message: error instanceof Error ? (error.stack ?? error.message) : String(error), hint: 'this is a bug in pgdrill; please report it with this message', exitCode: 70 };
+  if (isDrillError(error))
+    return {
+      code: error.code,
+      message: error.message,
+      hint: error.hint,
+      details: error.details,
+      exitCode: exitCodeFor(error),
+    };
+  return {
+    code: 'INTERNAL_ERROR',
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    hint: 'this is a bug in pgdrill; please report it with this message',
+    exitCode: 70,
+  };
 }
 
 /** The disk reservation, with its waits for other drills' space not counted as a stall. */
-function exemptFromStall(disk: DiskReservation, stall: { exempt<T>(fn: () => Promise<T>): Promise<T> }): DiskReservation {
+function exemptFromStall(
+  disk: DiskReservation,
+  stall: { exempt<T>(fn: () => Promise<T>): Promise<T> },
+): DiskReservation {
   return {
     reserve: (estimate, what) => stall.exempt(() => disk.reserve(estimate, what)),
     get waitedMs() {

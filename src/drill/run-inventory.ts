@@ -32,7 +32,13 @@ export interface RunInventoryOptions {
 
 // Inventory checks never query; a call here is a bug in a check, reported as that check's error.
 const noDatabase: Queryable = {
-  query: () => Promise.reject(new DrillError('NO_DATABASE', 'an inventory check tried to query a database; inventory checks run before any restore')),
+  query: () =>
+    Promise.reject(
+      new DrillError(
+        'NO_DATABASE',
+        'an inventory check tried to query a database; inventory checks run before any restore',
+      ),
+    ),
 };
 
 /**
@@ -44,15 +50,37 @@ export async function runInventoryChecks(options: RunInventoryOptions): Promise<
   const started = performance.now();
   const step: StepResult = { name: 'inventory', status: 'passed', durationMs: 0 };
   emit({ type: 'step:start', drill: drill.name, step: 'inventory', detail: 'listing the source (no restore)' });
-  const inventory = await listInventory({ suite: options.suite, source: drill.source, workDir: options.workDir, env: options.env, signal: options.signal });
+  const inventory = await listInventory({
+    suite: options.suite,
+    source: drill.source,
+    workDir: options.workDir,
+    env: options.env,
+    signal: options.signal,
+  });
   step.durationMs = Math.round(performance.now() - started);
   const newest = inventory.backups.at(-1);
   step.message = `${inventory.backups.length} backup${inventory.backups.length === 1 ? '' : 's'} in ${inventory.where}${newest ? `, newest ${newest.id} at ${newest.time.toISOString()}` : ''}${inventory.wal?.newest ? `; newest WAL ${inventory.wal.newest.name} at ${inventory.wal.newest.at.toISOString()}` : ''}`;
   if (inventory.ignored.length > 0) step.details = inventory.ignored.map((line) => `ignored: ${line}`);
   result.steps.push(step);
   result.timings!.inventorySeconds = step.durationMs / 1000;
-  emit({ type: 'step:end', drill: drill.name, step: 'inventory', status: 'passed', durationMs: step.durationMs, message: step.message });
-  const context: CheckContext = { db: noDatabase, database: '', restoreSeconds: 0, objectives: options.suite.objectives, suiteDir: options.suite.dir, signal: options.signal, inventory, now: options.now ?? new Date() };
+  emit({
+    type: 'step:end',
+    drill: drill.name,
+    step: 'inventory',
+    status: 'passed',
+    durationMs: step.durationMs,
+    message: step.message,
+  });
+  const context: CheckContext = {
+    db: noDatabase,
+    database: '',
+    restoreSeconds: 0,
+    objectives: options.suite.objectives,
+    suiteDir: options.suite.dir,
+    signal: options.signal,
+    inventory,
+    now: options.now ?? new Date(),
+  };
   const checks: CheckResult[] = [];
   for (const check of drill.checks.filter(isInventoryCheck)) {
     const outcome = await runCheck(check.definition as CheckDefinition<unknown>, check.options, context);

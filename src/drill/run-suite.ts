@@ -56,18 +56,35 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
   const emit: EmitEvent = (event) => emitRaw(redact.value(event));
   warnShortSecrets(suiteRedactor.tooShort, emit);
   const startedAt = new Date();
-  const requested = suites.flatMap((suite) => suite.drills.filter((d) => !options.only || options.only.includes(d.name)).map((drill) => ({ suite, drill })));
+  const requested = suites.flatMap((suite) =>
+    suite.drills.filter((d) => !options.only || options.only.includes(d.name)).map((drill) => ({ suite, drill })),
+  );
   if (requested.length === 0) {
     const names = suites.flatMap((s) => s.drills.map((d) => d.name));
-    throw new ConfigError('NO_DRILL_SELECTED', `no drill named ${options.only?.join(', ')} in ${suites.map((s) => s.file).join(', ')}`, { hint: `drills: ${names.join(', ')}` });
+    throw new ConfigError(
+      'NO_DRILL_SELECTED',
+      `no drill named ${options.only?.join(', ')} in ${suites.map((s) => s.file).join(', ')}`,
+      { hint: `drills: ${names.join(', ')}` },
+    );
   }
   const name = suites.map((s) => s.name).join(' + ');
   const selected = selectShard(requested, options.shard);
   const shard = options.shard ? { shard: { index: options.shard.index, count: options.shard.count } } : {};
   if (selected.length === 0) {
     // More shards than drills: this machine has nothing to do, which is not a failure.
-    emit({ type: 'note', message: `shard ${formatShard(options.shard!)} has no drills (${requested.length} drill${requested.length === 1 ? '' : 's'} in ${options.shard!.count} shards): nothing to run` });
-    const result: RunResult = { suite: { name, files: suites.map((s) => s.file) }, startedAt: startedAt.toISOString(), finishedAt: startedAt.toISOString(), durationMs: 0, drills: [], exitCode: 0, ...shard };
+    emit({
+      type: 'note',
+      message: `shard ${formatShard(options.shard!)} has no drills (${requested.length} drill${requested.length === 1 ? '' : 's'} in ${options.shard!.count} shards): nothing to run`,
+    });
+    const result: RunResult = {
+      suite: { name, files: suites.map((s) => s.file) },
+      startedAt: startedAt.toISOString(),
+      finishedAt: startedAt.toISOString(),
+      durationMs: 0,
+      drills: [],
+      exitCode: 0,
+      ...shard,
+    };
     emit({ type: 'run:end', result });
     return result;
   }
@@ -80,16 +97,46 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
   // Inventory-only drills start no server: a machine without PostgreSQL can still run them.
   const needsEngine = selected.some((s) => !isInventoryOnly(s.drill));
   const preference = options.engine ?? enginePreferenceFromEnv(env) ?? first.engine.kind;
-  const { engine, reasons } = needsEngine ? await selectEngine(preference, engines) : { engine: undefined, reasons: [] };
-  const reason = needsEngine ? reasons.map((r) => `${r.kind}: ${r.usable ? 'usable' : 'not usable'} (${r.reason})`).join('; ') : 'inventory checks only: no server is started';
-  emit({ type: 'run:start', suite: name, drills: selected.map((s) => s.drill.name), engine: engine?.kind ?? 'none', engineReason: reason });
+  const { engine, reasons } = needsEngine
+    ? await selectEngine(preference, engines)
+    : { engine: undefined, reasons: [] };
+  const reason = needsEngine
+    ? reasons.map((r) => `${r.kind}: ${r.usable ? 'usable' : 'not usable'} (${r.reason})`).join('; ')
+    : 'inventory checks only: no server is started';
+  emit({
+    type: 'run:start',
+    suite: name,
+    drills: selected.map((s) => s.drill.name),
+    engine: engine?.kind ?? 'none',
+    engineReason: reason,
+  });
   // What runs that died (SIGKILL, a reboot) left behind goes first; a sweep that fails never fails the run.
-  const swept = await sweepLeftovers().catch((error: unknown) => ({ removed: [], failed: error instanceof Error ? error.message : String(error) }));
+  const swept = await sweepLeftovers().catch((error: unknown) => ({
+    removed: [],
+    failed: error instanceof Error ? error.message : String(error),
+  }));
   for (const line of swept.removed) emit({ type: 'note', message: `removed leftover: ${line}` });
-  if ('failed' in swept) emit({ type: 'warning', message: `could not sweep what earlier pgdrill runs left behind: ${swept.failed}; try pgdrill clean` });
+  if ('failed' in swept)
+    emit({
+      type: 'warning',
+      message: `could not sweep what earlier pgdrill runs left behind: ${swept.failed}; try pgdrill clean`,
+    });
   const disk = createDiskBudget(options.disk);
-  const drills = await runPool(selected, { concurrency: options.concurrency, signal: options.signal }, ({ suite, drill }) =>
-    runDrill({ suite, drill, engine, emit, signal: options.signal, keepOnFailure: options.keepOnFailure, env: options.env, disk, redact }),
+  const drills = await runPool(
+    selected,
+    { concurrency: options.concurrency, signal: options.signal },
+    ({ suite, drill }) =>
+      runDrill({
+        suite,
+        drill,
+        engine,
+        emit,
+        signal: options.signal,
+        keepOnFailure: options.keepOnFailure,
+        env: options.env,
+        disk,
+        redact,
+      }),
   );
   const finishedAt = new Date();
   const result: RunResult = {
@@ -108,7 +155,10 @@ export async function runSuites(suites: ResolvedSuite[], options: RunSuiteOption
 /** A secret too short to redact is named (never shown), so the user knows it is not hidden. */
 function warnShortSecrets(names: string[], emit: EmitEvent): void {
   for (const name of names) {
-    emit({ type: 'warning', message: `${name} holds a secret of fewer than ${MIN_REDACTED_LENGTH} characters, too short to redact from output: use a longer one` });
+    emit({
+      type: 'warning',
+      message: `${name} holds a secret of fewer than ${MIN_REDACTED_LENGTH} characters, too short to redact from output: use a longer one`,
+    });
   }
 }
 
@@ -117,5 +167,7 @@ function enginePreferenceFromEnv(env: Record<string, string | undefined>): Engin
   const value = env.PGDRILL_ENGINE;
   if (value === undefined || value === '') return undefined;
   if (value === 'auto' || value === 'local' || value === 'docker') return value;
-  throw new ConfigError('INVALID_ENGINE', `PGDRILL_ENGINE is "${value}"; it must be auto, local or docker`, { hint: 'fix or unset PGDRILL_ENGINE' });
+  throw new ConfigError('INVALID_ENGINE', `PGDRILL_ENGINE is "${value}"; it must be auto, local or docker`, {
+    hint: 'fix or unset PGDRILL_ENGINE',
+  });
 }

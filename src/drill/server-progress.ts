@@ -17,7 +17,13 @@ export function createServerProgress(connection: ConnectionInfo): { read(): Prom
   return {
     async read() {
       if (!client) {
-        const fresh = new pg.Client({ ...connection, database: 'postgres', application_name: 'pgdrill-progress', query_timeout: 30_000, connectionTimeoutMillis: 30_000 });
+        const fresh = new pg.Client({
+          ...connection,
+          database: 'postgres',
+          application_name: 'pgdrill-progress',
+          query_timeout: 30_000,
+          connectionTimeoutMillis: 30_000,
+        });
         fresh.on('error', () => (client = undefined));
         await fresh.connect();
         client = fresh;

@@ -73,9 +73,13 @@ export function createStallWatch(options: StallWatchOptions): StallWatch {
     const idleMs = Date.now() - last.at;
     if (idleMs < limitMs) return;
     controller.abort(
-      new EngineError('RESTORE_STALLED', `the ${phase} made no progress for ${formatSeconds(idleMs / 1000)} (stall limit ${formatSeconds(options.limitSeconds)}); last progress: ${last.what}, ${formatSeconds(idleMs / 1000)} ago`, {
-        hint: 'a tool that neither reads, writes nor reports anything is stuck (a truncated tar can make pg_restore spin, a store can stop sending); check the store and the backup, or raise `stallTimeout` if this step is legitimately silent this long',
-      }),
+      new EngineError(
+        'RESTORE_STALLED',
+        `the ${phase} made no progress for ${formatSeconds(idleMs / 1000)} (stall limit ${formatSeconds(options.limitSeconds)}); last progress: ${last.what}, ${formatSeconds(idleMs / 1000)} ago`,
+        {
+          hint: 'a tool that neither reads, writes nor reports anything is stuck (a truncated tar can make pg_restore spin, a store can stop sending); check the store and the backup, or raise `stallTimeout` if this step is legitimately silent this long',
+        },
+      ),
     );
   };
   const pollMs = options.pollMs ?? Math.min(15_000, Math.max(250, limitMs / 4));

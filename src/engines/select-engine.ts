@@ -13,7 +13,10 @@ export interface SelectEngineResult {
  * The selection chain: candidates probe in the order given; `auto` takes the first usable one, an explicit
  * kind must itself be usable. When none is, the error lists every probe's reason.
  */
-export async function selectEngine(preference: EnginePreference, engines: readonly Engine[]): Promise<SelectEngineResult> {
+export async function selectEngine(
+  preference: EnginePreference,
+  engines: readonly Engine[],
+): Promise<SelectEngineResult> {
   const candidates = preference === 'auto' ? engines : engines.filter((e) => e.kind === preference);
   const reasons: ProbeResult[] = [];
   for (const engine of candidates) {

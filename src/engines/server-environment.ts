@@ -8,9 +8,14 @@ import { shellQuote } from '../util/shell-quote.js';
  * locale, the time zone, a HOME), and nothing of pgdrill's own (AWS keys, cipher passes, other drills'
  * decryption keys, PGPASSWORD), which any process of the server's OS user could read from /proc.
  */
-export function serverEnvironment(home: string | undefined, from: Record<string, string | undefined> = process.env): Record<string, string> {
+export function serverEnvironment(
+  home: string | undefined,
+  from: Record<string, string | undefined> = process.env,
+): Record<string, string> {
   const env: Record<string, string> = { PATH: from.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
-  for (const [key, value] of Object.entries(from)) if (value !== undefined && (key === 'LANG' || key === 'LANGUAGE' || key === 'TZ' || key.startsWith('LC_'))) env[key] = value;
+  for (const [key, value] of Object.entries(from))
+    if (value !== undefined && (key === 'LANG' || key === 'LANGUAGE' || key === 'TZ' || key.startsWith('LC_')))
+      env[key] = value;
   const homeDir = home ?? from.HOME;
   if (homeDir) env.HOME = homeDir;
   return env;
@@ -38,7 +43,9 @@ export async function guardRestoreCommand(input: GuardRestoreCommandInput): Prom
   const entries = Object.entries(input.env ?? {});
   if (entries.length > 0) {
     const file = join(input.scratchDir, RESTORE_ENV_FILE);
-    await writeFile(file, entries.map(([key, value]) => `export ${key}=${shellQuote(value)}\n`).join(''), { mode: 0o600 });
+    await writeFile(file, entries.map(([key, value]) => `export ${key}=${shellQuote(value)}\n`).join(''), {
+      mode: 0o600,
+    });
     await chmod(file, 0o600);
     if (input.runAs) await chown(file, input.runAs.uid, input.runAs.gid);
     // `.` of a missing file ends the shell with status 2, which PostgreSQL would take for "not archived".

@@ -31,7 +31,10 @@ export interface DiskBudget {
  * of it: the guard errs on the side of refusing). A restore that would fit once the running drills end
  * waits for them; one that would not fit on an empty disk is refused with the numbers.
  */
-export function createDiskBudget(options: DiskGuardOptions = {}, readFree: (dir: string) => Promise<number> = readFreeBytes): DiskBudget {
+export function createDiskBudget(
+  options: DiskGuardOptions = {},
+  readFree: (dir: string) => Promise<number> = readFreeBytes,
+): DiskBudget {
   const dir = options.dir ?? tmpdir();
   const held = new Map<symbol, number>();
   let waiters: Array<() => void> = [];
@@ -63,8 +66,20 @@ export function createDiskBudget(options: DiskGuardOptions = {}, readFree: (dir:
             }
             // Only a drill holding nothing waits: holders always go on, so waiting never deadlocks.
             const fitsAlone = estimate.bytes <= limit;
-            if (!fitsAlone || mine() > 0 || others.length === 0) throw refusal({ estimate, what, dir, free, budget: options.budgetBytes, othersBytes, running: others.length, available });
-            drillOptions.onWait?.(`${drill} waits for disk space: ${what} needs about ${formatBytes(estimate.bytes)}, ${formatBytes(Math.max(0, available))} is available until a running drill ends`);
+            if (!fitsAlone || mine() > 0 || others.length === 0)
+              throw refusal({
+                estimate,
+                what,
+                dir,
+                free,
+                budget: options.budgetBytes,
+                othersBytes,
+                running: others.length,
+                available,
+              });
+            drillOptions.onWait?.(
+              `${drill} waits for disk space: ${what} needs about ${formatBytes(estimate.bytes)}, ${formatBytes(Math.max(0, available))} is available until a running drill ends`,
+            );
             const started = performance.now();
             await waitFor(drillOptions.signal, (resolve) => waiters.push(resolve));
             waitedMs += performance.now() - started;
@@ -104,7 +119,8 @@ interface RefusalFacts {
 function refusal(f: RefusalFacts): EngineError {
   const limits = [`${formatBytes(f.free)} free in ${f.dir}`];
   if (f.budget !== undefined) limits.push(`disk budget ${formatBytes(f.budget)}`);
-  if (f.running > 0) limits.push(`${formatBytes(f.othersBytes)} reserved by ${f.running} running drill${f.running === 1 ? '' : 's'}`);
+  if (f.running > 0)
+    limits.push(`${formatBytes(f.othersBytes)} reserved by ${f.running} running drill${f.running === 1 ? '' : 's'}`);
   return new EngineError(
     'DISK_SPACE_INSUFFICIENT',
     `not restoring ${f.what}: it needs about ${formatBytes(f.estimate.bytes)} of disk and ${formatBytes(Math.max(0, f.available))} is available (${limits.join(', ')})`,

@@ -31,16 +31,23 @@ export async function readRunResultFile(file: string): Promise<RunResult> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError('RESULT_UNREADABLE', `could not read the run result ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      cause: error,
-      hint: 'pass the files that `pgdrill run --json <file>` wrote (one per shard)',
-    });
+    throw new ConfigError(
+      'RESULT_UNREADABLE',
+      `could not read the run result ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      {
+        cause: error,
+        hint: 'pass the files that `pgdrill run --json <file>` wrote (one per shard)',
+      },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError('RESULT_INVALID', `${file} is not JSON (${(error as Error).message})`, { cause: error, hint: 'pass the files that `pgdrill run --json <file>` wrote; JUnit XML cannot be merged' });
+    throw new ConfigError('RESULT_INVALID', `${file} is not JSON (${(error as Error).message})`, {
+      cause: error,
+      hint: 'pass the files that `pgdrill run --json <file>` wrote; JUnit XML cannot be merged',
+    });
   }
   return parseRunResult(json, file);
 }
@@ -49,10 +56,16 @@ export async function readRunResultFile(file: string): Promise<RunResult> {
 export function parseRunResult(json: unknown, source: string): RunResult {
   const parsed = runShape.safeParse(json);
   if (!parsed.success)
-    throw new ConfigError('RESULT_INVALID', `${source} is not a pgdrill run result (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'})`, {
-      details: parsed.error.issues.slice(0, 10).map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`),
-      hint: 'pass the files that `pgdrill run --json <file>` wrote (one per shard)',
-    });
+    throw new ConfigError(
+      'RESULT_INVALID',
+      `${source} is not a pgdrill run result (${parsed.error.issues.length} problem${parsed.error.issues.length === 1 ? '' : 's'})`,
+      {
+        details: parsed.error.issues
+          .slice(0, 10)
+          .map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`),
+        hint: 'pass the files that `pgdrill run --json <file>` wrote (one per shard)',
+      },
+    );
   const run = parsed.data;
   return {
     suite: { name: run.suite.name, files: run.suite.files },

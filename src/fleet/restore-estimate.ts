@@ -30,8 +30,13 @@ export interface LogicalArchiveFacts {
 
 /** A pg_dump archive: its stored size × an expansion factor, plus the server for the first archive. */
 export function estimateLogicalRestore(a: LogicalArchiveFacts): RestoreEstimate {
-  const compressed = a.compression === 'gzip' || a.compression === 'zstd' || a.encrypted || (a.compression !== 'none' && /\.(gz|gzip|zst|zstd|enc)(\.|$)/i.test(a.key));
-  const plain = a.format === 'plain' || a.format === 'tar' || ((a.format ?? 'auto') === 'auto' && /\.(sql|tar)(\.|$)/i.test(a.key));
+  const compressed =
+    a.compression === 'gzip' ||
+    a.compression === 'zstd' ||
+    a.encrypted ||
+    (a.compression !== 'none' && /\.(gz|gzip|zst|zstd|enc)(\.|$)/i.test(a.key));
+  const plain =
+    a.format === 'plain' || a.format === 'tar' || ((a.format ?? 'auto') === 'auto' && /\.(sql|tar)(\.|$)/i.test(a.key));
   const factor = plain && !compressed ? PLAIN_FACTOR : COMPRESSED_FACTOR;
   const what = plain && !compressed ? 'uncompressed archive' : 'compressed archive';
   const server = a.first ? SERVER_BYTES : 0;
@@ -56,8 +61,15 @@ export interface PhysicalBackupFacts {
 export function estimatePhysicalRestore(b: PhysicalBackupFacts): RestoreEstimate | undefined {
   const wal = Math.min(b.walSegments * WAL_SEGMENT_BYTES, MAX_WAL_BYTES);
   const walBasis = `${formatBytes(wal)} WAL (${b.walSegments} segments, at most ${formatBytes(MAX_WAL_BYTES)} held at once) + ${formatBytes(SERVER_BYTES)} for the server`;
-  if (b.databaseSize !== undefined) return { bytes: b.databaseSize + wal + SERVER_BYTES, basis: `${formatBytes(b.databaseSize)} database + ${walBasis}` };
+  if (b.databaseSize !== undefined)
+    return {
+      bytes: b.databaseSize + wal + SERVER_BYTES,
+      basis: `${formatBytes(b.databaseSize)} database + ${walBasis}`,
+    };
   if (b.size === undefined) return undefined;
   const factor = b.compressed ? PHYSICAL_COMPRESSED_FACTOR : 1;
-  return { bytes: b.size * factor + wal + SERVER_BYTES, basis: `${formatBytes(b.size)} stored${factor > 1 ? ` × ${factor}` : ''} + ${walBasis}` };
+  return {
+    bytes: b.size * factor + wal + SERVER_BYTES,
+    basis: `${formatBytes(b.size)} stored${factor > 1 ? ` × ${factor}` : ''} + ${walBasis}`,
+  };
 }

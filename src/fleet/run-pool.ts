@@ -11,7 +11,11 @@ export interface RunPoolOptions {
  * Run `run` over `items` with bounded concurrency. Results come back in the order of `items`, whatever
  * order they finish in; items not started because of an abort are left out (as a serial loop would).
  */
-export async function runPool<T, R>(items: readonly T[], options: RunPoolOptions, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function runPool<T, R>(
+  items: readonly T[],
+  options: RunPoolOptions,
+  run: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const limit = Math.max(1, Math.min(options.concurrency ?? 1, items.length));
   const results = new Map<number, R>();
   let next = 0;
@@ -32,8 +36,12 @@ export async function runPool<T, R>(items: readonly T[], options: RunPoolOptions
 export function parseConcurrency(text: string): number {
   const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
   if (!(n >= 1 && n <= 64))
-    throw new ConfigError('INVALID_CONCURRENCY', `--concurrency ${JSON.stringify(text)} is not a number of drills: expected a whole number from 1 to 64`, {
-      hint: 'each drill runs its own PostgreSQL server: start with the number of cores, e.g. --concurrency 2',
-    });
+    throw new ConfigError(
+      'INVALID_CONCURRENCY',
+      `--concurrency ${JSON.stringify(text)} is not a number of drills: expected a whole number from 1 to 64`,
+      {
+        hint: 'each drill runs its own PostgreSQL server: start with the number of cores, e.g. --concurrency 2',
+      },
+    );
   return n;
 }

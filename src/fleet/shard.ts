@@ -14,9 +14,13 @@ export function parseShard(text: string): ShardSpec {
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || count < 1 || index < 1 || index > count)
-    throw new ConfigError('INVALID_SHARD', `--shard ${JSON.stringify(text)} is not a shard: expected i/n with 1 <= i <= n, e.g. 1/4`, {
-      hint: 'shards are numbered from 1: run --shard 1/n, 2/n, … n/n, one per machine',
-    });
+    throw new ConfigError(
+      'INVALID_SHARD',
+      `--shard ${JSON.stringify(text)} is not a shard: expected i/n with 1 <= i <= n, e.g. 1/4`,
+      {
+        hint: 'shards are numbered from 1: run --shard 1/n, 2/n, … n/n, one per machine',
+      },
+    );
   return { index, count };
 }
 

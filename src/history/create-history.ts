@@ -4,7 +4,10 @@ import { createPostgresHistory } from './postgres-history.js';
 import type { ResolvedHistory } from './resolved-history.js';
 import { createS3History } from './s3-history.js';
 
-export function createHistoryStore(history: ResolvedHistory, env: Record<string, string | undefined> = process.env): HistoryStore {
+export function createHistoryStore(
+  history: ResolvedHistory,
+  env: Record<string, string | undefined> = process.env,
+): HistoryStore {
   switch (history.kind) {
     case 'file':
       return createFileHistory(history.path);

@@ -11,12 +11,16 @@ export function createFileHistory(path: string): HistoryStore {
     async append(run) {
       try {
         await mkdir(dirname(path), { recursive: true });
-        await appendFile(path, JSON.stringify(run) + '\n', { encoding: 'utf8', mode: 0o644 });
+        await appendFile(path, `${JSON.stringify(run)}\n`, { encoding: 'utf8', mode: 0o644 });
       } catch (error) {
-        throw new StorageError('HISTORY_WRITE_FAILED', `could not append to the history file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-          cause: error,
-          hint: 'the directory of history.file must be writable by the user running pgdrill',
-        });
+        throw new StorageError(
+          'HISTORY_WRITE_FAILED',
+          `could not append to the history file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+          {
+            cause: error,
+            hint: 'the directory of history.file must be writable by the user running pgdrill',
+          },
+        );
       }
     },
     async read(suite, { limit = DEFAULT_HISTORY_LIMIT } = {}) {
@@ -33,10 +37,14 @@ export async function readHistoryFile(path: string): Promise<HistoryRun[]> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new StorageError('HISTORY_READ_FAILED', `could not read the history file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      cause: error,
-      hint: 'check the path and its permissions',
-    });
+    throw new StorageError(
+      'HISTORY_READ_FAILED',
+      `could not read the history file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        cause: error,
+        hint: 'check the path and its permissions',
+      },
+    );
   }
   return text.split('\n').flatMap((line) => {
     const run = line.trim() ? parseHistoryRun(line) : undefined;

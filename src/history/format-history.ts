@@ -8,7 +8,12 @@ export function formatHistory(heading: string, summaries: DrillHistorySummary[],
   if (summaries.length === 0) return `${heading}\n\nno runs recorded yet\n`;
   const blocks = summaries.map((s) => {
     const last = s.last;
-    const problems = [last.failedChecks ? `${last.failedChecks} failed check${last.failedChecks === 1 ? '' : 's'}` : '', last.errorCode ?? ''].filter(Boolean).join(', ');
+    const problems = [
+      last.failedChecks ? `${last.failedChecks} failed check${last.failedChecks === 1 ? '' : 's'}` : '',
+      last.errorCode ?? '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     const lines = [
       `${s.drill} (${s.runs} run${s.runs === 1 ? '' : 's'})`,
       `  last status   ${MARK[last.status]} ${last.status} at ${stamp(last.finishedAt)}${problems ? ` (${problems})` : ''}`,
@@ -16,7 +21,9 @@ export function formatHistory(heading: string, summaries: DrillHistorySummary[],
     ];
     if (s.medianRestoreSeconds !== undefined) {
       const values = s.restoreSeconds.map((v) => (v === undefined ? '–' : formatDuration(v))).join(' ');
-      lines.push(`  restore time  last ${s.restoreSeconds.length}: ${values} · median ${formatDuration(s.medianRestoreSeconds)} · ${s.sparkline}`);
+      lines.push(
+        `  restore time  last ${s.restoreSeconds.length}: ${values} · median ${formatDuration(s.medianRestoreSeconds)} · ${s.sparkline}`,
+      );
     } else lines.push('  restore time  never measured (no restore finished)');
     return lines.join('\n');
   });

@@ -37,7 +37,11 @@ export interface HistoryRun {
   drills: HistoryDrill[];
 }
 
-export function toHistoryRun(suite: { name: string; objectives: HistoryRun['objectives'] }, run: RunResult, host = hostname()): HistoryRun {
+export function toHistoryRun(
+  suite: { name: string; objectives: HistoryRun['objectives'] },
+  run: RunResult,
+  host = hostname(),
+): HistoryRun {
   return {
     version: HISTORY_VERSION,
     suite: suite.name,
@@ -71,7 +75,9 @@ export function toHistoryDrill(drill: DrillResult): HistoryDrill {
 
 /** Age of the newest object the drill restored, at drill start; undefined when no object had a date. */
 export function backupAgeSeconds(drill: DrillResult): number | undefined {
-  const times = (drill.backup ?? []).map((b) => (b.lastModified ? Date.parse(b.lastModified) : NaN)).filter((t) => Number.isFinite(t));
+  const times = (drill.backup ?? [])
+    .map((b) => (b.lastModified ? Date.parse(b.lastModified) : NaN))
+    .filter((t) => Number.isFinite(t));
   if (times.length === 0) return undefined;
   return Math.max(0, (Date.parse(drill.startedAt) - Math.max(...times)) / 1000);
 }
@@ -80,7 +86,8 @@ export function backupAgeSeconds(drill: DrillResult): number | undefined {
 export function parseHistoryRun(text: string): HistoryRun | undefined {
   try {
     const value = JSON.parse(text) as Partial<HistoryRun>;
-    if (typeof value !== 'object' || value === null || typeof value.suite !== 'string' || !Array.isArray(value.drills)) return undefined;
+    if (typeof value !== 'object' || value === null || typeof value.suite !== 'string' || !Array.isArray(value.drills))
+      return undefined;
     if (typeof value.version !== 'number' || value.version > HISTORY_VERSION) return undefined;
     return value as HistoryRun;
   } catch {

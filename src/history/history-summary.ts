@@ -25,7 +25,9 @@ export function summarizeHistory(runs: HistoryRun[], options: SummarizeHistoryOp
   const byDrill = new Map<string, HistoryDrill[]>();
   const ordered = [...runs].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   for (const run of ordered)
-    for (const drill of run.drills) if (!options.drill || drill.name === options.drill) byDrill.set(drill.name, [...(byDrill.get(drill.name) ?? []), drill]);
+    for (const drill of run.drills)
+      if (!options.drill || drill.name === options.drill)
+        byDrill.set(drill.name, [...(byDrill.get(drill.name) ?? []), drill]);
   return [...byDrill].map(([drill, entries]) => {
     const recent = entries.slice(-last).map((e) => e.restoreSeconds);
     const measured = recent.filter((v): v is number => v !== undefined);
@@ -56,6 +58,8 @@ export function sparkline(values: (number | undefined)[]): string {
   const min = Math.min(...measured);
   const span = Math.max(...measured) - min;
   return values
-    .map((v) => (v === undefined ? '·' : span === 0 ? BARS[3] : BARS[Math.round(((v - min) / span) * (BARS.length - 1))]))
+    .map((v) =>
+      v === undefined ? '·' : span === 0 ? BARS[3] : BARS[Math.round(((v - min) / span) * (BARS.length - 1))],
+    )
     .join('');
 }

@@ -4,14 +4,21 @@ import { HISTORY_VERSION, type HistoryDrill, type HistoryRun } from './history-r
 import { DEFAULT_HISTORY_LIMIT, type HistoryStore } from './history-store.js';
 
 /** A table with one row per drill per run: plain columns to query and graph, the full drill record as jsonb. */
-export function createPostgresHistory(options: { urlEnv: string; table: string; env: Record<string, string | undefined> }): HistoryStore {
+export function createPostgresHistory(options: {
+  urlEnv: string;
+  table: string;
+  env: Record<string, string | undefined>;
+}): HistoryStore {
   const { urlEnv, table } = options;
   const description = `postgres table ${table} (URL from $${urlEnv})`;
   const url = options.env[urlEnv];
   let client: pg.Client | undefined;
   const connect = async (): Promise<pg.Client> => {
     if (client) return client;
-    if (!url) throw new ConfigError('HISTORY_URL_MISSING', `history.postgres.urlEnv names ${urlEnv}, which is not set`, { hint: `export ${urlEnv}=postgresql://user:password@host/db for the history database` });
+    if (!url)
+      throw new ConfigError('HISTORY_URL_MISSING', `history.postgres.urlEnv names ${urlEnv}, which is not set`, {
+        hint: `export ${urlEnv}=postgresql://user:password@host/db for the history database`,
+      });
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
     c.on('error', () => undefined);
     try {
@@ -27,10 +34,14 @@ export function createPostgresHistory(options: { urlEnv: string; table: string; 
     const e = error as { code?: string; message?: string };
     // Messages from pg never carry the password, but may carry the URL's host: keep them, drop the URL itself.
     const reason = (e.message ?? String(error)).replaceAll(url ?? '\u0000', `$${urlEnv}`);
-    return new StorageError('HISTORY_UNREACHABLE', `${action} the history table ${table} (URL from $${urlEnv}): ${reason}${e.code ? ` (${e.code})` : ''}`, {
-      cause: error,
-      hint: `check that $${urlEnv} points at a reachable database where this role may create and insert into ${table}`,
-    });
+    return new StorageError(
+      'HISTORY_UNREACHABLE',
+      `${action} the history table ${table} (URL from $${urlEnv}): ${reason}${e.code ? ` (${e.code})` : ''}`,
+      {
+        cause: error,
+        hint: `check that $${urlEnv} points at a reachable database where this role may create and insert into ${table}`,
+      },
+    );
   };
   return {
     description,
@@ -43,9 +54,25 @@ export function createPostgresHistory(options: { urlEnv: string; table: string; 
             `insert into ${table} (suite, drill, status, run_started_at, run_finished_at, started_at, finished_at, exit_code, host,
                restore_seconds, replay_seconds, rpo_seconds, backup_age_seconds, failed_checks, error_code, objectives, record)
              values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
-            [run.suite, drill.name, drill.status, run.startedAt, run.finishedAt, drill.startedAt, drill.finishedAt, run.exitCode, run.host,
-              drill.restoreSeconds ?? null, drill.replaySeconds ?? null, drill.rpoSeconds ?? null, drill.backupAgeSeconds ?? null, drill.failedChecks, drill.errorCode ?? null,
-              JSON.stringify(run.objectives), JSON.stringify(drill)],
+            [
+              run.suite,
+              drill.name,
+              drill.status,
+              run.startedAt,
+              run.finishedAt,
+              drill.startedAt,
+              drill.finishedAt,
+              run.exitCode,
+              run.host,
+              drill.restoreSeconds ?? null,
+              drill.replaySeconds ?? null,
+              drill.rpoSeconds ?? null,
+              drill.backupAgeSeconds ?? null,
+              drill.failedChecks,
+              drill.errorCode ?? null,
+              JSON.stringify(run.objectives),
+              JSON.stringify(drill),
+            ],
           );
         }
         await db.query('commit');
@@ -92,7 +119,16 @@ function groupRuns(suite: string, rows: Row[]): HistoryRun[] {
     const startedAt = row.run_started_at.toISOString();
     let run = runs.get(startedAt);
     if (!run) {
-      run = { version: HISTORY_VERSION, suite, startedAt, finishedAt: row.run_finished_at.toISOString(), exitCode: row.exit_code, host: row.host, objectives: row.objectives, drills: [] };
+      run = {
+        version: HISTORY_VERSION,
+        suite,
+        startedAt,
+        finishedAt: row.run_finished_at.toISOString(),
+        exitCode: row.exit_code,
+        host: row.host,
+        objectives: row.objectives,
+        drills: [],
+      };
       runs.set(startedAt, run);
     }
     run.drills.push(row.record);

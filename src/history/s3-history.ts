@@ -17,10 +17,16 @@ export function createS3History(store: S3StoreOptions, prefix: string): HistoryS
     description: `s3://${[store.bucket, store.prefix, base].filter(Boolean).join('/')}`.replace(/([^:])\/\/+/g, '$1/'),
     async append(run) {
       const stamp = run.startedAt.replace(/[:.]/g, '');
-      await writer.put(`${base}${slugOf(run.suite)}/${stamp}-${randomBytes(4).toString('hex')}.json`, JSON.stringify(run) + '\n', 'application/json');
+      await writer.put(
+        `${base}${slugOf(run.suite)}/${stamp}-${randomBytes(4).toString('hex')}.json`,
+        `${JSON.stringify(run)}\n`,
+        'application/json',
+      );
     },
     async read(suite, { limit = DEFAULT_HISTORY_LIMIT } = {}) {
-      const objects = (await reader.list(`${base}${slugOf(suite)}/`)).filter((o) => o.key.endsWith('.json')).slice(-limit);
+      const objects = (await reader.list(`${base}${slugOf(suite)}/`))
+        .filter((o) => o.key.endsWith('.json'))
+        .slice(-limit);
       const runs: HistoryRun[] = [];
       // A few reads at a time: hundreds of small objects, without opening hundreds of sockets.
       for (let i = 0; i < objects.length; i += 8) {

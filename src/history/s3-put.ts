@@ -19,14 +19,26 @@ export function createS3Putter(options: S3StoreOptions): S3Putter {
     async put(key, body, contentType) {
       const fullKey = normalizeRoot(options.prefix) + key;
       try {
-        await client.send(new PutObjectCommand({ Bucket: options.bucket, Key: fullKey, Body: body, ContentType: contentType, ContentLength: Buffer.byteLength(body) }));
+        await client.send(
+          new PutObjectCommand({
+            Bucket: options.bucket,
+            Key: fullKey,
+            Body: body,
+            ContentType: contentType,
+            ContentLength: Buffer.byteLength(body),
+          }),
+        );
       } catch (error) {
         const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
         const status = e.$metadata?.httpStatusCode;
-        throw new StorageError('HISTORY_WRITE_FAILED', `could not write history object ${fullKey} to ${where}: ${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}`, {
-          cause: error,
-          hint: 'the identity from the AWS default chain needs s3:PutObject on the history prefix (and only there)',
-        });
+        throw new StorageError(
+          'HISTORY_WRITE_FAILED',
+          `could not write history object ${fullKey} to ${where}: ${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}`,
+          {
+            cause: error,
+            hint: 'the identity from the AWS default chain needs s3:PutObject on the history prefix (and only there)',
+          },
+        );
       }
     },
     close: () => client.destroy(),

@@ -9,7 +9,8 @@ import type { ResolvedSuite } from '../suite/resolved-suite.js';
 export function splitRunBySuite(suites: ResolvedSuite[], run: RunResult): { suite: ResolvedSuite; run: RunResult }[] {
   if (suites.length === 1) return [{ suite: suites[0]!, run }];
   const owners = new Map<string, ResolvedSuite[]>();
-  for (const suite of suites) for (const drill of suite.drills) owners.set(drill.name, [...(owners.get(drill.name) ?? []), suite]);
+  for (const suite of suites)
+    for (const drill of suite.drills) owners.set(drill.name, [...(owners.get(drill.name) ?? []), suite]);
   const parts = new Map<ResolvedSuite, RunResult['drills']>(suites.map((s) => [s, []]));
   for (const drill of run.drills) {
     const queue = owners.get(drill.name);
@@ -20,6 +21,9 @@ export function splitRunBySuite(suites: ResolvedSuite[], run: RunResult): { suit
     .filter((suite) => parts.get(suite)!.length > 0)
     .map((suite) => {
       const drills = parts.get(suite)!;
-      return { suite, run: { ...run, suite: { name: suite.name, files: [suite.file] }, drills, exitCode: runExitCode(drills) } };
+      return {
+        suite,
+        run: { ...run, suite: { name: suite.name, files: [suite.file] }, drills, exitCode: runExitCode(drills) },
+      };
     });
 }

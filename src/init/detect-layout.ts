@@ -83,7 +83,9 @@ function findPgbackrest(objects: ObjectInfo[], claim: (prefix: string) => void):
       const l = new RegExp(`^${escape(root)}backup/${escape(stanza)}/([^/]+)/backup\\.manifest$`).exec(x.key);
       return l ? [l[1]!] : [];
     });
-    const walCount = objects.filter((x) => x.key.startsWith(`${root}archive/${stanza}/`) && parseSegmentKey(x.key)).length;
+    const walCount = objects.filter(
+      (x) => x.key.startsWith(`${root}archive/${stanza}/`) && parseSegmentKey(x.key),
+    ).length;
     claim(`${root}backup/${stanza}/`);
     claim(`${root}archive/${stanza}/`);
     return [{ path: `/${m[1] ?? ''}`, stanza, infoKey: o.key, labels, walCount }];
@@ -131,8 +133,11 @@ function groupWal(objects: ObjectInfo[], claim: (prefix: string) => void): { pre
     const dir = o.key.includes('/') ? o.key.slice(0, o.key.lastIndexOf('/') + 1) : '';
     counts.set(dir, (counts.get(dir) ?? 0) + 1);
   }
-  for (const dir of counts.keys()) objects.forEach((o) => o.key.startsWith(dir) && !o.key.slice(dir.length).includes('/') && claim(o.key));
-  return [...counts].map(([prefix, count]) => ({ prefix, count })).sort((a, b) => b.count - a.count || (a.prefix < b.prefix ? -1 : 1));
+  for (const dir of counts.keys())
+    objects.forEach((o) => o.key.startsWith(dir) && !o.key.slice(dir.length).includes('/') && claim(o.key));
+  return [...counts]
+    .map(([prefix, count]) => ({ prefix, count }))
+    .sort((a, b) => b.count - a.count || (a.prefix < b.prefix ? -1 : 1));
 }
 
 function findDumps(objects: ObjectInfo[], claim: (prefix: string) => void): FoundDumps[] {
@@ -144,7 +149,13 @@ function findDumps(objects: ObjectInfo[], claim: (prefix: string) => void): Foun
     const name = o.key.slice(dir.length);
     const shape = name.replace(/\d{4}-?\d{2}-?\d{2}(?:[T_ -]?\d{2}[-:]?\d{2}(?:[-:]?\d{2})?(?:\.\d+)?Z?)?/g, '\u0000');
     const pattern = `^${escape(dir)}${shape.split('\u0000').map(escape).join('.*')}${isDir ? '' : '$'}`;
-    const family = families.get(pattern) ?? { dir, pattern, objects: [], datedKeys: true, format: isDir ? 'directory' : formatOf(name) };
+    const family = families.get(pattern) ?? {
+      dir,
+      pattern,
+      objects: [],
+      datedKeys: true,
+      format: isDir ? 'directory' : formatOf(name),
+    };
     family.objects.push(o);
     family.datedKeys &&= dateInKey(o.key) !== undefined;
     families.set(pattern, family);

@@ -44,20 +44,33 @@ export interface InitSuiteResult {
 export async function initSuite(options: InitSuiteOptions): Promise<InitSuiteResult> {
   const file = options.out === undefined ? undefined : resolve(options.out);
   if (file && !options.force && (await exists(file)))
-    throw new ConfigError('SUITE_EXISTS', `${file} already exists; pgdrill init did not touch it`, { hint: 'choose another --out, or pass --force to replace it' });
+    throw new ConfigError('SUITE_EXISTS', `${file} already exists; pgdrill init did not touch it`, {
+      hint: 'choose another --out, or pass --force to replace it',
+    });
   const location = parseLocation(options.from, options);
   const store = createStore(location.store);
   try {
     const objects = await store.list(location.prefix, { signal: options.signal });
     const layout = detectLayout(objects);
     if (layout.dumps.length + layout.pgbackrest.length + layout.barman.length + layout.basebackups.length === 0)
-      throw new SourceError('BACKUP_NOT_FOUND', `found no backup pgdrill recognises in ${location.display} (${objects.length} objects)`, {
-        details: objects.slice(0, 10).map((o) => o.key),
-        hint: 'pgdrill recognises pg_dump files (.dump, .sql, .tar, .backup, optionally .gz/.zst/.enc, or directory dumps), pgBackRest repositories, barman-cloud layouts and base backups (base.tar[.gz], backup_manifest)',
-      });
+      throw new SourceError(
+        'BACKUP_NOT_FOUND',
+        `found no backup pgdrill recognises in ${location.display} (${objects.length} objects)`,
+        {
+          details: objects.slice(0, 10).map((o) => o.key),
+          hint: 'pgdrill recognises pg_dump files (.dump, .sql, .tar, .backup, optionally .gz/.zst/.enc, or directory dumps), pgBackRest repositories, barman-cloud layouts and base backups (base.tar[.gz], backup_manifest)',
+        },
+      );
     const inspected = await inspect(store, layout, objects, options.signal);
     const name = options.name ?? (file ? basename(file).replace(/\.ya?ml$/, '') : 'backups');
-    const { suite, findings } = draftSuite({ name, location: location.display, store: location.store, layout, inspected, now: options.now ?? new Date() });
+    const { suite, findings } = draftSuite({
+      name,
+      location: location.display,
+      store: location.store,
+      layout,
+      inspected,
+      now: options.now ?? new Date(),
+    });
     // Without --out the suite goes to stdout, most likely redirected into a file in the current directory.
     const modeline = schemaModeline(file ? dirname(file) : process.cwd());
     const yaml = `${modeline}\n# Written by pgdrill init from ${location.display}. Credentials come from the AWS default chain, never from this file.\n${stringify(suite, { lineWidth: 0 })}`;
@@ -71,23 +84,44 @@ export async function initSuite(options: InitSuiteOptions): Promise<InitSuiteRes
   }
 }
 
-async function inspect(store: ObjectStore, layout: Layout, objects: { key: string; lastModified: Date }[], signal?: AbortSignal): Promise<Inspected> {
+async function inspect(
+  store: ObjectStore,
+  layout: Layout,
+  objects: { key: string; lastModified: Date }[],
+  signal?: AbortSignal,
+): Promise<Inspected> {
   const inspected: Inspected = { dumps: new Map(), encryptedRepos: new Set(), times: new Map() };
   const modified = (key: string) => objects.find((o) => o.key === key)?.lastModified;
   const timesOf = (keys: string[]) => keys.map(modified).filter((t): t is Date => t !== undefined);
   for (const d of layout.dumps) {
     const newest = d.objects.at(-1)!;
     if (d.format !== 'directory') inspected.dumps.set(d, await sniffDump(store, newest, signal));
-    inspected.times.set(d, d.objects.map((o) => (d.datedKeys ? (dateInKey(o.key) ?? o.lastModified) : o.lastModified)));
+    inspected.times.set(
+      d,
+      d.objects.map((o) => (d.datedKeys ? (dateInKey(o.key) ?? o.lastModified) : o.lastModified)),
+    );
   }
   for (const r of layout.pgbackrest) {
     // A plain backup.info starts with its [backrest] section; an encrypted one is cipher text.
-    if (!(await readHead(store, r.infoKey, 10, signal)).toString('latin1').startsWith('[backrest]')) inspected.encryptedRepos.add(r);
+    if (!(await readHead(store, r.infoKey, 10, signal)).toString('latin1').startsWith('[backrest]'))
+      inspected.encryptedRepos.add(r);
     const root = r.infoKey.slice(0, -'backup.info'.length);
     inspected.times.set(r, timesOf(r.labels.map((l) => `${root}${l}/backup.manifest`)));
   }
-  for (const b of layout.barman) inspected.times.set(b, timesOf(b.ids.map((id) => `${b.prefix ? `${b.prefix}/` : ''}${b.server}/base/${id}/backup.info`)));
-  for (const b of layout.basebackups) inspected.times.set(b, b.dirs.map((d) => objects.filter((o) => o.key.startsWith(`${d}/`)).reduce((m, o) => (o.lastModified > m ? o.lastModified : m), new Date(0))));
+  for (const b of layout.barman)
+    inspected.times.set(
+      b,
+      timesOf(b.ids.map((id) => `${b.prefix ? `${b.prefix}/` : ''}${b.server}/base/${id}/backup.info`)),
+    );
+  for (const b of layout.basebackups)
+    inspected.times.set(
+      b,
+      b.dirs.map((d) =>
+        objects
+          .filter((o) => o.key.startsWith(`${d}/`))
+          .reduce((m, o) => (o.lastModified > m ? o.lastModified : m), new Date(0)),
+      ),
+    );
   return inspected;
 }
 

@@ -26,7 +26,9 @@ export function parseLocation(from: string, options: LocationOptions = {}, cwd =
     const [, bucket, rest] = s3;
     const prefix = rest ? rest.replace(/\/*$/, '/') : '';
     if (options.endpoint !== undefined && !/^https?:\/\//.test(options.endpoint))
-      throw new ConfigError('INVALID_LOCATION', `--endpoint ${options.endpoint} is not a URL`, { hint: 'write it as https://host:port' });
+      throw new ConfigError('INVALID_LOCATION', `--endpoint ${options.endpoint} is not a URL`, {
+        hint: 'write it as https://host:port',
+      });
     const store: StoreConfig = {
       s3: {
         bucket: bucket!,
@@ -38,8 +40,15 @@ export function parseLocation(from: string, options: LocationOptions = {}, cwd =
     return { store, prefix, display: `s3://${bucket}/${prefix}` };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(from))
-    throw new ConfigError('INVALID_LOCATION', `pgdrill init reads s3://bucket/prefix or a local directory, not ${from.replace(/\/\/[^@/]*@/, '//…@')}`, { hint: 'for S3-compatible servers give s3://bucket/prefix with --endpoint' });
-  if (options.endpoint || options.caFile) throw new ConfigError('INVALID_LOCATION', '--endpoint and --ca-file apply to s3:// locations only', { hint: `${from} is read as a local directory` });
+    throw new ConfigError(
+      'INVALID_LOCATION',
+      `pgdrill init reads s3://bucket/prefix or a local directory, not ${from.replace(/\/\/[^@/]*@/, '//…@')}`,
+      { hint: 'for S3-compatible servers give s3://bucket/prefix with --endpoint' },
+    );
+  if (options.endpoint || options.caFile)
+    throw new ConfigError('INVALID_LOCATION', '--endpoint and --ca-file apply to s3:// locations only', {
+      hint: `${from} is read as a local directory`,
+    });
   const root = resolve(cwd, from);
   return { store: { filesystem: { root } }, prefix: '', display: root };
 }

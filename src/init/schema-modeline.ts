@@ -27,6 +27,8 @@ export function schemaModeline(suiteDir: string, exists: (path: string) => boole
     projectDir ??= exists(join(dir, 'package.json')) ? dir : undefined;
     if (dirname(dir) === dir) break;
   }
-  const path = relative(suiteDir, join(installedIn ?? projectDir ?? suiteDir, INSTALLED_SCHEMA)).split(sep).join('/');
+  const path = relative(suiteDir, join(installedIn ?? projectDir ?? suiteDir, INSTALLED_SCHEMA))
+    .split(sep)
+    .join('/');
   return `# yaml-language-server: $schema=${path.startsWith('../') ? path : `./${path}`}`;
 }

@@ -6,7 +6,11 @@ import { completePeriodsBefore, type PeriodUnit } from '../inventory/calendar-pe
  */
 export function suggestMaxAge(times: Date[]): string {
   const sorted = times.map((t) => t.getTime()).sort((a, b) => a - b);
-  const gaps = sorted.slice(1).map((t, i) => t - sorted[i]!).filter((g) => g > 0).sort((a, b) => a - b);
+  const gaps = sorted
+    .slice(1)
+    .map((t, i) => t - sorted[i]!)
+    .filter((g) => g > 0)
+    .sort((a, b) => a - b);
   if (gaps.length === 0) return '26h';
   const median = gaps[Math.floor(gaps.length / 2)]!;
   return `${Math.max(1, Math.ceil((median * 1.1) / 3_600_000))}h`;
@@ -23,7 +27,10 @@ const POLICY: [key: 'daily' | 'weekly' | 'monthly', unit: PeriodUnit, cap: numbe
  * the last complete one) hold a backup, when at least two do. A suite written from it passes today and
  * fails when a period goes missing.
  */
-export function suggestRetention(times: Date[], now: Date): { daily?: number; weekly?: number; monthly?: number } | undefined {
+export function suggestRetention(
+  times: Date[],
+  now: Date,
+): { daily?: number; weekly?: number; monthly?: number } | undefined {
   const ms = times.map((t) => t.getTime());
   const policy: { daily?: number; weekly?: number; monthly?: number } = {};
   for (const [key, unit, cap] of POLICY) {

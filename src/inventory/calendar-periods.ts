@@ -43,14 +43,17 @@ export function completePeriodsBefore(unit: PeriodUnit, now: Date, count: number
 export function describePeriod(period: Period): string {
   const date = (d: Date) => d.toISOString().slice(0, 10);
   if (period.unit === 'day') return `day ${date(period.start)}`;
-  if (period.unit === 'week') return `week ${isoWeekLabel(period.start)} (${date(period.start)} … ${date(new Date(period.end.getTime() - DAY_MS))})`;
+  if (period.unit === 'week')
+    return `week ${isoWeekLabel(period.start)} (${date(period.start)} … ${date(new Date(period.end.getTime() - DAY_MS))})`;
   if (period.unit === 'month') return `month ${period.start.toISOString().slice(0, 7)}`;
   return `year ${period.start.getUTCFullYear()}`;
 }
 
 /** ISO 8601 week of a date: the week belongs to the year of its Thursday. */
 export function isoWeekLabel(at: Date): string {
-  const thursday = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()) + (3 - ((at.getUTCDay() + 6) % 7)) * DAY_MS);
+  const thursday = new Date(
+    Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()) + (3 - ((at.getUTCDay() + 6) % 7)) * DAY_MS,
+  );
   const year = thursday.getUTCFullYear();
   const week = Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * DAY_MS)) + 1;
   return `${year}-W${String(week).padStart(2, '0')}`;

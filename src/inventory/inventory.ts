@@ -58,11 +58,17 @@ export function walInventory(objects: ObjectInfo[]): WalInventory {
 /** Inventory checks get the listing from the drill runner; running one without it is a pgdrill bug. */
 export function requireInventory(inventory: BackupInventory | undefined, check: string): BackupInventory {
   if (inventory) return inventory;
-  throw new DrillError('INVENTORY_MISSING', `the ${check} check ran without the source's inventory`, { hint: 'this is a bug in pgdrill; please report it' });
+  throw new DrillError('INVENTORY_MISSING', `the ${check} check ran without the source's inventory`, {
+    hint: 'this is a bug in pgdrill; please report it',
+  });
 }
 
 /** `daily/shop-2026-11-20.dump (2026-11-20T02:00:00.000Z, 1.2 MiB)` */
 export function describeBackup(backup: InventoryBackup): string {
-  const extras = [backup.time.toISOString(), backup.size === undefined ? '' : formatBytes(backup.size), backup.type ?? ''].filter(Boolean);
+  const extras = [
+    backup.time.toISOString(),
+    backup.size === undefined ? '' : formatBytes(backup.size),
+    backup.type ?? '',
+  ].filter(Boolean);
   return `${backup.id} (${extras.join(', ')})`;
 }

@@ -8,9 +8,15 @@ import { sortBackups, walInventory, type BackupInventory, type InventoryBackup }
  * (status, end time with its offset, size) and the `<server>/wals/` listing. No tool runs, so it is
  * quick and works for a copy of the bucket on disk too.
  */
-export async function listBarmanInventory(store: ObjectStore, options: BarmanCloudOptions, signal?: AbortSignal): Promise<BackupInventory> {
-  const base = joinKey(options.prefix, options.server, 'base') + '/';
-  const infos = (await store.list(base, { signal })).filter((o) => /^[^/]+\/backup\.info$/.test(o.key.slice(base.length)));
+export async function listBarmanInventory(
+  store: ObjectStore,
+  options: BarmanCloudOptions,
+  signal?: AbortSignal,
+): Promise<BackupInventory> {
+  const base = `${joinKey(options.prefix, options.server, 'base')}/`;
+  const infos = (await store.list(base, { signal })).filter((o) =>
+    /^[^/]+\/backup\.info$/.test(o.key.slice(base.length)),
+  );
   const backups: InventoryBackup[] = [];
   const ignored: string[] = [];
   for (const info of infos) {
@@ -24,8 +30,14 @@ export async function listBarmanInventory(store: ObjectStore, options: BarmanClo
     const size = fields.size !== undefined && /^\d+$/.test(fields.size) ? Number(fields.size) : undefined;
     backups.push({ id, time: end && !Number.isNaN(end.getTime()) ? end : info.lastModified, size });
   }
-  const wal = walInventory(await store.list(joinKey(options.prefix, options.server, 'wals') + '/', { signal }));
-  return { where: `barman-cloud server ${options.server} in ${store.description}/${joinKey(options.prefix)}`, timeFrom: 'end_time in backup.info', backups: sortBackups(backups), wal, ignored };
+  const wal = walInventory(await store.list(`${joinKey(options.prefix, options.server, 'wals')}/`, { signal }));
+  return {
+    where: `barman-cloud server ${options.server} in ${store.description}/${joinKey(options.prefix)}`,
+    timeFrom: 'end_time in backup.info',
+    backups: sortBackups(backups),
+    wal,
+    ignored,
+  };
 }
 
 /** `key=value` lines, as barman writes them. */

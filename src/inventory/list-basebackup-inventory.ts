@@ -6,8 +6,13 @@ import { sortBackups, walInventory, type BackupInventory, type InventoryBackup }
 const MARKERS = ['base.tar.gz', 'base.tar', 'PG_VERSION'];
 
 /** The base backup directories under the drill's prefix (or its one key) and the WAL archive's newest segment. */
-export async function listBasebackupInventory(store: ObjectStore, walStore: ObjectStore, options: BasebackupOptions, signal?: AbortSignal): Promise<BackupInventory> {
-  const prefix = options.key !== undefined ? options.key.replace(/\/+$/, '') + '/' : (options.prefix ?? '');
+export async function listBasebackupInventory(
+  store: ObjectStore,
+  walStore: ObjectStore,
+  options: BasebackupOptions,
+  signal?: AbortSignal,
+): Promise<BackupInventory> {
+  const prefix = options.key !== undefined ? `${options.key.replace(/\/+$/, '')}/` : (options.prefix ?? '');
   const objects = await store.list(prefix, { signal });
   const pattern = options.pattern === undefined ? undefined : new RegExp(options.pattern);
   const byKeyDate = options.orderBy === 'keyDate';
@@ -22,7 +27,13 @@ export async function listBasebackupInventory(store: ObjectStore, walStore: Obje
   }
   const wal = walInventory(await walStore.list(options.wal.prefix, { signal }));
   const where = `base backups in ${store.description} under "${prefix}", WAL in ${walStore.description} under "${options.wal.prefix}"`;
-  return { where, timeFrom: byKeyDate ? 'the date in the key' : 'LastModified of base.tar', backups: sortBackups(backups), wal, ignored };
+  return {
+    where,
+    timeFrom: byKeyDate ? 'the date in the key' : 'LastModified of base.tar',
+    backups: sortBackups(backups),
+    wal,
+    ignored,
+  };
 }
 
 /** Each directory holding a base backup, with the object that marks it (the first marker found). */

@@ -30,7 +30,14 @@ export async function listInventory(options: ListInventoryOptions): Promise<Back
     if (source.kind === 'pgdump') return await listPgdumpInventory(store, source.archives[0]!, signal);
     if (source.kind === 'barmanCloud') return await listBarmanInventory(store, source.options, signal);
     if (source.kind === 'pgbackrest')
-      return await listPgbackrestInventory({ store, storeConfig: suite.storage[source.store]!, workDir: options.workDir, env: options.env, signal, options: source.options });
+      return await listPgbackrestInventory({
+        store,
+        storeConfig: suite.storage[source.store]!,
+        workDir: options.workDir,
+        env: options.env,
+        signal,
+        options: source.options,
+      });
     const walStore = source.walStore === source.store ? store : open(source.walStore);
     return await listBasebackupInventory(store, walStore, source.options, signal);
   } finally {

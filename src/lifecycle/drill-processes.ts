@@ -33,7 +33,8 @@ export async function stopProcessesIn(dir: string, graceMs = 5_000): Promise<Dri
   const first = findProcessesIn(dir);
   for (const p of first.filter((p) => p.postmaster)) signal(p.pid, 'SIGQUIT');
   const deadline = Date.now() + graceMs;
-  while (findProcessesIn(dir).some((p) => p.postmaster) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (findProcessesIn(dir).some((p) => p.postmaster) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   for (const p of findProcessesIn(dir)) signal(p.pid, 'SIGKILL');
   return first;
 }

@@ -9,7 +9,8 @@ const DOCKER_TIMEOUT_MS = 15_000;
 
 // Without a docker CLI or a daemon there is nothing to sweep; a sweep never fails a run.
 async function docker(args: string[]): Promise<string | undefined> {
-  if (!['/usr/bin/docker', '/usr/local/bin/docker'].some((p) => existsSync(p)) && !process.env.DOCKER_HOST) return undefined;
+  if (!['/usr/bin/docker', '/usr/local/bin/docker'].some((p) => existsSync(p)) && !process.env.DOCKER_HOST)
+    return undefined;
   return runCommand('docker', args, { timeoutMs: DOCKER_TIMEOUT_MS }).then(
     (r) => r.stdout,
     () => undefined,
@@ -18,7 +19,14 @@ async function docker(args: string[]): Promise<string | undefined> {
 
 /** Containers labelled with an owner that no longer runs: removed (or listed, with dryRun). */
 export async function removeOrphanContainers(dryRun: boolean): Promise<string[]> {
-  const listing = await docker(['ps', '-a', '--filter', `label=${OWNER_LABEL}`, '--format', `{{.ID}}\t{{.Label "${OWNER_LABEL}"}}\t{{.Image}}`]);
+  const listing = await docker([
+    'ps',
+    '-a',
+    '--filter',
+    `label=${OWNER_LABEL}`,
+    '--format',
+    `{{.ID}}\t{{.Label "${OWNER_LABEL}"}}\t{{.Image}}`,
+  ]);
   if (!listing) return [];
   const lines: string[] = [];
   for (const row of listing.split('\n').filter(Boolean)) {

@@ -22,15 +22,32 @@ export interface OwnerRecord {
 
 /** Write a fresh record for `dir`, owned by this process. */
 export function writeOwnerRecord(dir: string, purpose: string): void {
-  const record: OwnerRecord = { owner: currentOwner(), createdAt: new Date().toISOString(), purpose, dataDirs: [], postmasterPids: [], containers: [], paths: [] };
+  const record: OwnerRecord = {
+    owner: currentOwner(),
+    createdAt: new Date().toISOString(),
+    purpose,
+    dataDirs: [],
+    postmasterPids: [],
+    containers: [],
+    paths: [],
+  };
   saveRecord(dir, record);
 }
 
 export function readOwnerRecord(dir: string): OwnerRecord | undefined {
   try {
     const parsed = JSON.parse(readFileSync(join(dir, OWNER_RECORD), 'utf8')) as Partial<OwnerRecord>;
-    if (!parsed.owner || typeof parsed.owner.pid !== 'number' || typeof parsed.owner.startTime !== 'string') return undefined;
-    return { createdAt: '', purpose: '', dataDirs: [], postmasterPids: [], containers: [], paths: [], ...parsed } as OwnerRecord;
+    if (!parsed.owner || typeof parsed.owner.pid !== 'number' || typeof parsed.owner.startTime !== 'string')
+      return undefined;
+    return {
+      createdAt: '',
+      purpose: '',
+      dataDirs: [],
+      postmasterPids: [],
+      containers: [],
+      paths: [],
+      ...parsed,
+    } as OwnerRecord;
   } catch {
     return undefined;
   }
@@ -40,8 +57,20 @@ export function readOwnerRecord(dir: string): OwnerRecord | undefined {
  * Add resources to the record of the directory holding them (synchronously, so concurrent drills of one
  * process never interleave a read and a write). A directory without a record gets one.
  */
-export function addToOwnerRecord(dir: string, add: Partial<Pick<OwnerRecord, 'dataDirs' | 'postmasterPids' | 'containers' | 'paths'>>, purpose = 'pgdrill server'): void {
-  const record = readOwnerRecord(dir) ?? { owner: currentOwner(), createdAt: new Date().toISOString(), purpose, dataDirs: [], postmasterPids: [], containers: [], paths: [] };
+export function addToOwnerRecord(
+  dir: string,
+  add: Partial<Pick<OwnerRecord, 'dataDirs' | 'postmasterPids' | 'containers' | 'paths'>>,
+  purpose = 'pgdrill server',
+): void {
+  const record = readOwnerRecord(dir) ?? {
+    owner: currentOwner(),
+    createdAt: new Date().toISOString(),
+    purpose,
+    dataDirs: [],
+    postmasterPids: [],
+    containers: [],
+    paths: [],
+  };
   for (const key of ['dataDirs', 'postmasterPids', 'containers', 'paths'] as const) {
     const merged = new Set<string | number>([...record[key], ...(add[key] ?? [])]);
     (record[key] as (string | number)[]) = [...merged];
@@ -51,7 +80,7 @@ export function addToOwnerRecord(dir: string, add: Partial<Pick<OwnerRecord, 'da
 
 function saveRecord(dir: string, record: OwnerRecord): void {
   const path = join(dir, OWNER_RECORD);
-  writeFileSync(`${path}.tmp`, JSON.stringify(record, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${path}.tmp`, path);
 }
 
@@ -59,5 +88,8 @@ function saveRecord(dir: string, record: OwnerRecord): void {
 export const KEPT_MARKER = 'pgdrill-kept';
 
 export function markKept(dir: string): void {
-  writeFileSync(join(dir, KEPT_MARKER), `kept for inspection by pgdrill pid ${process.pid} at ${new Date().toISOString()}; remove the directory when done\n`);
+  writeFileSync(
+    join(dir, KEPT_MARKER),
+    `kept for inspection by pgdrill pid ${process.pid} at ${new Date().toISOString()}; remove the directory when done\n`,
+  );
 }

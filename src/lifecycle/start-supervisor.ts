@@ -24,7 +24,11 @@ export function startSupervisor(options: SupervisorOptions): Supervisor {
     detached: true,
     cwd: '/',
     stdio: ['pipe', 'ignore', 'ignore'],
-    env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', PGDRILL_DIRS: dirs.join('\n'), PGDRILL_CONTAINERS: (options.containers ?? []).join(' ') },
+    env: {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      PGDRILL_DIRS: dirs.join('\n'),
+      PGDRILL_CONTAINERS: (options.containers ?? []).join(' '),
+    },
   });
   child.on('error', () => undefined); // no /bin/sh: the sweep at the next start remains
   child.stdin.on('error', () => undefined);

@@ -43,7 +43,8 @@ async function removeLeftover(dir: string, record: OwnerRecord, dryRun: boolean)
   const whose = `left by pgdrill pid ${record.owner.pid} (gone; ${record.purpose || 'drill'}, created ${record.createdAt || 'at an unknown time'})`;
   const lines: string[] = [];
   const processes = dryRun ? findProcessesIn(dir) : await stopProcessesIn(dir);
-  for (const p of processes.filter((p) => p.postmaster)) lines.push(`PostgreSQL server pid ${p.pid} on ${p.cwd} ${whose}`);
+  for (const p of processes.filter((p) => p.postmaster))
+    lines.push(`PostgreSQL server pid ${p.pid} on ${p.cwd} ${whose}`);
   const others = processes.filter((p) => !p.postmaster).length;
   if (others > 0) lines.push(`${others} process${others === 1 ? '' : 'es'} of its servers ${whose}`);
   lines.push(...(await removeContainers(record.containers, dryRun)).map((c) => `${c} ${whose}`));

@@ -31,9 +31,17 @@ export async function captureManifestToFile(options: CaptureManifestFileOptions)
 }
 
 /** Connect to a live database (the source or a replica), run `fn` on that one connection, disconnect. */
-export async function withLiveDatabase<T>(url: string, applicationName: string, fn: (db: Queryable, where: string) => Promise<T>): Promise<T> {
+export async function withLiveDatabase<T>(
+  url: string,
+  applicationName: string,
+  fn: (db: Queryable, where: string) => Promise<T>,
+): Promise<T> {
   const where = displayUrl(url);
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
   try {
     await client.connect();
   } catch (error) {
@@ -67,7 +75,7 @@ export function displayUrl(url: string): string {
 
 function connectError(error: unknown, where: string): StorageError {
   const code = (error as { code?: string }).code;
-  const reason = isPgError(error) ? formatPgError(error).message : (error as Error).message ?? String(error);
+  const reason = isPgError(error) ? formatPgError(error).message : ((error as Error).message ?? String(error));
   if (code === '28P01' || code === '28000') {
     return new StorageError('DATABASE_ACCESS_DENIED', `${where} refused the login: ${reason}`, {
       cause: error,
@@ -75,7 +83,10 @@ function connectError(error: unknown, where: string): StorageError {
     });
   }
   if (code === '3D000') {
-    return new StorageError('DATABASE_NOT_FOUND', `${where}: ${reason}`, { cause: error, hint: 'name an existing database in the URL path' });
+    return new StorageError('DATABASE_NOT_FOUND', `${where}: ${reason}`, {
+      cause: error,
+      hint: 'name an existing database in the URL path',
+    });
   }
   return new StorageError('DATABASE_UNREACHABLE', `could not connect to ${where}: ${reason}`, {
     cause: error,
@@ -88,6 +99,9 @@ function captureError(error: Parameters<typeof formatPgError>[0], where: string)
   return new StorageError('MANIFEST_CAPTURE_FAILED', `reading the manifest from ${where} failed: ${message}`, {
     cause: error,
     details,
-    hint: error.code === '42501' ? 'the role needs SELECT on every table and sequence in scope (pg_read_all_data does it)' : undefined,
+    hint:
+      error.code === '42501'
+        ? 'the role needs SELECT on every table and sequence in scope (pg_read_all_data does it)'
+        : undefined,
   });
 }

@@ -30,13 +30,19 @@ export const BEGIN_READ_ONLY = 'begin transaction isolation level repeatable rea
  */
 export async function captureManifest(db: Queryable, options: CaptureManifestOptions = {}): Promise<Manifest> {
   const columns = (options.timestampColumns ?? []).map(parseColumnName);
-  const schemas = options.schemas && options.schemas.length > 0 ? sortByKey([...new Set(options.schemas)], (s) => s) : null;
+  const schemas =
+    options.schemas && options.schemas.length > 0 ? sortByKey([...new Set(options.schemas)], (s) => s) : null;
   await db.query(BEGIN_READ_ONLY);
   try {
     // Fixed rendering whatever the role's settings: qualified names in definitions, timestamps in UTC.
     await db.query('set local search_path = pg_catalog, pg_temp');
     await db.query("set local timezone = 'UTC'");
-    const manifest = await readManifest(db, { counts: options.counts ?? 'exact', columns, schemas, missing: options.missing ?? 'error' });
+    const manifest = await readManifest(db, {
+      counts: options.counts ?? 'exact',
+      columns,
+      schemas,
+      missing: options.missing ?? 'error',
+    });
     await db.query('commit');
     return manifest;
   } catch (error) {
@@ -60,11 +66,20 @@ async function readManifest(db: Queryable, options: ReadOptions): Promise<Manife
   if (!server) throw new Error('the server answered no row to select current_database()');
   if (options.schemas && options.missing === 'error') await assertSchemasExist(db, options.schemas);
   const listed = await listTables(db, options.schemas);
-  const fingerprints = await fingerprintTables(db, listed.map((t) => t.oid));
+  const fingerprints = await fingerprintTables(
+    db,
+    listed.map((t) => t.oid),
+  );
   const tables: ManifestTable[] = [];
   for (const table of listed) {
     const counted = await countTableRows(db, table, options.counts);
-    tables.push({ schema: table.schema, name: table.name, kind: table.kind, ...counted, fingerprint: fingerprints.get(table.oid)! });
+    tables.push({
+      schema: table.schema,
+      name: table.name,
+      kind: table.kind,
+      ...counted,
+      fingerprint: fingerprints.get(table.oid)!,
+    });
   }
   const types = await listTypes(db, options.schemas);
   const extensions = await readExtensions(db);
@@ -95,7 +110,8 @@ async function assertSchemasExist(db: Queryable, schemas: string[]): Promise<voi
   );
   const missing = schemas.filter((s) => !rows.some((r) => r.wanted && r.name === s));
   if (missing.length === 0) return;
-  const what = missing.length === 1 ? `schema ${missing[0]} does not exist` : `schemas ${missing.join(', ')} do not exist`;
+  const what =
+    missing.length === 1 ? `schema ${missing[0]} does not exist` : `schemas ${missing.join(', ')} do not exist`;
   throw new ConfigError('SCHEMA_NOT_FOUND', `${what} in the database`, {
     hint: `schemas found: ${rows.map((r) => r.name).join(', ') || 'none'} (names are exact, case-sensitive)`,
   });

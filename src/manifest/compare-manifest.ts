@@ -1,5 +1,11 @@
 import { formatQualifiedName } from '../checks/relation-names.js';
-import { compareExtensions, compareHypertables, compareMigrations, compareSequences, compareTimestamps } from './compare-facts.js';
+import {
+  compareExtensions,
+  compareHypertables,
+  compareMigrations,
+  compareSequences,
+  compareTimestamps,
+} from './compare-facts.js';
 import { countOf, describeMismatch, difference, type ManifestDifference } from './manifest-difference.js';
 import type { Manifest, ManifestTable } from './manifest-schema.js';
 import {
@@ -15,7 +21,11 @@ import {
  * Every way `actual` (the restored database) differs from `expected` (the manifest) beyond the tolerances,
  * in a fixed order: tables, rows, schema, timestamps, sequences, extensions, hypertables, migrations.
  */
-export function compareManifest(expected: Manifest, actual: Manifest, tolerances: ManifestTolerances = {}): ManifestDifference[] {
+export function compareManifest(
+  expected: Manifest,
+  actual: Manifest,
+  tolerances: ManifestTolerances = {},
+): ManifestDifference[] {
   const t = resolveTolerances(tolerances);
   const keep = (table: ManifestTable) => !t.ignored.has(nameOf(table));
   const expectedTables = new Map(expected.tables.filter(keep).map((table) => [nameOf(table), table]));
@@ -25,13 +35,27 @@ export function compareManifest(expected: Manifest, actual: Manifest, tolerances
     const restored = actualTables.get(name);
     if (!restored) {
       const rows = table.rows === null ? table.kind : countOf(table.rows, 'row');
-      differences.push(difference('table-missing', name, { expected: rows, actual: 'missing' }, `${name}: in the manifest (${rows}), not in the restored database`));
+      differences.push(
+        difference(
+          'table-missing',
+          name,
+          { expected: rows, actual: 'missing' },
+          `${name}: in the manifest (${rows}), not in the restored database`,
+        ),
+      );
     }
   }
   for (const [name, table] of actualTables) {
     if (expectedTables.has(name)) continue;
     const rows = table.rows === null ? table.kind : countOf(table.rows, 'row');
-    differences.push(difference('table-extra', name, { expected: 'absent', actual: rows }, `${name}: restored (${rows}), not in the manifest`));
+    differences.push(
+      difference(
+        'table-extra',
+        name,
+        { expected: 'absent', actual: rows },
+        `${name}: restored (${rows}), not in the manifest`,
+      ),
+    );
   }
   for (const [name, table] of expectedTables) {
     const restored = actualTables.get(name);
@@ -46,7 +70,12 @@ export function compareManifest(expected: Manifest, actual: Manifest, tolerances
   return differences;
 }
 
-function compareRows(name: string, expected: ManifestTable, actual: ManifestTable, t: ResolvedTolerances): ManifestDifference[] {
+function compareRows(
+  name: string,
+  expected: ManifestTable,
+  actual: ManifestTable,
+  t: ResolvedTolerances,
+): ManifestDifference[] {
   if (expected.rows === null || actual.rows === null || actual.rows === expected.rows) return [];
   const delta = actual.rows - expected.rows;
   const change = delta > 0 ? `${delta} more` : `${-delta} fewer`;
@@ -56,9 +85,10 @@ function compareRows(name: string, expected: ManifestTable, actual: ManifestTabl
   const wayTolerated = expected.rowsEstimated || Math.sign(delta) === toleratedSign(t);
   let why: string;
   if (!wayTolerated) {
-    why = t.captured === 'before-backup'
-      ? `${change}: a backup taken after the manifest may gain rows, never lose them`
-      : `${change}: a backup taken before the manifest may lack rows, never have more`;
+    why =
+      t.captured === 'before-backup'
+        ? `${change}: a backup taken after the manifest may gain rows, never lose them`
+        : `${change}: a backup taken before the manifest may lack rows, never have more`;
   } else if (Math.abs(delta) > allowedRowDrift(expected.rows, t)) {
     why = `${change}${percent}; at most ${allowedRowDrift(expected.rows, t)} tolerated (${describeRowLimit(t)})${estimate}`;
   } else {
@@ -86,7 +116,9 @@ function compareSchema(
       differences.push(difference('schema', name, { expected: table.kind, actual: restored.kind }, message));
       continue;
     }
-    const parts = (['columns', 'indexes', 'constraints', 'triggers'] as const).filter((p) => table.fingerprint[p] !== restored.fingerprint[p]);
+    const parts = (['columns', 'indexes', 'constraints', 'triggers'] as const).filter(
+      (p) => table.fingerprint[p] !== restored.fingerprint[p],
+    );
     if (parts.length === 0) continue;
     const list = (f: ManifestTable['fingerprint']) => parts.map((p) => `${p} ${f[p]}`).join(', ');
     const values = { expected: list(table.fingerprint), actual: list(restored.fingerprint) };
@@ -104,11 +136,22 @@ function compareTypes(expected: Manifest, actual: Manifest): ManifestDifference[
     restored.delete(key(type));
     if (found?.fingerprint === type.fingerprint && found.kind === type.kind) continue;
     const actualText = found ? `${found.kind} ${found.fingerprint}` : 'missing';
-    const message = found ? `${key(type)}: its definition differs from the manifest` : `${key(type)}: in the manifest (${type.kind}), not in the restored database`;
-    differences.push(difference('type', key(type), { expected: `${type.kind} ${type.fingerprint}`, actual: actualText }, message));
+    const message = found
+      ? `${key(type)}: its definition differs from the manifest`
+      : `${key(type)}: in the manifest (${type.kind}), not in the restored database`;
+    differences.push(
+      difference('type', key(type), { expected: `${type.kind} ${type.fingerprint}`, actual: actualText }, message),
+    );
   }
   for (const [subject, type] of restored) {
-    differences.push(difference('type', subject, { expected: 'absent', actual: type.kind }, `${subject}: restored (${type.kind}), not in the manifest`));
+    differences.push(
+      difference(
+        'type',
+        subject,
+        { expected: 'absent', actual: type.kind },
+        `${subject}: restored (${type.kind}), not in the manifest`,
+      ),
+    );
   }
   return differences;
 }

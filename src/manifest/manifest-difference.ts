@@ -1,6 +1,16 @@
 /** One way the restored database differs from its manifest: a result for the manifest check, never an exception. */
 export interface ManifestDifference {
-  kind: 'table-missing' | 'table-extra' | 'rows' | 'timestamp' | 'sequence' | 'schema' | 'type' | 'extension' | 'hypertable' | 'migration';
+  kind:
+    | 'table-missing'
+    | 'table-extra'
+    | 'rows'
+    | 'timestamp'
+    | 'sequence'
+    | 'schema'
+    | 'type'
+    | 'extension'
+    | 'hypertable'
+    | 'migration';
   /** What differs, as users name it: `shop.orders`, `shop.orders.created_at`, `extension postgis`. */
   subject: string;
   /** What the manifest recorded. */
@@ -20,6 +30,11 @@ export function countOf(count: number, word: string): string {
   return `${count} ${count === 1 ? word : `${word}s`}`;
 }
 
-export function difference(kind: ManifestDifference['kind'], subject: string, values: { expected: string; actual: string }, message: string): ManifestDifference {
+export function difference(
+  kind: ManifestDifference['kind'],
+  subject: string,
+  values: { expected: string; actual: string },
+  message: string,
+): ManifestDifference {
   return { kind, subject, ...values, message };
 }

@@ -23,15 +23,19 @@ export async function writeManifestFile(path: string, manifest: Manifest): Promi
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(temporary, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o644 });
+    await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
     await chmod(temporary, 0o644); // the umask may have narrowed the mode
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError('MANIFEST_NOT_WRITTEN', `the manifest could not be written to ${path} (${code ?? String(error)})`, {
-      cause: error,
-      hint: 'choose an --out path in a directory you can write to',
-    });
+    throw new ConfigError(
+      'MANIFEST_NOT_WRITTEN',
+      `the manifest could not be written to ${path} (${code ?? String(error)})`,
+      {
+        cause: error,
+        hint: 'choose an --out path in a directory you can write to',
+      },
+    );
   }
 }

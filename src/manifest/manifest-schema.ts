@@ -82,7 +82,9 @@ export const manifestSchema = z.object({
   types: z.array(typeSchema),
   extensions: z.array(z.object({ name, version: z.string() })),
   /** null when the timescaledb extension is not installed in the database. */
-  timescaledb: z.object({ version: z.string(), hypertables: z.array(z.object({ schema: name, name, chunks: count })) }).nullable(),
+  timescaledb: z
+    .object({ version: z.string(), hypertables: z.array(z.object({ schema: name, name, chunks: count })) })
+    .nullable(),
   migrations: z.array(migrationSchema),
 });
 
@@ -117,9 +119,13 @@ export function parseManifest(input: unknown, source = 'the manifest'): Manifest
   });
 }
 
-const HINT = 'capture the manifest again with `pgdrill manifest capture --db <url> --out <file>`; do not edit it by hand';
+const HINT =
+  'capture the manifest again with `pgdrill manifest capture --db <url> --out <file>`; do not edit it by hand';
 
 function formatPath(path: PropertyKey[]): string {
   if (path.length === 0) return '(top level)';
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}${text ? '.' : ''}${String(key)}`), '');
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}${text ? '.' : ''}${String(key)}`),
+    '',
+  );
 }

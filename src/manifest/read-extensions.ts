@@ -10,7 +10,11 @@ export async function readExtensions(db: Queryable): Promise<Extension[]> {
 }
 
 /** Hypertables and their chunk counts when TimescaleDB is installed in the database; null when it is not. */
-export async function readTimescaleFacts(db: Queryable, extensions: Extension[], schemas: string[] | null): Promise<Manifest['timescaledb']> {
+export async function readTimescaleFacts(
+  db: Queryable,
+  extensions: Extension[],
+  schemas: string[] | null,
+): Promise<Manifest['timescaledb']> {
   const timescale = extensions.find((e) => e.name === 'timescaledb');
   if (!timescale) return null;
   const rows = await db.query<{ schema: string; name: string; chunks: number | string }>(

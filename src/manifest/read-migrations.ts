@@ -16,11 +16,30 @@ interface HistoryTable {
 }
 
 const HISTORY_TABLES: HistoryTable[] = [
-  { tool: 'flyway', table: 'flyway_schema_history', columns: ['installed_rank', 'version', 'script'], head: 'coalesce(version, script)', newestFirst: 'installed_rank desc' },
+  {
+    tool: 'flyway',
+    table: 'flyway_schema_history',
+    columns: ['installed_rank', 'version', 'script'],
+    head: 'coalesce(version, script)',
+    newestFirst: 'installed_rank desc',
+  },
   { tool: 'knex', table: 'knex_migrations', columns: ['id', 'name'], head: 'name', newestFirst: 'id desc' },
   { tool: 'node-pg-migrate', table: 'pgmigrations', columns: ['id', 'name'], head: 'name', newestFirst: 'id desc' },
-  { tool: 'prisma', table: '_prisma_migrations', columns: ['migration_name', 'started_at'], head: 'migration_name', newestFirst: 'started_at desc, migration_name desc' },
-  { tool: 'drizzle', table: '__drizzle_migrations', schema: 'drizzle', columns: ['id', 'hash', 'created_at'], head: 'hash', newestFirst: 'created_at desc, id desc' },
+  {
+    tool: 'prisma',
+    table: '_prisma_migrations',
+    columns: ['migration_name', 'started_at'],
+    head: 'migration_name',
+    newestFirst: 'started_at desc, migration_name desc',
+  },
+  {
+    tool: 'drizzle',
+    table: '__drizzle_migrations',
+    schema: 'drizzle',
+    columns: ['id', 'hash', 'created_at'],
+    head: 'hash',
+    newestFirst: 'created_at desc, id desc',
+  },
 ];
 
 // Tables with the tool's name and every column its query needs, in the tool's schema or any user schema.
@@ -33,14 +52,24 @@ where c.relname = $1 and c.relkind in ('r', 'p') and (n.nspname = $2::text or ($
 export async function readMigrations(db: Queryable): Promise<ManifestMigration[]> {
   const found: ManifestMigration[] = [];
   for (const history of HISTORY_TABLES) {
-    const places = await db.query<{ schema: string }>(FIND_HISTORY, [history.table, history.schema ?? null, history.columns]);
+    const places = await db.query<{ schema: string }>(FIND_HISTORY, [
+      history.table,
+      history.schema ?? null,
+      history.columns,
+    ]);
     for (const { schema } of sortByKey(places, (p) => p.schema)) {
       const table = quoteQualifiedName({ schema, name: history.table });
       const [row] = await db.query<{ count: string; head: string | null }>(
         `select (select count(*) from ${table})::text as count,
                 (select (${history.head})::text from ${table} order by ${history.newestFirst} limit 1) as head`,
       );
-      found.push({ tool: history.tool, schema, table: history.table, count: Number(row?.count ?? 0), head: row?.head ?? null });
+      found.push({
+        tool: history.tool,
+        schema,
+        table: history.table,
+        count: Number(row?.count ?? 0),
+        head: row?.head ?? null,
+      });
     }
   }
   return found;

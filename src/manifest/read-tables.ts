@@ -23,10 +23,14 @@ from pg_class c join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p', 'm') and ${schemaInScope('n.nspname')} and ${notExtensionMember('pg_class', 'c.oid')}`;
 
 export async function listTables(db: Queryable, schemas: string[] | null): Promise<ListedTable[]> {
-  const rows = await db.query<{ oid: string; schema: string; name: string; relkind: string; populated: boolean; reltuples: number }>(
-    LIST_TABLES,
-    [schemas],
-  );
+  const rows = await db.query<{
+    oid: string;
+    schema: string;
+    name: string;
+    relkind: string;
+    populated: boolean;
+    reltuples: number;
+  }>(LIST_TABLES, [schemas]);
   const tables = rows.map((r) => ({ ...r, kind: KINDS[r.relkind] ?? 'table', reltuples: Number(r.reltuples) }));
   return sortByKey(tables, (t) => `${t.schema}\u0000${t.name}`);
 }

@@ -1,5 +1,12 @@
 import type { Queryable } from '../checks/check.js';
-import { displayIdent, formatQualifiedName, isQualifiedName, parseQualifiedName, quoteIdent, quoteQualifiedName } from '../checks/relation-names.js';
+import {
+  displayIdent,
+  formatQualifiedName,
+  isQualifiedName,
+  parseQualifiedName,
+  quoteIdent,
+  quoteQualifiedName,
+} from '../checks/relation-names.js';
 import { ConfigError } from '../errors.js';
 import type { ManifestTimestamp } from './manifest-schema.js';
 
@@ -33,7 +40,11 @@ export function formatColumnName({ schema, table, column }: ColumnName): string 
  * The newest value of each column, read in UTC. A column that is missing or not a date/time type is an
  * error, or with `missing: 'skip'` left out (a comparison then reports it as missing).
  */
-export async function readTimestamps(db: Queryable, columns: ColumnName[], missing: 'error' | 'skip'): Promise<ManifestTimestamp[]> {
+export async function readTimestamps(
+  db: Queryable,
+  columns: ColumnName[],
+  missing: 'error' | 'skip',
+): Promise<ManifestTimestamp[]> {
   const found: ManifestTimestamp[] = [];
   for (const name of columns) {
     const type = await lookupColumnType(db, name);
@@ -69,9 +80,13 @@ function unusableColumn(name: ColumnName, type: string | undefined): ConfigError
     ? new ConfigError('TIMESTAMP_COLUMN_NOT_FOUND', `column ${column} does not exist`, {
         hint: 'name an existing column as schema.table.column',
       })
-    : new ConfigError('TIMESTAMP_COLUMN_NOT_TEMPORAL', `column ${column} is ${type}, expected timestamptz, timestamp or date`, {
-        hint: 'name a date/time column: its newest value tells how recent the backup is',
-      });
+    : new ConfigError(
+        'TIMESTAMP_COLUMN_NOT_TEMPORAL',
+        `column ${column} is ${type}, expected timestamptz, timestamp or date`,
+        {
+          hint: 'name a date/time column: its newest value tells how recent the backup is',
+        },
+      );
 }
 
 function lastDotOutsideQuotes(text: string): number {

@@ -37,9 +37,21 @@ export async function fingerprintTables(db: Queryable, oids: string[]): Promise<
   const result = new Map<string, TableFingerprint>();
   for (const [oid, parts] of lines) {
     const ordered = (part: Part) =>
-      part === 'columns' ? [...parts.columns].sort((a, b) => a.position - b.position) : sortByKey(parts[part], (p) => p.line);
-    const hashPart = (part: Part) => shortHash(ordered(part).map((p) => p.line).join('\n'));
-    result.set(oid, { columns: hashPart('columns'), indexes: hashPart('indexes'), constraints: hashPart('constraints'), triggers: hashPart('triggers') });
+      part === 'columns'
+        ? [...parts.columns].sort((a, b) => a.position - b.position)
+        : sortByKey(parts[part], (p) => p.line);
+    const hashPart = (part: Part) =>
+      shortHash(
+        ordered(part)
+          .map((p) => p.line)
+          .join('\n'),
+      );
+    result.set(oid, {
+      columns: hashPart('columns'),
+      indexes: hashPart('indexes'),
+      constraints: hashPart('constraints'),
+      triggers: hashPart('triggers'),
+    });
   }
   return result;
 }
@@ -62,7 +74,9 @@ where t.typtype in ('e', 'd', 'c', 'r') and (t.typtype <> 'c' or c.relkind = 'c'
 const TYPE_KINDS: Record<string, ManifestType['kind']> = { e: 'enum', d: 'domain', c: 'composite', r: 'range' };
 
 export async function listTypes(db: Queryable, schemas: string[] | null): Promise<ManifestType[]> {
-  const rows = await db.query<{ schema: string; name: string; kind: string; definition: string | null }>(LIST_TYPES, [schemas]);
+  const rows = await db.query<{ schema: string; name: string; kind: string; definition: string | null }>(LIST_TYPES, [
+    schemas,
+  ]);
   const types = rows.map((r) => ({
     schema: r.schema,
     name: r.name,
@@ -73,12 +87,20 @@ export async function listTypes(db: Queryable, schemas: string[] | null): Promis
 }
 
 /** One SHA-256 over every table's and type's fingerprint, in a fixed order. */
-export function fingerprintSchema(tables: Pick<ManifestTable, 'schema' | 'name' | 'kind' | 'fingerprint'>[], types: ManifestType[]): string {
+export function fingerprintSchema(
+  tables: Pick<ManifestTable, 'schema' | 'name' | 'kind' | 'fingerprint'>[],
+  types: ManifestType[],
+): string {
   const lines = [
-    ...tables.map(({ schema, name, kind, fingerprint: f }) => `table ${schema}.${name} ${kind} ${f.columns} ${f.indexes} ${f.constraints} ${f.triggers}`),
+    ...tables.map(
+      ({ schema, name, kind, fingerprint: f }) =>
+        `table ${schema}.${name} ${kind} ${f.columns} ${f.indexes} ${f.constraints} ${f.triggers}`,
+    ),
     ...types.map((t) => `type ${t.schema}.${t.name} ${t.kind} ${t.fingerprint}`),
   ];
-  return createHash('sha256').update(sortByKey(lines, (l) => l).join('\n')).digest('hex');
+  return createHash('sha256')
+    .update(sortByKey(lines, (l) => l).join('\n'))
+    .digest('hex');
 }
 
 function shortHash(text: string): string {

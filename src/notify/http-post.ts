@@ -37,19 +37,32 @@ export async function postWithRetry(url: URL, body: string, options: PostOptions
   return last;
 }
 
-async function postOnce(url: URL, auth: string | undefined, body: string, timeoutMs: number, options: PostOptions): Promise<Omit<PostResult, 'attempts'>> {
+async function postOnce(
+  url: URL,
+  auth: string | undefined,
+  body: string,
+  timeoutMs: number,
+  options: PostOptions,
+): Promise<Omit<PostResult, 'attempts'>> {
   const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])]);
   try {
     const response = await fetch(url, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', 'user-agent': 'pgdrill', ...options.headers, ...(auth ? { authorization: auth } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'pgdrill',
+        ...options.headers,
+        ...(auth ? { authorization: auth } : {}),
+      },
       signal,
       redirect: 'error',
     });
     // Drain the body so the socket is released; its content is not needed (and may echo the request).
     await response.arrayBuffer().catch(() => undefined);
-    return response.ok ? { ok: true, status: response.status } : { ok: false, status: response.status, reason: `HTTP ${response.status}` };
+    return response.ok
+      ? { ok: true, status: response.status }
+      : { ok: false, status: response.status, reason: `HTTP ${response.status}` };
   } catch (error) {
     const e = error as { name?: string; cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError') return { ok: false, reason: `no answer within ${timeoutMs} ms` };
@@ -64,7 +77,9 @@ function splitCredentials(url: URL): { bare: URL; auth?: string } {
   const bare = new URL(url.href);
   bare.username = '';
   bare.password = '';
-  const token = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+  const token = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString(
+    'base64',
+  );
   return { bare, auth: `Basic ${token}` };
 }
 

@@ -40,7 +40,12 @@ export interface PayloadOptions {
 }
 
 /** Built from the run result only: it holds no URL, password or key (the result never does). */
-export function buildNotificationPayload({ suite, run, reportUrl, host = hostname() }: PayloadOptions): NotificationPayload {
+export function buildNotificationPayload({
+  suite,
+  run,
+  reportUrl,
+  host = hostname(),
+}: PayloadOptions): NotificationPayload {
   const count = (status: DrillResult['status']) => run.drills.filter((d) => d.status === status).length;
   return {
     kind: 'pgdrill.run',
@@ -72,7 +77,14 @@ function toNotificationDrill(drill: DrillResult): NotificationDrill {
       error: drill.error && { code: drill.error.code, message: drill.error.message, hint: drill.error.hint },
       failedChecks: drill.checks
         .filter((c) => c.status === 'failed' || c.status === 'error')
-        .map((c) => ({ name: c.name, type: c.type, status: c.status, expected: c.expected, actual: c.actual, message: c.message })),
+        .map((c) => ({
+          name: c.name,
+          type: c.type,
+          status: c.status,
+          expected: c.expected,
+          actual: c.actual,
+          message: c.message,
+        })),
     }),
   ) as NotificationDrill;
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { isDuration, parseDuration } from '../util/duration.js';
 
-const duration = z.union([z.string(), z.number()]).refine((v) => isDuration(v), 'expected a duration such as 10s, 1m or a number of seconds');
+const duration = z
+  .union([z.string(), z.number()])
+  .refine((v) => isDuration(v), 'expected a duration such as 10s, 1m or a number of seconds');
 const when = z.enum(['failure', 'success', 'always']);
 
 const channelOptions = z.strictObject({
@@ -14,17 +16,31 @@ const channelOptions = z.strictObject({
     .default(['failure'])
     .describe('When to send: `failure` (any drill not passed), `success`, `always`; one or a list.'),
   timeout: duration.default('10s').describe('Per-attempt timeout.'),
-  attempts: z.number().int().min(1).max(10).default(3).describe('Attempts in all; retried with backoff on 5xx, 429 and network errors, not on other 4xx.'),
+  attempts: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(3)
+    .describe('Attempts in all; retried with backoff on 5xx, 429 and network errors, not on other 4xx.'),
 });
 
 const channelSchema = z
   .strictObject({
-    webhook: channelOptions.optional().describe('POST a JSON document (suite, verdict, exit code, drills, failed checks, RTO/RPO, host, time).'),
-    slack: channelOptions.optional().describe('POST a Slack incoming-webhook message (`text` and `blocks`); Mattermost and others accept it too.'),
+    webhook: channelOptions
+      .optional()
+      .describe('POST a JSON document (suite, verdict, exit code, drills, failed checks, RTO/RPO, host, time).'),
+    slack: channelOptions
+      .optional()
+      .describe('POST a Slack incoming-webhook message (`text` and `blocks`); Mattermost and others accept it too.'),
   })
   .superRefine((item, ctx) => {
     const kinds = Object.keys(item).filter((k) => (item as Record<string, unknown>)[k] !== undefined);
-    if (kinds.length !== 1) ctx.addIssue({ code: 'custom', message: `expected exactly one channel kind (webhook, slack), found ${kinds.length ? kinds.join(', ') : 'none'}` });
+    if (kinds.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected exactly one channel kind (webhook, slack), found ${kinds.length ? kinds.join(', ') : 'none'}`,
+      });
   })
   .describe('One channel: exactly one of `webhook`, `slack`.');
 
@@ -33,11 +49,17 @@ export const notifyOptionsSchema = z
   .union([
     z.array(channelSchema),
     z.strictObject({
-      reportUrl: z.string().url().optional().describe('Link to the run\'s report (e.g. a CI artifact URL); env PGDRILL_REPORT_URL overrides it.'),
+      reportUrl: z
+        .string()
+        .url()
+        .optional()
+        .describe("Link to the run's report (e.g. a CI artifact URL); env PGDRILL_REPORT_URL overrides it."),
       channels: z.array(channelSchema).describe('The channels.'),
     }),
   ])
-  .describe('Notifications after a run. Never changes the exit code: a failed delivery is a warning naming the channel.');
+  .describe(
+    'Notifications after a run. Never changes the exit code: a failed delivery is a warning naming the channel.',
+  );
 
 export type NotifyInput = z.output<typeof notifyOptionsSchema>;
 
@@ -63,7 +85,13 @@ export function resolveNotify(input: NotifyInput): ResolvedNotify {
     channels: channels.map((item) => {
       const kind = item.webhook ? 'webhook' : 'slack';
       const options = (item.webhook ?? item.slack)!;
-      return { kind, urlEnv: options.urlEnv, on: typeof options.on === 'string' ? [options.on] : options.on, timeoutSeconds: parseDuration(options.timeout), attempts: options.attempts };
+      return {
+        kind,
+        urlEnv: options.urlEnv,
+        on: typeof options.on === 'string' ? [options.on] : options.on,
+        timeoutSeconds: parseDuration(options.timeout),
+        attempts: options.attempts,
+      };
     }),
   };
 }

@@ -26,9 +26,16 @@ export interface PublishRunOptions {
  * After a run: append history, write and push metrics, notify. Each output is independent and none of
  * them changes the run's result: a failure is a `warning` event naming the output (never its URL).
  */
-export async function publishRun(suites: ResolvedSuite[], result: RunResult, options: PublishRunOptions = {}): Promise<void> {
+export async function publishRun(
+  suites: ResolvedSuite[],
+  result: RunResult,
+  options: PublishRunOptions = {},
+): Promise<void> {
   const context: PublishContext = { ...options, emit: options.emit ?? ignoreEvents, env: options.env ?? process.env };
-  const parts = splitRunBySuite(suites, result).map((p) => ({ ...p, history: toHistoryRun(p.suite, p.run, options.host) }));
+  const parts = splitRunBySuite(suites, result).map((p) => ({
+    ...p,
+    history: toHistoryRun(p.suite, p.run, options.host),
+  }));
   const lastSuccess = await appendHistory(parts, context);
   await writeTextfiles(parts, lastSuccess, context);
   await pushToGateways(parts, lastSuccess, context);
@@ -42,7 +49,8 @@ interface PublishContext extends PublishRunOptions {
 
 type Part = { suite: ResolvedSuite; run: RunResult; history: HistoryRun };
 
-const warn = (context: PublishContext, what: string, error: unknown) => context.emit({ type: 'warning', message: `${what}: ${formatError(error)}` });
+const warn = (context: PublishContext, what: string, error: unknown) =>
+  context.emit({ type: 'warning', message: `${what}: ${formatError(error)}` });
 
 /** Read before appending: the last successes are needed by the metrics of a failing run. */
 async function appendHistory(parts: Part[], context: PublishContext): Promise<LastSuccess> {
@@ -65,7 +73,8 @@ async function appendHistory(parts: Part[], context: PublishContext): Promise<La
 
 async function writeTextfiles(parts: Part[], lastSuccess: LastSuccess, context: PublishContext): Promise<void> {
   const textfiles = new Map<string, HistoryRun[]>();
-  const addTo = (file: string, run: HistoryRun) => textfiles.set(file, [...(textfiles.get(file) ?? []).filter((r) => r !== run), run]);
+  const addTo = (file: string, run: HistoryRun) =>
+    textfiles.set(file, [...(textfiles.get(file) ?? []).filter((r) => r !== run), run]);
   for (const { suite, history } of parts) if (suite.metrics?.textfile) addTo(suite.metrics.textfile, history);
   if (context.metricsFile) for (const { history } of parts) addTo(context.metricsFile, history);
   for (const [file, runs] of textfiles) {
@@ -86,14 +95,28 @@ async function pushToGateways(parts: Part[], lastSuccess: LastSuccess, context: 
     if (!push) continue;
     const url = push.url ?? context.env[push.urlEnv!];
     if (!url) {
-      context.emit({ type: 'warning', message: `pushgateway of ${suite.name}: ${push.urlEnv} is not set; metrics were not pushed` });
+      context.emit({
+        type: 'warning',
+        message: `pushgateway of ${suite.name}: ${push.urlEnv} is not set; metrics were not pushed`,
+      });
       continue;
     }
     try {
       const groups = await renderMetricsPerDrill([history], lastSuccess);
-      const pushed = await pushMetrics(groups, { url, job: push.job, timeoutMs: push.timeoutSeconds * 1000, backoffMs: context.backoffMs, signal: context.signal });
-      for (const failure of pushed.failures) context.emit({ type: 'warning', message: `${pushed.target}: push failed for ${failure}` });
-      if (pushed.pushed > 0) context.emit({ type: 'note', message: `metrics of ${pushed.pushed} drill${pushed.pushed === 1 ? '' : 's'} pushed to ${pushed.target}` });
+      const pushed = await pushMetrics(groups, {
+        url,
+        job: push.job,
+        timeoutMs: push.timeoutSeconds * 1000,
+        backoffMs: context.backoffMs,
+        signal: context.signal,
+      });
+      for (const failure of pushed.failures)
+        context.emit({ type: 'warning', message: `${pushed.target}: push failed for ${failure}` });
+      if (pushed.pushed > 0)
+        context.emit({
+          type: 'note',
+          message: `metrics of ${pushed.pushed} drill${pushed.pushed === 1 ? '' : 's'} pushed to ${pushed.target}`,
+        });
     } catch (error) {
       warn(context, `pushgateway of ${suite.name}`, error);
     }
@@ -103,11 +126,22 @@ async function pushToGateways(parts: Part[], lastSuccess: LastSuccess, context: 
 async function notifyChannels(parts: Part[], context: PublishContext): Promise<void> {
   for (const { suite, run } of parts) {
     if (!suite.notify) continue;
-    const outcomes = await sendNotifications({ suite, notify: suite.notify, run, env: context.env, backoffMs: context.backoffMs, host: context.host, signal: context.signal });
+    const outcomes = await sendNotifications({
+      suite,
+      notify: suite.notify,
+      run,
+      env: context.env,
+      backoffMs: context.backoffMs,
+      host: context.host,
+      signal: context.signal,
+    });
     for (const o of outcomes) {
       if (o.status === 'sent') context.emit({ type: 'note', message: `notification sent: ${o.channel}` });
       if (o.status === 'failed')
-        context.emit({ type: 'warning', message: `notification ${o.channel} failed${o.attempts ? ` after ${o.attempts} attempt${o.attempts === 1 ? '' : 's'}` : ''}: ${o.reason}; the run's exit code is unchanged` });
+        context.emit({
+          type: 'warning',
+          message: `notification ${o.channel} failed${o.attempts ? ` after ${o.attempts} attempt${o.attempts === 1 ? '' : 's'}` : ''}: ${o.reason}; the run's exit code is unchanged`,
+        });
     }
   }
 }

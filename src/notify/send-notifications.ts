@@ -41,8 +41,18 @@ export async function sendNotifications(options: SendNotificationsOptions): Prom
         return { channel: label, status: 'failed', attempts: 0, reason: `${channel.urlEnv} does not hold a valid URL` };
       }
       const body = JSON.stringify(channel.kind === 'slack' ? buildSlackMessage(payload) : payload);
-      const result = await postWithRetry(url, body, { attempts: channel.attempts, timeoutMs: channel.timeoutSeconds * 1000, backoffMs: options.backoffMs, signal: options.signal });
-      return { channel: label, status: result.ok ? 'sent' : 'failed', attempts: result.attempts, reason: result.reason };
+      const result = await postWithRetry(url, body, {
+        attempts: channel.attempts,
+        timeoutMs: channel.timeoutSeconds * 1000,
+        backoffMs: options.backoffMs,
+        signal: options.signal,
+      });
+      return {
+        channel: label,
+        status: result.ok ? 'sent' : 'failed',
+        attempts: result.attempts,
+        reason: result.reason,
+      };
     }),
   );
 }

@@ -17,8 +17,10 @@ export function buildSlackMessage(payload: NotificationPayload): SlackMessage {
   const { totals } = payload;
   const text = `${MARK[payload.verdict]} pgdrill ${payload.suite}: ${payload.verdict} (exit ${payload.exitCode}) — ${totals.passed} of ${totals.drills} drills passed`;
   const blocks: object[] = [{ type: 'section', text: mrkdwn(`*${escape(text)}*`) }];
-  for (const drill of payload.drills.slice(0, MAX_DRILLS)) blocks.push({ type: 'section', text: mrkdwn(clip(drillText(drill, payload))) });
-  if (payload.drills.length > MAX_DRILLS) blocks.push({ type: 'section', text: mrkdwn(`… and ${payload.drills.length - MAX_DRILLS} more drills`) });
+  for (const drill of payload.drills.slice(0, MAX_DRILLS))
+    blocks.push({ type: 'section', text: mrkdwn(clip(drillText(drill, payload))) });
+  if (payload.drills.length > MAX_DRILLS)
+    blocks.push({ type: 'section', text: mrkdwn(`… and ${payload.drills.length - MAX_DRILLS} more drills`) });
   const context = [`host ${escape(payload.host)}`, `finished ${payload.finishedAt}`];
   if (payload.reportUrl) context.push(`<${payload.reportUrl.replace(/[<>|]/g, encodeURIComponent)}|report>`);
   blocks.push({ type: 'context', elements: [mrkdwn(context.join(' · '))] });
@@ -27,20 +29,29 @@ export function buildSlackMessage(payload: NotificationPayload): SlackMessage {
 
 function drillText(drill: NotificationDrill, payload: NotificationPayload): string {
   const facts: string[] = [];
-  if (drill.restoreSeconds !== undefined) facts.push(`RTO ${formatDuration(drill.restoreSeconds)}${objective(payload.objectives.rtoSeconds)}`);
-  if (drill.rpoSeconds !== undefined) facts.push(`RPO ${formatDuration(drill.rpoSeconds)}${objective(payload.objectives.rpoSeconds)}`);
+  if (drill.restoreSeconds !== undefined)
+    facts.push(`RTO ${formatDuration(drill.restoreSeconds)}${objective(payload.objectives.rtoSeconds)}`);
+  if (drill.rpoSeconds !== undefined)
+    facts.push(`RPO ${formatDuration(drill.rpoSeconds)}${objective(payload.objectives.rpoSeconds)}`);
   if (drill.backupAgeSeconds !== undefined) facts.push(`backup age ${formatDuration(drill.backupAgeSeconds)}`);
-  const lines = [`${MARK[drill.status]} *${escape(drill.name)}*: ${drill.status}${facts.length ? ` · ${facts.join(' · ')}` : ''}`];
+  const lines = [
+    `${MARK[drill.status]} *${escape(drill.name)}*: ${drill.status}${facts.length ? ` · ${facts.join(' · ')}` : ''}`,
+  ];
   if (drill.error) lines.push(`> \`${escape(drill.error.code)}\` ${escape(drill.error.message)}`);
   for (const check of drill.failedChecks.slice(0, MAX_CHECKS)) {
-    const ea = check.expected !== undefined || check.actual !== undefined ? ` (expected ${escape(check.expected ?? '?')}, actual ${escape(check.actual ?? '?')})` : '';
+    const ea =
+      check.expected !== undefined || check.actual !== undefined
+        ? ` (expected ${escape(check.expected ?? '?')}, actual ${escape(check.actual ?? '?')})`
+        : '';
     lines.push(`• ${escape(check.name)}: ${escape(check.message)}${ea}`);
   }
-  if (drill.failedChecks.length > MAX_CHECKS) lines.push(`• … and ${drill.failedChecks.length - MAX_CHECKS} more failed checks`);
+  if (drill.failedChecks.length > MAX_CHECKS)
+    lines.push(`• … and ${drill.failedChecks.length - MAX_CHECKS} more failed checks`);
   return lines.join('\n');
 }
 
-const objective = (seconds: number | undefined) => (seconds === undefined ? '' : ` (objective ${formatDuration(seconds)})`);
+const objective = (seconds: number | undefined) =>
+  seconds === undefined ? '' : ` (objective ${formatDuration(seconds)})`;
 const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
 const clip = (text: string) => (text.length > MAX_SECTION ? `${text.slice(0, MAX_SECTION)}…` : text);
 

@@ -10,7 +10,13 @@ import { registerCleanup } from './cleanup.js';
  */
 export function spawnFilter(file: string, args: readonly string[], input: Readable, errorCode: string): Readable {
   const output = new PassThrough();
-  const child = execa(file, args, { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: { stdout: false, stderr: true }, reject: false });
+  const child = execa(file, args, {
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: { stdout: false, stderr: true },
+    reject: false,
+  });
   const unregister = registerCleanup(`${file} filter`, () => {
     child.kill('SIGKILL');
   });

@@ -43,7 +43,10 @@ export function redact(text: string, secrets: readonly string[] = []): string {
 }
 
 export function tailOf(text: string, lines: number): string[] {
-  const all = text.split('\n').map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  const all = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.length > 0);
   return all.slice(-lines);
 }
 
@@ -51,7 +54,11 @@ export function tailOf(text: string, lines: number): string[] {
  * The one place pgdrill runs a subprocess. A failure becomes a CommandError carrying the command line
  * (secrets redacted), the exit code and the tail of stderr, because the line that matters is usually last.
  */
-export async function runCommand(file: string, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
+export async function runCommand(
+  file: string,
+  args: readonly string[],
+  options: RunCommandOptions = {},
+): Promise<CommandResult> {
   const secrets = options.secrets ?? [];
   const command = redact([file, ...args].join(' '), secrets);
   const started = Date.now();
@@ -62,7 +69,12 @@ export async function runCommand(file: string, args: readonly string[], options:
     uid: options.uid,
     gid: options.gid,
     input: typeof options.input === 'string' ? options.input : undefined,
-    stdin: options.input !== undefined && typeof options.input !== 'string' ? 'pipe' : typeof options.input === 'string' ? undefined : 'ignore',
+    stdin:
+      options.input !== undefined && typeof options.input !== 'string'
+        ? 'pipe'
+        : typeof options.input === 'string'
+          ? undefined
+          : 'ignore',
     stdout: options.stdoutTo ? 'pipe' : 'pipe',
     buffer: { stdout: !options.stdoutTo, stderr: true },
     timeout: options.timeoutMs,
@@ -92,7 +104,8 @@ export async function runCommand(file: string, args: readonly string[], options:
   const stderr = redact(String(result.stderr ?? ''), secrets);
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : -1;
-  const ok = (options.okExitCodes ?? [0]).includes(exitCode) && !result.isCanceled && !result.timedOut && !result.signal;
+  const ok =
+    (options.okExitCodes ?? [0]).includes(exitCode) && !result.isCanceled && !result.timedOut && !result.signal;
   if (!ok) {
     const why = result.isCanceled
       ? 'was cancelled'
@@ -107,7 +120,10 @@ export async function runCommand(file: string, args: readonly string[], options:
       command,
       exitCode,
       stderrTail: tailOf(stderr, options.tailLines ?? 30),
-      hint: result.failed && result.exitCode === undefined ? `is ${basename(file)} installed? Try: pgdrill doctor` : undefined,
+      hint:
+        result.failed && result.exitCode === undefined
+          ? `is ${basename(file)} installed? Try: pgdrill doctor`
+          : undefined,
     });
   }
   return { command, exitCode, stdout, stderr, durationMs: Date.now() - started };

@@ -29,10 +29,15 @@ export interface FetchWalFileInput {
  * Fetch one archived WAL file (raw or .gz) whole, or say it is not archived. Any other failure throws: a
  * read cut short, a corrupt .gz, a segment of the wrong size. Returns the segment size of a segment.
  */
-export async function fetchWalFile(input: FetchWalFileInput): Promise<{ found: false } | { found: true; segmentSize?: number }> {
+export async function fetchWalFile(
+  input: FetchWalFileInput,
+): Promise<{ found: false } | { found: true; segmentSize?: number }> {
   const { store, file, destination } = input;
   const base = input.prefix ? `${input.prefix.replace(/\/+$/, '')}/${file}` : file;
-  for (const [key, gzip] of [[base, false], [`${base}.gz`, true]] as const) {
+  for (const [key, gzip] of [
+    [base, false],
+    [`${base}.gz`, true],
+  ] as const) {
     const stored = await store.head(key, { signal: input.signal });
     if (!stored) continue;
     const temporary = input.partial ?? `${destination}.pgdrill-partial`;
@@ -40,7 +45,10 @@ export async function fetchWalFile(input: FetchWalFileInput): Promise<{ found: f
       const body = await store.read(key, {
         expectedSize: stored.size,
         signal: input.signal,
-        onResume: (e) => input.onResume?.(`pgdrill fetch-wal: resuming ${key} at byte ${e.bytesRead} of ${e.totalBytes} (attempt ${e.attempt}): ${e.reason}`),
+        onResume: (e) =>
+          input.onResume?.(
+            `pgdrill fetch-wal: resuming ${key} at byte ${e.bytesRead} of ${e.totalBytes} (attempt ${e.attempt}): ${e.reason}`,
+          ),
       });
       let read = 0;
       const count = new Transform({
@@ -50,9 +58,13 @@ export async function fetchWalFile(input: FetchWalFileInput): Promise<{ found: f
         },
       });
       const out = createWriteStream(temporary, { mode: 0o600 });
-      await (gzip ? pipeline(body, count, createGunzip(), out, { signal: input.signal }) : pipeline(body, count, out, { signal: input.signal }));
+      await (gzip
+        ? pipeline(body, count, createGunzip(), out, { signal: input.signal })
+        : pipeline(body, count, out, { signal: input.signal }));
       if (read !== stored.size) throw new Error(`read ${read} of ${stored.size} bytes of ${key}`);
-      const segmentSize = SEGMENT_FILE_NAME.test(file) ? await checkSegmentSize(temporary, key, input.walSegmentSize) : undefined;
+      const segmentSize = SEGMENT_FILE_NAME.test(file)
+        ? await checkSegmentSize(temporary, key, input.walSegmentSize)
+        : undefined;
       await input.beforeRename?.(temporary);
       await rename(temporary, destination);
       return { found: true, segmentSize };
@@ -75,7 +87,9 @@ async function checkSegmentSize(path: string, key: string, configured: number | 
     const plausible = stated >= 1024 * 1024 && stated <= 1024 ** 3 && (stated & (stated - 1)) === 0;
     const expected = configured ?? (plausible ? stated : DEFAULT_WAL_SEGMENT_SIZE);
     if (size !== expected) {
-      throw new Error(`${key} holds ${size} bytes of WAL, not a whole segment of ${expected} bytes: the archived segment is truncated or not a WAL segment`);
+      throw new Error(
+        `${key} holds ${size} bytes of WAL, not a whole segment of ${expected} bytes: the archived segment is truncated or not a WAL segment`,
+      );
     }
     return expected;
   } finally {

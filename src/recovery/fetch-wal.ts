@@ -38,7 +38,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const text = isDrillError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    const text = isDrillError(error)
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
     process.stderr.write(`pgdrill fetch-wal: ${text}\n`);
     process.exit(128);
   },

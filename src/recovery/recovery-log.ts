@@ -21,20 +21,39 @@ export interface RecoveryLogFacts {
 
 // What restore_command tools print to the server log, unprefixed: pgBackRest `ERROR: [037]: …`, barman, fetch-wal.
 const RESTORE_COMMAND_ERROR = /^(ERROR: \[\d{3}\]|pgdrill fetch-wal:|ERROR:|Traceback|\w+Error:)/;
-const DAMAGE = /invalid (magic number|record length|resource manager|contrecord|page header)|incorrect resource manager data checksum|unexpected pageaddr|record with incorrect prev-link/;
+const DAMAGE =
+  /invalid (magic number|record length|resource manager|contrecord|page header)|incorrect resource manager data checksum|unexpected pageaddr|record with incorrect prev-link/;
 
 export function readRecoveryLog(log: string): RecoveryLogFacts {
-  const facts: RecoveryLogFacts = { archiveRecoveryComplete: false, segmentsRestored: [], problems: [], targetNotReached: false, targetBeforeConsistency: false };
+  const facts: RecoveryLogFacts = {
+    archiveRecoveryComplete: false,
+    segmentsRestored: [],
+    problems: [],
+    targetNotReached: false,
+    targetBeforeConsistency: false,
+  };
   for (const line of log.split('\n')) {
     let m: RegExpExecArray | null;
     if ((m = /recovery stopping (before|after) (?:commit|abort) of transaction (\d+), time (.+)$/.exec(line))) {
-      Object.assign(facts, { stopRecord: line.slice(line.indexOf('recovery stopping')), stopKind: m[1], stopXid: m[2], stopTime: m[3]!.trim() });
+      Object.assign(facts, {
+        stopRecord: line.slice(line.indexOf('recovery stopping')),
+        stopKind: m[1],
+        stopXid: m[2],
+        stopTime: m[3]!.trim(),
+      });
     } else if ((m = /recovery stopping at restore point "(.*)", time (.+)$/.exec(line))) {
-      Object.assign(facts, { stopRecord: line.slice(line.indexOf('recovery stopping')), stopKind: 'restore point', stopTime: m[2]!.trim() });
+      Object.assign(facts, {
+        stopRecord: line.slice(line.indexOf('recovery stopping')),
+        stopKind: 'restore point',
+        stopTime: m[2]!.trim(),
+      });
     } else if (/recovery stopping after reaching consistency/.test(line)) {
       Object.assign(facts, { stopRecord: 'recovery stopping after reaching consistency', stopKind: 'consistency' });
     } else if ((m = /recovery stopping (?:before|after) WAL location \(LSN\) "([0-9A-F]+\/[0-9A-F]+)"/.exec(line))) {
-      Object.assign(facts, { stopRecord: line.slice(line.indexOf('recovery stopping')), stopKind: line.includes('before WAL') ? 'before' : 'after' });
+      Object.assign(facts, {
+        stopRecord: line.slice(line.indexOf('recovery stopping')),
+        stopKind: line.includes('before WAL') ? 'before' : 'after',
+      });
     }
     if ((m = /last completed transaction was at log time (.+)$/.exec(line))) facts.lastCommitTime = m[1]!.trim();
     if ((m = /redo done at ([0-9A-F]+\/[0-9A-F]+)/.exec(line))) facts.redoDoneAt = m[1];
@@ -43,9 +62,15 @@ export function readRecoveryLog(log: string): RecoveryLogFacts {
     if (/archive recovery complete/.test(line)) facts.archiveRecoveryComplete = true;
     if ((m = /restored log file "([0-9A-F]{24})" from archive/.exec(line))) facts.segmentsRestored.push(m[1]!);
     if (/recovery ended before configured recovery target was reached/.test(line)) facts.targetNotReached = true;
-    if (/requested recovery stop point is before consistent recovery point/.test(line)) facts.targetBeforeConsistency = true;
+    if (/requested recovery stop point is before consistent recovery point/.test(line))
+      facts.targetBeforeConsistency = true;
     // The engine probing for the restored cluster's superuser leaves `role "postgres" does not exist`: not a recovery problem.
-    if ((/\b(FATAL|PANIC):/.test(line) && !/FATAL:\s+role ".*" does not exist/.test(line)) || DAMAGE.test(line) || RESTORE_COMMAND_ERROR.test(line)) facts.problems.push(line.trim());
+    if (
+      (/\b(FATAL|PANIC):/.test(line) && !/FATAL:\s+role ".*" does not exist/.test(line)) ||
+      DAMAGE.test(line) ||
+      RESTORE_COMMAND_ERROR.test(line)
+    )
+      facts.problems.push(line.trim());
   }
   return facts;
 }

@@ -107,7 +107,11 @@ export async function startWalPrefetch(input: WalPrefetchInput): Promise<WalPref
         outcome = result.found ? 'ready' : 'missing';
       } catch (error) {
         outcome = 'failed';
-        reason = isDrillError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+        reason = isDrillError(error)
+          ? `${error.code}: ${error.message}`
+          : error instanceof Error
+            ? error.message
+            : String(error);
       }
       if (entry.abort.signal.aborted || closed) {
         entries.delete(name);
@@ -155,18 +159,24 @@ export async function startWalPrefetch(input: WalPrefetchInput): Promise<WalPref
       entries.delete(name);
       taken.add(name);
       justTaken.add(name);
-      if (entry.segment && (!anchor || entry.segment.timeline !== anchor.timeline || entry.segment.number > anchor.number)) anchor = entry.segment;
+      if (
+        entry.segment &&
+        (!anchor || entry.segment.timeline !== anchor.timeline || entry.segment.number > anchor.number)
+      )
+        anchor = entry.segment;
     }
     // readdir is no snapshot: a request answered while the spool was read may show its `.want` without its
     // file. Only requests still there after the read count; their files, if spooled, were listed.
     const wanted: string[] = [];
-    for (const n of names.filter((n) => n.endsWith(SPOOL_SUFFIX.want))) if (await exists(join(spool, n))) wanted.push(n.slice(0, -SPOOL_SUFFIX.want.length));
+    for (const n of names.filter((n) => n.endsWith(SPOOL_SUFFIX.want)))
+      if (await exists(join(spool, n))) wanted.push(n.slice(0, -SPOOL_SUFFIX.want.length));
     for (const name of wanted) {
       const segment = SEGMENT_FILE_NAME.test(name) ? parseSegmentKey(name, segmentSize) : undefined;
       if (segment) anchor = segment;
     }
     const ahead = new Set<string>();
-    if (anchor) for (let i = 0; i < window; i++) ahead.add(segmentName(anchor.timeline, anchor.number + i, segmentSize));
+    if (anchor)
+      for (let i = 0; i < window; i++) ahead.add(segmentName(anchor.timeline, anchor.number + i, segmentSize));
     // Predictions recovery went past or away from (another timeline) make room for the new ones.
     for (const [name, entry] of entries) {
       if (!entry.segment || ahead.has(name) || wanted.includes(name)) continue;
@@ -177,7 +187,13 @@ export async function startWalPrefetch(input: WalPrefetchInput): Promise<WalPref
     for (const name of wanted) {
       // A file just taken still shows its request until restore_command removes it: not a new request.
       if (justTaken.has(name)) continue;
-      if (entries.has(name) || present.has(name) || present.has(`${name}${SPOOL_SUFFIX.missing}`) || present.has(`${name}${SPOOL_SUFFIX.failed}`)) continue;
+      if (
+        entries.has(name) ||
+        present.has(name) ||
+        present.has(`${name}${SPOOL_SUFFIX.missing}`) ||
+        present.has(`${name}${SPOOL_SUFFIX.failed}`)
+      )
+        continue;
       if (!WAL_NAME.test(name)) {
         failures.set(name, `pgdrill fetch-wal: refusing WAL file name '${name}'\n`);
         await answer(name, SPOOL_SUFFIX.failed, failures.get(name));

@@ -10,7 +10,8 @@ export interface WalSegment {
 }
 
 export const DEFAULT_SEGMENT_SIZE = 16 * 1024 * 1024;
-const NAME = /(?:^|\/)([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(?:\.partial)?(?:-[0-9a-f]{40})?(?:\.(?:gz|lz4|zst|bz2|xz))?$/;
+const NAME =
+  /(?:^|\/)([0-9A-F]{8})([0-9A-F]{8})([0-9A-F]{8})(?:\.partial)?(?:-[0-9a-f]{40})?(?:\.(?:gz|lz4|zst|bz2|xz))?$/;
 
 export function segmentsPerLog(segmentSize = DEFAULT_SEGMENT_SIZE): number {
   return 0x1_0000_0000 / segmentSize;
@@ -53,12 +54,16 @@ export interface WalCoverage {
  * Which segments the archive holds from `from` (the backup's first segment) on, and which are missing
  * before `to` (default: the newest archived one). A segment counts when any timeline holds it.
  */
-export function walCoverage(segments: WalSegment[], options: { from: number; to?: number; timeline: number; segmentSize?: number }): WalCoverage {
+export function walCoverage(
+  segments: WalSegment[],
+  options: { from: number; to?: number; timeline: number; segmentSize?: number },
+): WalCoverage {
   const numbers = new Set(segments.map((s) => s.number));
   const sorted = [...segments].sort((a, b) => a.number - b.number || a.timeline - b.timeline);
   const after = sorted.filter((s) => s.number >= options.from);
   const end = options.to ?? after.at(-1)?.number ?? options.from;
   const missing: string[] = [];
-  for (let n = options.from; n <= end && missing.length < 50; n++) if (!numbers.has(n)) missing.push(segmentName(options.timeline, n, options.segmentSize));
+  for (let n = options.from; n <= end && missing.length < 50; n++)
+    if (!numbers.has(n)) missing.push(segmentName(options.timeline, n, options.segmentSize));
   return { first: after[0], last: after.at(-1), missing, count: after.length };
 }

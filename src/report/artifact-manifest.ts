@@ -37,12 +37,17 @@ export async function writeArtifactManifest(options: ArtifactManifestOptions): P
   const file = resolve(options.file);
   const dir = dirname(file);
   const signatureFile = options.signingKey ? `${file}.sig` : undefined;
-  const artifacts = [...new Set(options.artifacts.map((a) => resolve(a)))].filter((a) => a !== file && a !== signatureFile);
-  const entries = await Promise.all(artifacts.map(async (a) => ({ path: relative(dir, a).split(sep).join('/'), sha256: await sha256File(a) })));
+  const artifacts = [...new Set(options.artifacts.map((a) => resolve(a)))].filter(
+    (a) => a !== file && a !== signatureFile,
+  );
+  const entries = await Promise.all(
+    artifacts.map(async (a) => ({ path: relative(dir, a).split(sep).join('/'), sha256: await sha256File(a) })),
+  );
   const text = entries.map((e) => `${e.sha256}  ${e.path}\n`).join('');
   await mkdir(dir, { recursive: true });
   await writeFile(file, text);
-  if (options.signingKey && signatureFile) await writeFile(signatureFile, signManifest(await readFile(file), options.signingKey));
+  if (options.signingKey && signatureFile)
+    await writeFile(signatureFile, signManifest(await readFile(file), options.signingKey));
   return { file, signatureFile, entries };
 }
 

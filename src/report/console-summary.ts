@@ -10,11 +10,14 @@ const MAX_DETAILS = 8;
  */
 export function formatSummary(run: RunResult): string {
   const blocks = run.drills.map(formatDrill);
-  return [...blocks, formatTotals(run)].join('\n\n') + '\n';
+  return `${[...blocks, formatTotals(run)].join('\n\n')}\n`;
 }
 
 function formatDrill(drill: DrillResult): string {
-  const timings = [drill.restoreSeconds === undefined ? '' : `restore ${formatSeconds(drill.restoreSeconds)}`, `total ${formatMs(drill.durationMs)}`];
+  const timings = [
+    drill.restoreSeconds === undefined ? '' : `restore ${formatSeconds(drill.restoreSeconds)}`,
+    `total ${formatMs(drill.durationMs)}`,
+  ];
   const lines = [`${MARK[drill.status]} ${drill.name}: ${drill.status} · ${timings.filter(Boolean).join(' · ')}`];
   for (const step of drill.steps.filter((s) => s.status !== 'passed')) lines.push(...formatStep(step));
   for (const check of drill.checks) lines.push(...formatCheck(check));
@@ -78,7 +81,6 @@ function indent(lines: string[], spaces: number): string[] {
 function formatMs(ms: number): string {
   return formatSeconds(ms / 1000);
 }
-
 
 function plural(count: number, word: string): string {
   return `${count} ${count === 1 ? word : `${word}s`}`;

@@ -29,8 +29,14 @@ export async function collectReportContext(run: RunResult, pgdrillVersion: strin
     }
     for (const tool of SOURCE_TOOLS[kind ?? ''] ?? []) commands.add(tool);
   }
-  const entries = await Promise.all([...commands].sort().map(async (command) => [command, await toolVersion(command)] as const));
-  return { pgdrillVersion, host: { hostname: hostname(), platform: platform(), release: release(), arch: arch() }, commands: Object.fromEntries(entries) };
+  const entries = await Promise.all(
+    [...commands].sort().map(async (command) => [command, await toolVersion(command)] as const),
+  );
+  return {
+    pgdrillVersion,
+    host: { hostname: hostname(), platform: platform(), release: release(), arch: arch() },
+    commands: Object.fromEntries(entries),
+  };
 }
 
 // Most tools answer `--version`; these two have a `version` command instead.
@@ -48,5 +54,10 @@ export function toolVersion(command: string): Promise<string> {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? ''
+  );
 }

@@ -7,17 +7,48 @@ import type { ObjectiveReport } from './report-schema.js';
  * for a logical one, the age of the backup when the drill started (the oldest archive, when there are
  * several: the data is only as fresh as its stalest part).
  */
-export function drillObjectives(drill: DrillResult, ages: (number | undefined)[]): { rto: ObjectiveReport; rpo: ObjectiveReport } {
-  const rto = objective(drill.objectives?.rtoSeconds, drill.restoreSeconds, 'drill start until the restored database was ready for checks');
-  if (drill.recovery) return { rto, rpo: objective(drill.objectives?.rpoSeconds, drill.recovery.rpoSeconds, 'recovery target (or end of archive) minus the last replayed commit') };
+export function drillObjectives(
+  drill: DrillResult,
+  ages: (number | undefined)[],
+): { rto: ObjectiveReport; rpo: ObjectiveReport } {
+  const rto = objective(
+    drill.objectives?.rtoSeconds,
+    drill.restoreSeconds,
+    'drill start until the restored database was ready for checks',
+  );
+  if (drill.recovery)
+    return {
+      rto,
+      rpo: objective(
+        drill.objectives?.rpoSeconds,
+        drill.recovery.rpoSeconds,
+        'recovery target (or end of archive) minus the last replayed commit',
+      ),
+    };
   const known = ages.filter((a): a is number => a !== undefined);
   const age = known.length > 0 && known.length === ages.length ? Math.max(...known) : undefined;
   return { rto, rpo: objective(drill.objectives?.rpoSeconds, age, 'age of the backup when the drill started') };
 }
 
-function objective(objectiveSeconds: number | undefined, achievedSeconds: number | undefined, basis: string): ObjectiveReport {
-  const status = objectiveSeconds === undefined ? 'no-objective' : achievedSeconds === undefined ? 'not-measured' : achievedSeconds <= objectiveSeconds ? 'met' : 'missed';
-  return { ...(objectiveSeconds === undefined ? {} : { objectiveSeconds }), ...(achievedSeconds === undefined ? {} : { achievedSeconds: round(achievedSeconds) }), status, basis };
+function objective(
+  objectiveSeconds: number | undefined,
+  achievedSeconds: number | undefined,
+  basis: string,
+): ObjectiveReport {
+  const status =
+    objectiveSeconds === undefined
+      ? 'no-objective'
+      : achievedSeconds === undefined
+        ? 'not-measured'
+        : achievedSeconds <= objectiveSeconds
+          ? 'met'
+          : 'missed';
+  return {
+    ...(objectiveSeconds === undefined ? {} : { objectiveSeconds }),
+    ...(achievedSeconds === undefined ? {} : { achievedSeconds: round(achievedSeconds) }),
+    status,
+    basis,
+  };
 }
 
 function round(seconds: number): number {

@@ -27,7 +27,8 @@ export function drillTimeline(drill: DrillResult): TimelinePhase[] {
   }
   // Checks start when the restore step ended (the measured phases leave small gaps between them).
   at = Math.max(at, (restore?.durationMs ?? 0) / 1000);
-  for (const step of drill.steps.filter((s) => s.name !== 'restore')) add(step.name, 'step', step.durationMs / 1000, step.status);
+  for (const step of drill.steps.filter((s) => s.name !== 'restore'))
+    add(step.name, 'step', step.durationMs / 1000, step.status);
   for (const check of drill.checks) add(check.name, 'check', check.durationMs / 1000, check.status);
   return phases;
 }

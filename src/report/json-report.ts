@@ -24,7 +24,12 @@ export function buildJsonReport(run: RunResult, context: ReportContext): JsonRep
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: (context.generatedAt ?? new Date()).toISOString(),
-    verdict: run.drills.some((d) => d.status === 'error') || run.exitCode >= 2 ? 'error' : run.drills.every((d) => d.status === 'passed') && run.exitCode === 0 ? 'passed' : 'failed',
+    verdict:
+      run.drills.some((d) => d.status === 'error') || run.exitCode >= 2
+        ? 'error'
+        : run.drills.every((d) => d.status === 'passed') && run.exitCode === 0
+          ? 'passed'
+          : 'failed',
     exitCode: run.exitCode,
     suite: { name: run.suite.name, files: [...run.suite.files] },
     startedAt: run.startedAt,
@@ -66,7 +71,10 @@ function drillReport(drill: DrillResult): DrillReport {
 }
 
 /** The backup's own time as ISO, and its age when the drill started. */
-function withAge(backup: BackupProvenance, drillStartedAt: string): BackupProvenance & { createdAt?: string; ageSeconds?: number } {
+function withAge(
+  backup: BackupProvenance,
+  drillStartedAt: string,
+): BackupProvenance & { createdAt?: string; ageSeconds?: number } {
   const created = backup.lastModified === undefined ? NaN : Date.parse(backup.lastModified);
   if (Number.isNaN(created)) return compact({ ...backup });
   const ageSeconds = Math.max(0, Math.round(Date.parse(drillStartedAt) - created) / 1000);
@@ -87,7 +95,10 @@ export function runResultFromReport(report: JsonReport): RunResult {
       return compact({
         ...rest,
         backup: backup?.map(({ createdAt: _c, ageSeconds: _a, ...b }) => b as BackupProvenance),
-        objectives: compact({ rtoSeconds: objectives.rto.objectiveSeconds, rpoSeconds: objectives.rpo.objectiveSeconds }),
+        objectives: compact({
+          rtoSeconds: objectives.rto.objectiveSeconds,
+          rpoSeconds: objectives.rpo.objectiveSeconds,
+        }),
       });
     }),
   };
@@ -95,7 +106,7 @@ export function runResultFromReport(report: JsonReport): RunResult {
 
 export async function writeJsonReport(report: JsonReport, file: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
 }
 
 // JSON drops undefined anyway; dropping it here keeps reports and round trips free of absent keys.

@@ -24,7 +24,12 @@ export async function writeJUnitLoadError(files: string[], error: ErrorInfo, fil
   const builder = junit.newBuilder().name('pgdrill');
   const suite = builder.testSuite().name('pgdrill').timestamp(new Date().toISOString()).time(0);
   addIndexed(suite, 'suite.file', files);
-  suite.testCase().className('pgdrill').name('load suite').time(0).error(errorMessage(error), error.code, errorBody(error));
+  suite
+    .testCase()
+    .className('pgdrill')
+    .name('load suite')
+    .time(0)
+    .error(errorMessage(error), error.code, errorBody(error));
   await writeXml(builder, file);
 }
 
@@ -37,7 +42,8 @@ function addDrill(builder: Builder, id: string, drill: DrillResult): void {
   for (const check of drill.checks) addCheck(suite, id, check, uniqueName(names, stableCheckName(check)));
   if (drill.error && !drill.steps.some((step) => sameError(step.error, drill.error))) {
     const testCase = suite.testCase().className(id).name('drill').time(seconds(drill.durationMs));
-    if (drill.status === 'failed') testCase.failure(errorMessage(drill.error), drill.error.code).stacktrace(errorBody(drill.error));
+    if (drill.status === 'failed')
+      testCase.failure(errorMessage(drill.error), drill.error.code).stacktrace(errorBody(drill.error));
     else testCase.error(errorMessage(drill.error), drill.error.code, errorBody(drill.error));
   }
 }
@@ -68,7 +74,9 @@ function backupEntries(backup: BackupProvenance): [string, string | number][] {
 
 function addStep(suite: TestSuite, drillName: string, step: StepResult): void {
   const testCase = suite.testCase().className(drillName).name(`step: ${step.name}`).time(seconds(step.durationMs));
-  const body = cdata([...(step.details ?? []), ...(step.error ? errorBody(step.error).split('\n') : [])].filter(Boolean).join('\n'));
+  const body = cdata(
+    [...(step.details ?? []), ...(step.error ? errorBody(step.error).split('\n') : [])].filter(Boolean).join('\n'),
+  );
   const message = step.error ? errorMessage(step.error) : (step.message ?? step.status);
   if (step.status === 'failed') testCase.failure(message, step.error?.code).stacktrace(body);
   else if (step.status === 'error') testCase.error(message, step.error?.code, body);
@@ -119,7 +127,10 @@ function uniqueName(seen: Map<string, number>, name: string): string {
 
 /** `expected >= 1000, actual 812: public.orders has 812 rows, expected at least 1000` */
 function failureMessage(check: CheckResult): string {
-  const parts = [check.expected === undefined ? '' : `expected ${check.expected}`, check.actual === undefined ? '' : `actual ${check.actual}`];
+  const parts = [
+    check.expected === undefined ? '' : `expected ${check.expected}`,
+    check.actual === undefined ? '' : `actual ${check.actual}`,
+  ];
   const prefix = parts.filter(Boolean).join(', ');
   return prefix ? `${prefix}: ${check.message}` : check.message;
 }
@@ -153,11 +164,18 @@ async function writeXml(builder: Builder, file: string): Promise<void> {
   const reasons = pendingReasons;
   pendingReasons = [];
   let index = 0;
-  const xml = builder.build().replace(/<skipped\/>/g, () => `<skipped message="${escapeAttribute(reasons[index++] ?? 'skipped')}"/>`);
+  const xml = builder
+    .build()
+    .replace(/<skipped\/>/g, () => `<skipped message="${escapeAttribute(reasons[index++] ?? 'skipped')}"/>`);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, xml, 'utf8');
 }
 
 function escapeAttribute(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('\n', '&#10;');
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('"', '&quot;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('\n', '&#10;');
 }

@@ -28,7 +28,9 @@ export async function pushMetrics(groups: DrillMetricsGroup[], options: PushOpti
   try {
     base = new URL(options.url);
   } catch {
-    throw new ConfigError('PUSHGATEWAY_URL_INVALID', 'the Pushgateway URL is not a valid URL', { hint: 'expected http(s)://host:port, optionally with user:password@ (from urlEnv)' });
+    throw new ConfigError('PUSHGATEWAY_URL_INVALID', 'the Pushgateway URL is not a valid URL', {
+      hint: 'expected http(s)://host:port, optionally with user:password@ (from urlEnv)',
+    });
   }
   const target = `pushgateway ${describeUrlSafely(base)}`;
   const failures: string[] = [];
@@ -43,7 +45,10 @@ export async function pushMetrics(groups: DrillMetricsGroup[], options: PushOpti
       headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
     });
     if (result.ok) pushed++;
-    else failures.push(`drill ${group.drill} (suite ${group.suite}): ${result.reason} after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`);
+    else
+      failures.push(
+        `drill ${group.drill} (suite ${group.suite}): ${result.reason} after ${result.attempts} attempt${result.attempts === 1 ? '' : 's'}`,
+      );
   }
   return { target, pushed, failures };
 }

@@ -11,7 +11,10 @@ type GaugeName = (typeof GAUGES)[number][0];
 const GAUGES = [
   ['pgdrill_drill_success', '1 when the drill restored the backup and every check passed, else 0.'],
   ['pgdrill_drill_last_run_timestamp_seconds', 'When the drill last ran (finished), Unix time.'],
-  ['pgdrill_drill_last_success_timestamp_seconds', 'When the drill last passed, Unix time (carried over from history or the previous file on failure).'],
+  [
+    'pgdrill_drill_last_success_timestamp_seconds',
+    'When the drill last passed, Unix time (carried over from history or the previous file on failure).',
+  ],
   ['pgdrill_drill_duration_seconds', 'Wall time of the whole drill.'],
   ['pgdrill_drill_restore_seconds', 'Measured RTO: drill start until the restored database was ready for checks.'],
   ['pgdrill_drill_replay_seconds', 'WAL replay time of a physical restore.'],
@@ -19,8 +22,8 @@ const GAUGES = [
   ['pgdrill_drill_backup_age_seconds', 'Age of the newest restored backup object at drill start.'],
   ['pgdrill_drill_checks', 'Checks run on the restored database.'],
   ['pgdrill_drill_failed_checks', 'Checks that failed or could not run.'],
-  ['pgdrill_drill_rto_objective_seconds', 'The suite\'s recovery time objective.'],
-  ['pgdrill_drill_rpo_objective_seconds', 'The suite\'s recovery point objective.'],
+  ['pgdrill_drill_rto_objective_seconds', "The suite's recovery time objective."],
+  ['pgdrill_drill_rpo_objective_seconds', "The suite's recovery point objective."],
 ] as const;
 
 export interface DrillMetricsGroup {
@@ -36,7 +39,10 @@ export async function renderMetrics(runs: HistoryRun[], lastSuccess: LastSuccess
 }
 
 /** The same metrics, one text per drill, for Pushgateway groups `job/<job>/suite/<s>/drill/<d>`. */
-export async function renderMetricsPerDrill(runs: HistoryRun[], lastSuccess: LastSuccess): Promise<DrillMetricsGroup[]> {
+export async function renderMetricsPerDrill(
+  runs: HistoryRun[],
+  lastSuccess: LastSuccess,
+): Promise<DrillMetricsGroup[]> {
   const groups: DrillMetricsGroup[] = [];
   for (const run of runs)
     for (const drill of run.drills) {
@@ -49,7 +55,10 @@ export async function renderMetricsPerDrill(runs: HistoryRun[], lastSuccess: Las
 function createRegistry(runs: HistoryRun[], lastSuccess: LastSuccess): Registry {
   const registry = new Registry();
   const gauges = Object.fromEntries(
-    GAUGES.map(([name, help]) => [name, new Gauge({ name, help, labelNames: ['suite', 'drill'] as const, registers: [registry] })]),
+    GAUGES.map(([name, help]) => [
+      name,
+      new Gauge({ name, help, labelNames: ['suite', 'drill'] as const, registers: [registry] }),
+    ]),
   ) as Record<GaugeName, Gauge<'suite' | 'drill'>>;
   for (const run of runs) {
     for (const drill of run.drills) {
@@ -59,7 +68,12 @@ function createRegistry(runs: HistoryRun[], lastSuccess: LastSuccess): Registry 
       };
       set('pgdrill_drill_success', drill.status === 'passed' ? 1 : 0);
       set('pgdrill_drill_last_run_timestamp_seconds', Date.parse(drill.finishedAt) / 1000);
-      set('pgdrill_drill_last_success_timestamp_seconds', drill.status === 'passed' ? Date.parse(drill.finishedAt) / 1000 : lastSuccess.get(lastSuccessKey(run.suite, drill.name)));
+      set(
+        'pgdrill_drill_last_success_timestamp_seconds',
+        drill.status === 'passed'
+          ? Date.parse(drill.finishedAt) / 1000
+          : lastSuccess.get(lastSuccessKey(run.suite, drill.name)),
+      );
       set('pgdrill_drill_duration_seconds', drill.durationSeconds);
       set('pgdrill_drill_restore_seconds', drill.restoreSeconds);
       set('pgdrill_drill_replay_seconds', drill.replaySeconds);

@@ -16,10 +16,14 @@ export async function writeMetricsTextfile(path: string, text: string): Promise<
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true }).catch(() => undefined);
-    throw new StorageError('METRICS_WRITE_FAILED', `could not write the metrics file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      cause: error,
-      hint: 'the directory must be writable by the user running pgdrill (node-exporter reads *.prom files from its --collector.textfile.directory)',
-    });
+    throw new StorageError(
+      'METRICS_WRITE_FAILED',
+      `could not write the metrics file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        cause: error,
+        hint: 'the directory must be writable by the user running pgdrill (node-exporter reads *.prom files from its --collector.textfile.directory)',
+      },
+    );
   }
 }
 
@@ -38,7 +42,8 @@ export async function readLastSuccessFromTextfile(path: string): Promise<LastSuc
     if (!match) continue;
     const labels = Object.fromEntries([...match[1]!.matchAll(LABEL)].map((m) => [m[1], unescapeLabel(m[2]!)]));
     const value = Number(match[2]);
-    if (labels.suite !== undefined && labels.drill !== undefined && Number.isFinite(value)) found.set(lastSuccessKey(labels.suite, labels.drill), value);
+    if (labels.suite !== undefined && labels.drill !== undefined && Number.isFinite(value))
+      found.set(lastSuccessKey(labels.suite, labels.drill), value);
   }
   return found;
 }

@@ -43,14 +43,16 @@ const step = z.strictObject({
 const backup = z
   .object({
     store: z.string().describe('The store read from, e.g. `s3://bucket/prefix (endpoint)`.'),
-    key: z.string().describe('Object key, directory, or the tool\'s backup id.'),
+    key: z.string().describe("Object key, directory, or the tool's backup id."),
     size: z.number().optional(),
     etag: z.string().optional(),
     sha256: z.string().optional(),
     lastModified: z.string().optional(),
     format: z.string().optional(),
     producedBy: z.string().optional(),
-    createdAt: isoTime.optional().describe('When the backup was made (its object time, or the backup tool\'s stop time).'),
+    createdAt: isoTime
+      .optional()
+      .describe("When the backup was made (its object time, or the backup tool's stop time)."),
     ageSeconds: seconds.optional().describe('Age of the backup when the drill started.'),
   })
   .catchall(z.union([z.string(), z.number()]).optional())
@@ -66,13 +68,19 @@ const recovery = z.strictObject({
   newTimeline: z.number().int().optional(),
   replaySeconds: seconds,
   segmentsRestored: z.number().int().nonnegative(),
-  archive: z.strictObject({ first: z.string().optional(), last: z.string().optional(), count: z.number().int(), newestAt: z.string().optional(), missing: z.array(z.string()) }),
+  archive: z.strictObject({
+    first: z.string().optional(),
+    last: z.string().optional(),
+    count: z.number().int(),
+    newestAt: z.string().optional(),
+    missing: z.array(z.string()),
+  }),
   rpoSeconds: z.number().optional(),
   problems: z.array(z.string()),
 });
 
 const objective = z.strictObject({
-  objectiveSeconds: seconds.optional().describe('From the suite\'s `objectives`.'),
+  objectiveSeconds: seconds.optional().describe("From the suite's `objectives`."),
   achievedSeconds: seconds.optional().describe('What the drill measured; absent when it did not get that far.'),
   status: z.enum(['met', 'missed', 'not-measured', 'no-objective']),
   basis: z.string().describe('How `achievedSeconds` was measured.'),
@@ -82,7 +90,7 @@ const phase = z.strictObject({
   name: z.string(),
   kind: z.enum(['fetch', 'engine', 'restore', 'replay', 'check', 'step']),
   status,
-  startSeconds: seconds.describe('Offset from the drill\'s start.'),
+  startSeconds: seconds.describe("Offset from the drill's start."),
   durationSeconds: seconds,
 });
 
@@ -102,13 +110,15 @@ const drill = z.strictObject({
   startedAt: isoTime,
   finishedAt: isoTime,
   durationMs: seconds,
-  restoreSeconds: seconds.optional().describe('Drill start until the restored database was ready for checks (the achieved RTO).'),
+  restoreSeconds: seconds
+    .optional()
+    .describe('Drill start until the restored database was ready for checks (the achieved RTO).'),
   source: z.strictObject({ kind: z.string(), description: z.string() }).optional(),
   engine: engine.optional(),
   backup: z.array(backup).optional(),
   recovery: recovery.optional(),
   objectives: z.strictObject({ rto: objective, rpo: objective }),
-  timeline: z.array(phase).describe('Step timings laid out from the drill\'s start.'),
+  timeline: z.array(phase).describe("Step timings laid out from the drill's start."),
   steps: z.array(step),
   checks: z.array(check),
   error: errorInfo.optional(),
@@ -121,23 +131,30 @@ export const jsonReportSchema = z
     $schema: z.string().optional(),
     schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
     generatedAt: isoTime,
-    verdict: z.enum(['passed', 'failed', 'error']).describe('passed: every drill passed; error: a drill could not run.'),
+    verdict: z
+      .enum(['passed', 'failed', 'error'])
+      .describe('passed: every drill passed; error: a drill could not run.'),
     exitCode: z.number().int().describe('The exit code of the run (0, 1, 2, 3, 70, 130).'),
     suite: z.strictObject({ name: z.string(), files: z.array(z.string()) }),
     startedAt: isoTime,
     finishedAt: isoTime,
     durationMs: seconds,
-    shard: z.strictObject({ index: z.number().int().min(1), count: z.number().int().min(1) }).optional().describe('Set when the run was one shard (`--shard index/count`) of the suite\'s drills.'),
+    shard: z
+      .strictObject({ index: z.number().int().min(1), count: z.number().int().min(1) })
+      .optional()
+      .describe("Set when the run was one shard (`--shard index/count`) of the suite's drills."),
     host: z.strictObject({ hostname: z.string(), platform: z.string(), release: z.string(), arch: z.string() }),
     tools: z.strictObject({
       pgdrill: z.string(),
       node: z.string(),
       servers: z.array(z.string()).describe('Server versions the drills ran on.'),
-      commands: z.record(z.string(), z.string()).describe('Host tools used by the drills: command → first line of `--version` (or why it is unknown).'),
+      commands: z
+        .record(z.string(), z.string())
+        .describe('Host tools used by the drills: command → first line of `--version` (or why it is unknown).'),
     }),
     drills: z.array(drill),
   })
-  .describe('The result of a pgdrill run: a superset of the library\'s RunResult (see runResultFromReport).');
+  .describe("The result of a pgdrill run: a superset of the library's RunResult (see runResultFromReport).");
 
 export type JsonReport = z.output<typeof jsonReportSchema>;
 export type DrillReport = JsonReport['drills'][number];

@@ -9,15 +9,24 @@ const MAX_FAILURES = 20;
 
 /** The short Markdown for a GitHub Actions job page: verdict, each drill, RTO/RPO, what did not hold. */
 export function formatStepSummary(report: JsonReport): string {
-  const rows = report.drills.map((d) => `| ${MARK[d.status]} ${m(d.name)} | ${d.status} | ${m(formatObjective(d.objectives.rto))} | ${m(formatObjective(d.objectives.rpo))} |`);
+  const rows = report.drills.map(
+    (d) =>
+      `| ${MARK[d.status]} ${m(d.name)} | ${d.status} | ${m(formatObjective(d.objectives.rto))} | ${m(formatObjective(d.objectives.rpo))} |`,
+  );
   const failures = report.drills.flatMap((d) => [
     ...(d.error ? [`- **${m(d.name)}**: ${m(d.error.code)}: ${m(d.error.message)}`] : []),
     ...d.checks
       .filter((c) => c.status === 'failed' || c.status === 'error')
-      .map((c) => `- **${m(d.name)}** · ${m(c.name)} (${c.status}): ${c.expected !== undefined || c.actual !== undefined ? `expected ${m(c.expected ?? '?')}, actual ${m(c.actual ?? '?')}` : m(c.message)}`),
+      .map(
+        (c) =>
+          `- **${m(d.name)}** · ${m(c.name)} (${c.status}): ${c.expected !== undefined || c.actual !== undefined ? `expected ${m(c.expected ?? '?')}, actual ${m(c.actual ?? '?')}` : m(c.message)}`,
+      ),
   ]);
-  const shown = failures.length > MAX_FAILURES ? [...failures.slice(0, MAX_FAILURES), `- … and ${failures.length - MAX_FAILURES} more`] : failures;
-  return [
+  const shown =
+    failures.length > MAX_FAILURES
+      ? [...failures.slice(0, MAX_FAILURES), `- … and ${failures.length - MAX_FAILURES} more`]
+      : failures;
+  return `${[
     `### ${MARK[report.verdict]} pgdrill ${m(report.suite.name)}: ${report.verdict}`,
     '',
     `${m(VERDICT_TEXT[report.verdict])} · exit code ${report.exitCode} · ${formatDuration(report.durationMs / 1000)}`,
@@ -27,7 +36,7 @@ export function formatStepSummary(report: JsonReport): string {
     ...rows,
     '',
     ...(shown.length ? ['**Did not hold:**', '', ...shown, ''] : []),
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
 /** Appends to the file GitHub Actions names in $GITHUB_STEP_SUMMARY (several steps may write to it). */

@@ -25,19 +25,38 @@ const LINE = /^([0-9a-f]{64}) [ *](.+)$/;
 export async function verifyArtifactManifest(options: VerifyManifestOptions): Promise<VerifyManifestResult> {
   const file = resolve(options.file);
   const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new ConfigError('ARTIFACT_MANIFEST_NOT_FOUND', `cannot read the manifest ${options.file} (${error.code ?? error.message})`, { hint: 'pass the manifest pgdrill run wrote (--manifest, or SHA256SUMS beside --json)' });
+    throw new ConfigError(
+      'ARTIFACT_MANIFEST_NOT_FOUND',
+      `cannot read the manifest ${options.file} (${error.code ?? error.message})`,
+      { hint: 'pass the manifest pgdrill run wrote (--manifest, or SHA256SUMS beside --json)' },
+    );
   });
-  const lines = bytes.toString('utf8').split('\n').filter((l) => l.length > 0);
+  const lines = bytes
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   const entries = lines.map((line, i) => {
     const match = LINE.exec(line);
-    if (!match) throw new ConfigError('ARTIFACT_MANIFEST_INVALID', `${options.file} line ${i + 1} is not "<sha256 hex>  <path>"`, { hint: 'is this a manifest pgdrill wrote?' });
+    if (!match)
+      throw new ConfigError(
+        'ARTIFACT_MANIFEST_INVALID',
+        `${options.file} line ${i + 1} is not "<sha256 hex>  <path>"`,
+        { hint: 'is this a manifest pgdrill wrote?' },
+      );
     return { sha256: match[1]!, path: match[2]! };
   });
-  const key = options.publicKeyPem === undefined ? undefined : parsePublicKey(options.publicKeyPem, options.publicKeyFrom ?? 'the public key');
+  const key =
+    options.publicKeyPem === undefined
+      ? undefined
+      : parsePublicKey(options.publicKeyPem, options.publicKeyFrom ?? 'the public key');
   const files = await Promise.all(
     entries.map(async (e) => {
       const actual = await sha256File(resolve(dirname(file), e.path)).catch(() => undefined);
-      return { path: e.path, status: actual === undefined ? ('missing' as const) : actual === e.sha256 ? ('ok' as const) : ('changed' as const) };
+      return {
+        path: e.path,
+        status:
+          actual === undefined ? ('missing' as const) : actual === e.sha256 ? ('ok' as const) : ('changed' as const),
+      };
     }),
   );
   let signature: VerifyManifestResult['signature'] = 'not checked';
@@ -45,5 +64,9 @@ export async function verifyArtifactManifest(options: VerifyManifestOptions): Pr
     const text = await readFile(`${file}.sig`, 'utf8').catch(() => undefined);
     signature = text === undefined ? 'missing' : verifyManifestSignature(bytes, text, key) ? 'valid' : 'invalid';
   }
-  return { ok: files.every((f) => f.status === 'ok') && (signature === 'valid' || signature === 'not checked'), files, signature };
+  return {
+    ok: files.every((f) => f.status === 'ok') && (signature === 'valid' || signature === 'not checked'),
+    files,
+    signature,
+  };
 }

@@ -28,7 +28,10 @@ export interface WrittenReport {
  * Every report of a run, from one JSON report built once (so the evidence says exactly what the JSON
  * says). The step summary is GitHub's file, shared with other steps: it is not an artifact of the run.
  */
-export async function writeRunReports(run: RunResult, options: RunReportOptions): Promise<{ report: JsonReport; written: WrittenReport[] }> {
+export async function writeRunReports(
+  run: RunResult,
+  options: RunReportOptions,
+): Promise<{ report: JsonReport; written: WrittenReport[] }> {
   const written: WrittenReport[] = [];
   const record = (kind: WrittenReport['kind'], file: string) => {
     written.push({ kind, file });

@@ -17,7 +17,10 @@ export function createStore(config: StoreConfig, options: CreateStoreOptions = {
   const baseDir = options.baseDir ?? process.cwd();
   if ('s3' in config) {
     const { caBundle } = config.s3;
-    return createS3Store({ ...config.s3, caBundle: caBundle === undefined ? undefined : path.resolve(baseDir, caBundle) });
+    return createS3Store({
+      ...config.s3,
+      caBundle: caBundle === undefined ? undefined : path.resolve(baseDir, caBundle),
+    });
   }
   return createFilesystemStore({ root: path.resolve(baseDir, config.filesystem.root) });
 }

@@ -17,9 +17,13 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
   const checkRoot = async (): Promise<void> => {
     const found = await statOrMissing(root, root);
     if (found?.isDirectory()) return;
-    throw new StorageError('STORAGE_UNREACHABLE', `The backup directory ${root} ${found ? 'is not a directory' : 'does not exist'}`, {
-      hint: 'check the filesystem store root in the suite (relative paths are relative to the suite file) and that the volume is mounted',
-    });
+    throw new StorageError(
+      'STORAGE_UNREACHABLE',
+      `The backup directory ${root} ${found ? 'is not a directory' : 'does not exist'}`,
+      {
+        hint: 'check the filesystem store root in the suite (relative paths are relative to the suite file) and that the volume is mounted',
+      },
+    );
   };
 
   return {
@@ -62,8 +66,14 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
         throw changed(file, `is ${before.size} bytes now, but ${expectedSize} bytes when it was listed`);
       }
       // Read to the end of the file (no `end` for a whole read) so a file that grows is noticed too.
-      const source = handle.createReadStream(range ? { start: range.start, end: range.end, autoClose: false } : { autoClose: false });
-      const stream = pipeline(source, countBytes(file, handle, before, range), () => void handle.close().catch(() => {}));
+      const source = handle.createReadStream(
+        range ? { start: range.start, end: range.end, autoClose: false } : { autoClose: false },
+      );
+      const stream = pipeline(
+        source,
+        countBytes(file, handle, before, range),
+        () => void handle.close().catch(() => {}),
+      );
       return signal ? addAbortSignal(signal, stream) : stream;
     },
 
@@ -72,7 +82,12 @@ export function createFilesystemStore(options: FilesystemStoreOptions): ObjectSt
 }
 
 /** Passes the bytes through and fails instead of ending when they are not the whole file (or range) as opened. */
-function countBytes(file: string, handle: FileHandle, before: Stats, range: { start: number; end: number } | undefined): Transform {
+function countBytes(
+  file: string,
+  handle: FileHandle,
+  before: Stats,
+  range: { start: number; end: number } | undefined,
+): Transform {
   const expected = range ? Math.max(0, Math.min(range.end, before.size - 1) - range.start + 1) : before.size;
   let bytes = 0;
   return new Transform({
@@ -83,8 +98,20 @@ function countBytes(file: string, handle: FileHandle, before: Stats, range: { st
     flush(done) {
       handle.stat().then(
         (after) => {
-          if (bytes !== expected) done(changed(file, `gave ${bytes} of ${expected} bytes: it changed size while it was read (now ${after.size} bytes)`));
-          else if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) done(changed(file, `changed while it was read (${before.size} bytes, modified ${before.mtime.toISOString()}; now ${after.size} bytes, modified ${after.mtime.toISOString()})`));
+          if (bytes !== expected)
+            done(
+              changed(
+                file,
+                `gave ${bytes} of ${expected} bytes: it changed size while it was read (now ${after.size} bytes)`,
+              ),
+            );
+          else if (after.size !== before.size || after.mtimeMs !== before.mtimeMs)
+            done(
+              changed(
+                file,
+                `changed while it was read (${before.size} bytes, modified ${before.mtime.toISOString()}; now ${after.size} bytes, modified ${after.mtime.toISOString()})`,
+              ),
+            );
           else done();
         },
         (error: Error) => done(changed(file, `could not be checked after reading: ${error.message}`)),
@@ -124,7 +151,11 @@ async function walk(dir: string, relative: string, found: ObjectInfo[]): Promise
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
     if (isMissing(error)) return;
-    throw fsFailure(error, `list the directory ${dir}`, 'check that the user running pgdrill may read and traverse every directory under the store root');
+    throw fsFailure(
+      error,
+      `list the directory ${dir}`,
+      'check that the user running pgdrill may read and traverse every directory under the store root',
+    );
   }
   for (const entry of entries) {
     const key = relative === '' ? entry.name : `${relative}/${entry.name}`;
@@ -163,7 +194,11 @@ function isDenied(error: unknown): boolean {
 /** A file system error other than "not there": access denied, or the store is not usable (EIO, ELOOP …). */
 function fsFailure(error: unknown, doing: string, hint: string): StorageError {
   const code = (error as NodeJS.ErrnoException).code;
-  return new StorageError(isDenied(error) ? 'STORAGE_ACCESS_DENIED' : 'STORAGE_UNREACHABLE', `Could not ${doing}: ${code ?? String(error)}`, { cause: error, hint });
+  return new StorageError(
+    isDenied(error) ? 'STORAGE_ACCESS_DENIED' : 'STORAGE_UNREACHABLE',
+    `Could not ${doing}: ${code ?? String(error)}`,
+    { cause: error, hint },
+  );
 }
 
 function toInfo(key: string, info: Stats): ObjectInfo {

@@ -30,7 +30,8 @@ export function pickBackup(candidates: ObjectInfo[], options: PickBackupOptions)
 }
 
 // Date (with dashes or without) and an optional time (T, _, space or - before it; -, : or nothing between parts).
-const DATE_IN_KEY = /(?<!\d)(\d{4})(-?)(\d{2})\2(\d{2})(?:[T_ -]?(\d{2})([-:]?)(\d{2})(?:\6(\d{2})(?:\.\d+)?)?Z?)?(?!\d)/g;
+const DATE_IN_KEY =
+  /(?<!\d)(\d{4})(-?)(\d{2})\2(\d{2})(?:[T_ -]?(\d{2})([-:]?)(\d{2})(?:\6(\d{2})(?:\.\d+)?)?Z?)?(?!\d)/g;
 
 /**
  * The date and time (UTC) written in a key such as `daily/db-2026-11-20T143000Z.dump`, or undefined.
@@ -39,7 +40,9 @@ const DATE_IN_KEY = /(?<!\d)(\d{4})(-?)(\d{2})\2(\d{2})(?:[T_ -]?(\d{2})([-:]?)(
 export function dateInKey(key: string): Date | undefined {
   let best: { date: Date; hasTime: boolean } | undefined;
   for (const m of key.matchAll(DATE_IN_KEY)) {
-    const [year, month, day, hour, minute, second] = [m[1], m[3], m[4], m[5], m[7], m[8]].map((p) => (p === undefined ? undefined : Number(p)));
+    const [year, month, day, hour, minute, second] = [m[1], m[3], m[4], m[5], m[7], m[8]].map((p) =>
+      p === undefined ? undefined : Number(p),
+    );
     const date = toValidDate(year!, month!, day!, hour ?? 0, minute ?? 0, second ?? 0);
     if (!date) continue;
     const hasTime = hour !== undefined;
@@ -48,7 +51,14 @@ export function dateInKey(key: string): Date | undefined {
   return best?.date;
 }
 
-function toValidDate(year: number, month: number, day: number, hour: number, minute: number, second: number): Date | undefined {
+function toValidDate(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): Date | undefined {
   if (year < 1970 || year > 2199 || hour > 23 || minute > 59 || second > 59) return undefined;
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   // Date.UTC rolls 2026-02-30 over to March: a round trip rejects impossible days and months.
@@ -63,10 +73,17 @@ function pickExactKey(candidates: ObjectInfo[], key: string, where: string): Obj
     .sort((a, b) => a.distance - b.distance || compareKeys(a.c.key, b.c.key))
     .slice(0, CLOSEST_KEYS)
     .map(({ c }) => describeObject(c));
-  throw new SourceError('BACKUP_NOT_FOUND', `The backup ${key} does not exist in ${where} (${candidates.length} objects there)`, {
-    details: closest.length > 0 ? ['closest keys:', ...closest] : [],
-    hint: candidates.length > 0 ? 'check the key against the closest keys listed (keys are relative to the store root)' : 'the location is empty: check the store, bucket and prefix',
-  });
+  throw new SourceError(
+    'BACKUP_NOT_FOUND',
+    `The backup ${key} does not exist in ${where} (${candidates.length} objects there)`,
+    {
+      details: closest.length > 0 ? ['closest keys:', ...closest] : [],
+      hint:
+        candidates.length > 0
+          ? 'check the key against the closest keys listed (keys are relative to the store root)'
+          : 'the location is empty: check the store, bucket and prefix',
+    },
+  );
 }
 
 function nothingToPick(candidates: ObjectInfo[], matchingCount: number, options: PickBackupOptions): SourceError {
@@ -82,7 +99,8 @@ function nothingToPick(candidates: ObjectInfo[], matchingCount: number, options:
     hint = 'check the pattern against the keys listed (a regular expression tested against the whole key)';
   } else {
     why = `${matchingCount} objects match, but none has a date in its key`;
-    hint = 'orderBy: keyDate needs keys with a date such as 2026-11-20, 20261120 or 2026-11-20T14-30-00; use orderBy: lastModified otherwise';
+    hint =
+      'orderBy: keyDate needs keys with a date such as 2026-11-20, 20261120 or 2026-11-20T14-30-00; use orderBy: lastModified otherwise';
   }
   return new SourceError('BACKUP_NOT_FOUND', `${what}: ${why}`, { details: listFound(candidates), hint });
 }
@@ -90,7 +108,9 @@ function nothingToPick(candidates: ObjectInfo[], matchingCount: number, options:
 /** The newest objects first, because that is where the missing backup is usually expected. */
 function listFound(candidates: ObjectInfo[]): string[] {
   if (candidates.length === 0) return [];
-  const newest = [...candidates].sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime() || compareKeys(a.key, b.key));
+  const newest = [...candidates].sort(
+    (a, b) => b.lastModified.getTime() - a.lastModified.getTime() || compareKeys(a.key, b.key),
+  );
   const lines = [`found ${candidates.length} objects:`, ...newest.slice(0, SHOWN_KEYS).map(describeObject)];
   if (candidates.length > SHOWN_KEYS) lines.push(`and ${candidates.length - SHOWN_KEYS} more`);
   return lines;

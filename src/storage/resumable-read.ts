@@ -80,7 +80,13 @@ export function createResumableRead(options: ResumableReadOptions): Readable {
     part.body.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > total || received > expectedEnd) {
-        fail(new StorageError('STORAGE_READ_OVERRUN', `Read ${received} bytes of ${options.label}, more than the ${total} bytes the server announced`, { hint: 'the object or the server is inconsistent; read it again and check the S3 server' }));
+        fail(
+          new StorageError(
+            'STORAGE_READ_OVERRUN',
+            `Read ${received} bytes of ${options.label}, more than the ${total} bytes the server announced`,
+            { hint: 'the object or the server is inconsistent; read it again and check the S3 server' },
+          ),
+        );
         return;
       }
       if (output.push(chunk)) armIdle();
@@ -112,9 +118,13 @@ export function createResumableRead(options: ResumableReadOptions): Readable {
       while (true) {
         if (attempts >= maxAttempts) {
           fail(
-            new StorageError('STORAGE_READ_INCOMPLETE', `Read ${received} of ${total} bytes of ${options.label} after ${attempts} attempts: ${reason}`, {
-              hint: 'the connection to the store was cut, reset or stalled every time; check the network path (proxies, load balancers, idle timeouts) and the storage server, then run the drill again',
-            }),
+            new StorageError(
+              'STORAGE_READ_INCOMPLETE',
+              `Read ${received} of ${total} bytes of ${options.label} after ${attempts} attempts: ${reason}`,
+              {
+                hint: 'the connection to the store was cut, reset or stalled every time; check the network path (proxies, load balancers, idle timeouts) and the storage server, then run the drill again',
+              },
+            ),
           );
           return;
         }
@@ -131,7 +141,15 @@ export function createResumableRead(options: ResumableReadOptions): Readable {
           }
           if (part.length !== total - received) {
             part.body.destroy();
-            fail(new StorageError('STORAGE_OBJECT_CHANGED', `Resuming ${options.label} at byte ${received} returned ${part.length} bytes, expected ${total - received}`, { hint: 'the object changed while it was read, or the server ignores Range requests; run the drill again' }));
+            fail(
+              new StorageError(
+                'STORAGE_OBJECT_CHANGED',
+                `Resuming ${options.label} at byte ${received} returned ${part.length} bytes, expected ${total - received}`,
+                {
+                  hint: 'the object changed while it was read, or the server ignores Range requests; run the drill again',
+                },
+              ),
+            );
             return;
           }
           resuming = false;
@@ -179,9 +197,13 @@ export function createResumableRead(options: ResumableReadOptions): Readable {
 
 /** The error for a resumed read that found another version of the object. */
 export function replaced(label: string, was: string | undefined, now: string | undefined): StorageError {
-  return new StorageError('STORAGE_OBJECT_CHANGED', `${label} was replaced while it was read (ETag ${was ?? '?'} became ${now ?? 'different'}); its parts are never stitched together`, {
-    hint: 'something wrote a new version of the backup during the drill; run the drill again once uploads have finished',
-  });
+  return new StorageError(
+    'STORAGE_OBJECT_CHANGED',
+    `${label} was replaced while it was read (ETag ${was ?? '?'} became ${now ?? 'different'}); its parts are never stitched together`,
+    {
+      hint: 'something wrote a new version of the backup during the drill; run the drill again once uploads have finished',
+    },
+  );
 }
 
 function describe(error: unknown): string {

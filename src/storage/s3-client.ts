@@ -29,10 +29,14 @@ function createHttpsAgent(caBundle: string | undefined): Agent {
   try {
     return new Agent({ keepAlive: true, maxSockets: 50, ca: readFileSync(caBundle) });
   } catch (error) {
-    throw new ConfigError('CA_BUNDLE_UNREADABLE', `Could not read the CA bundle ${caBundle}: ${(error as Error).message}`, {
-      cause: error,
-      hint: 'caBundle (or AWS_CA_BUNDLE) must name a readable PEM file with the CA certificate(s) of the S3 server',
-    });
+    throw new ConfigError(
+      'CA_BUNDLE_UNREADABLE',
+      `Could not read the CA bundle ${caBundle}: ${(error as Error).message}`,
+      {
+        cause: error,
+        hint: 'caBundle (or AWS_CA_BUNDLE) must name a readable PEM file with the CA certificate(s) of the S3 server',
+      },
+    );
   }
 }
 

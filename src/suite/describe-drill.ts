@@ -8,16 +8,25 @@ export function describeSource(drill: ResolvedDrill): string {
     const archives = source.archives
       .map((a) => {
         const what = a.key ?? `${a.pick} under "${a.prefix ?? ''}"${a.pattern ? ` matching /${a.pattern}/` : ''}`;
-        const extras = [a.format !== 'auto' ? a.format : '', a.decrypt ? `decrypt ${a.decrypt.openssl}` : '', a.dataOnly ? 'data only' : '', a.schemaOnly ? 'schema only' : ''].filter(Boolean);
+        const extras = [
+          a.format !== 'auto' ? a.format : '',
+          a.decrypt ? `decrypt ${a.decrypt.openssl}` : '',
+          a.dataOnly ? 'data only' : '',
+          a.schemaOnly ? 'schema only' : '',
+        ].filter(Boolean);
         return extras.length ? `${what} (${extras.join(', ')})` : what;
       })
       .join(', then ');
-    const only = source.options.only ? ` · only ${[...(source.options.only.schemas ?? []), ...(source.options.only.tables ?? [])].join(', ')}` : '';
+    const only = source.options.only
+      ? ` · only ${[...(source.options.only.schemas ?? []), ...(source.options.only.tables ?? [])].join(', ')}`
+      : '';
     return `pg_dump ${archives} from store ${source.store}${only}`;
   }
   const to = ` · recovery to ${describeTarget(drill.target)}`;
-  if (source.kind === 'pgbackrest') return `pgBackRest stanza ${source.options.stanza} set ${source.options.set} from store ${source.store}${to}`;
-  if (source.kind === 'barmanCloud') return `barman-cloud server ${source.options.server} backup ${source.options.backup} from store ${source.store}${to}`;
+  if (source.kind === 'pgbackrest')
+    return `pgBackRest stanza ${source.options.stanza} set ${source.options.set} from store ${source.store}${to}`;
+  if (source.kind === 'barmanCloud')
+    return `barman-cloud server ${source.options.server} backup ${source.options.backup} from store ${source.store}${to}`;
   const which = source.options.key ?? `${source.options.pick} under "${source.options.prefix ?? ''}"`;
   return `base backup ${which} from store ${source.store}, WAL from ${source.walStore}:${source.options.wal.prefix}${to}`;
 }

@@ -20,12 +20,20 @@ export function allowEnvPlaceholders(schema: JsonSchema): JsonSchema {
     if (own === undefined) delete node.pattern;
     else node.pattern = `(?:${own})|${ENV_PLACEHOLDER_PATTERN}`;
   }
-  const sub = (value: unknown) => (value !== null && typeof value === 'object' && !Array.isArray(value) ? allowEnvPlaceholders(value as JsonSchema) : value);
+  const sub = (value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? allowEnvPlaceholders(value as JsonSchema)
+      : value;
   const subMap = (value: unknown) =>
-    value !== null && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sub(v)])) : value;
-  for (const key of ['properties', 'definitions', '$defs', 'patternProperties']) if (key in node) node[key] = subMap(node[key]);
-  for (const key of ['additionalProperties', 'not', 'contains', 'if', 'then', 'else']) if (key in node) node[key] = sub(node[key]);
-  for (const key of ['anyOf', 'oneOf', 'allOf']) if (Array.isArray(node[key])) node[key] = (node[key] as unknown[]).map(sub);
+    value !== null && typeof value === 'object'
+      ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sub(v)]))
+      : value;
+  for (const key of ['properties', 'definitions', '$defs', 'patternProperties'])
+    if (key in node) node[key] = subMap(node[key]);
+  for (const key of ['additionalProperties', 'not', 'contains', 'if', 'then', 'else'])
+    if (key in node) node[key] = sub(node[key]);
+  for (const key of ['anyOf', 'oneOf', 'allOf'])
+    if (Array.isArray(node[key])) node[key] = (node[key] as unknown[]).map(sub);
   if ('items' in node) node.items = Array.isArray(node.items) ? node.items.map(sub) : sub(node.items);
   return node;
 }

@@ -21,19 +21,25 @@ export function interpolateEnv(
       const found = env[name!];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
-      problems.push({ path, message: `environment variable ${name} is not set (write \${${name}:-default} for a default)` });
+      problems.push({
+        path,
+        message: `environment variable ${name} is not set (write \${${name}:-default} for a default)`,
+      });
       return match;
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, problems, [...path, i]));
   if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, problems, [...path, k])]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, problems, [...path, k])]),
+    );
   return value;
 }
 
 /** `['drills', 1, 'source']` → `drills[1].source` */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('') || '(top level)';
+  return (
+    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') ||
+    '(top level)'
+  );
 }

@@ -29,18 +29,26 @@ export async function loadSuite(file: string, options: LoadSuiteOptions): Promis
   try {
     size = (await stat(path)).size;
   } catch (error) {
-    throw new ConfigError('SUITE_NOT_FOUND', `cannot read suite file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      hint: 'check the path given to pgdrill',
-    });
+    throw new ConfigError(
+      'SUITE_NOT_FOUND',
+      `cannot read suite file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        hint: 'check the path given to pgdrill',
+      },
+    );
   }
   // Refused before it is read into memory.
   refuseHugeSuite(size, path);
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError('SUITE_NOT_FOUND', `cannot read suite file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`, {
-      hint: 'check the path given to pgdrill',
-    });
+    throw new ConfigError(
+      'SUITE_NOT_FOUND',
+      `cannot read suite file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      {
+        hint: 'check the path given to pgdrill',
+      },
+    );
   }
   const { doc, lineCounter, value } = parseSuiteYaml(text, path);
   const lineOf = (p: (string | number)[]): string => {
@@ -62,13 +70,19 @@ export async function loadSuite(file: string, options: LoadSuiteOptions): Promis
   const otherKeysAt = (path: (string | number)[]) => {
     jsonSchema ??= z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     const here = valueAt(raw, path);
-    return knownKeysAt(jsonSchema, path).filter((k) => here === null || typeof here !== 'object' || !Object.hasOwn(here, k));
+    return knownKeysAt(jsonSchema, path).filter(
+      (k) => here === null || typeof here !== 'object' || !Object.hasOwn(here, k),
+    );
   };
   const schemaProblems = parsed.success
     ? []
     : parsed.error.issues.flatMap(unionBranch).map((issue) => {
         const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
-        return { path, message: issue.code === 'unrecognized_keys' ? unknownKeysMessage(issue.keys, otherKeysAt(path)) : issue.message };
+        return {
+          path,
+          message:
+            issue.code === 'unrecognized_keys' ? unknownKeysMessage(issue.keys, otherKeysAt(path)) : issue.message,
+        };
       });
   const ruleProblems = parsed.success ? checkSuiteRules(parsed.data) : [];
   const all = [...problems, ...schemaProblems, ...ruleProblems];
@@ -87,11 +101,16 @@ export async function loadSuite(file: string, options: LoadSuiteOptions): Promis
  */
 function unionBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
-  const matched = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+  const matched = issue.errors.filter(
+    (branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+  );
   if (matched.length !== 1) return [issue];
   return matched[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as z.core.$ZodIssue).flatMap(unionBranch);
 }
 
 function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
-  return path.reduce<unknown>((v, step) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[step] : undefined), value);
+  return path.reduce<unknown>(
+    (v, step) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[step] : undefined),
+    value,
+  );
 }

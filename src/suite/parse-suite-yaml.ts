@@ -23,37 +23,52 @@ export function parseSuiteYaml(text: string, path: string): ParsedSuiteYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError('SUITE_INVALID', `${path} is not valid YAML (${doc.errors.length} problem${doc.errors.length > 1 ? 's' : ''})`, {
-      details: doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
-      }),
-      hint: 'fix the YAML syntax; `pgdrill validate` checks a suite without restoring anything',
-    });
+    throw new ConfigError(
+      'SUITE_INVALID',
+      `${path} is not valid YAML (${doc.errors.length} problem${doc.errors.length > 1 ? 's' : ''})`,
+      {
+        details: doc.errors.map((e) => {
+          const pos = e.linePos?.[0];
+          return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
+        }),
+        hint: 'fix the YAML syntax; `pgdrill validate` checks a suite without restoring anything',
+      },
+    );
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     // yaml throws a ReferenceError for too many aliases, and deep trees can exhaust the stack.
-    const why = error instanceof RangeError ? 'it nests too deeply' : `its aliases expand too far (${error instanceof Error ? error.message : String(error)})`;
+    const why =
+      error instanceof RangeError
+        ? 'it nests too deeply'
+        : `its aliases expand too far (${error instanceof Error ? error.message : String(error)})`;
     throw new ConfigError('SUITE_INVALID', `${path} cannot be loaded: ${why}`, {
       hint: `write the values out, or use fewer aliases (*name); a suite may expand at most ${MAX_ALIAS_COUNT} aliases`,
     });
   }
   const depth = depthOf(value);
   if (depth > MAX_SUITE_DEPTH)
-    throw new ConfigError('SUITE_INVALID', `${path} nests ${depth} levels deep; a suite may nest at most ${MAX_SUITE_DEPTH}`, {
-      hint: 'no suite field nests this deep: check the file is the suite you meant',
-    });
+    throw new ConfigError(
+      'SUITE_INVALID',
+      `${path} nests ${depth} levels deep; a suite may nest at most ${MAX_SUITE_DEPTH}`,
+      {
+        hint: 'no suite field nests this deep: check the file is the suite you meant',
+      },
+    );
   return { doc, lineCounter, value };
 }
 
 export function refuseHugeSuite(bytes: number, path: string): void {
   if (bytes > MAX_SUITE_BYTES)
-    throw new ConfigError('SUITE_INVALID', `${path} is ${bytes} bytes; a suite may be at most ${MAX_SUITE_BYTES} bytes`, {
-      hint: 'a suite lists drills and checks; split a generated one into several files (pgdrill run a.yaml b.yaml)',
-    });
+    throw new ConfigError(
+      'SUITE_INVALID',
+      `${path} is ${bytes} bytes; a suite may be at most ${MAX_SUITE_BYTES} bytes`,
+      {
+        hint: 'a suite lists drills and checks; split a generated one into several files (pgdrill run a.yaml b.yaml)',
+      },
+    );
 }
 
 /** Nesting depth of a plain value, without recursion (so a deep tree cannot overflow the stack here). */

@@ -16,7 +16,9 @@ interface ResolveContext {
 
 /** Turn a validated suite into resolved types: absolute paths, seconds, check definitions attached. */
 export function resolveSuite(suite: ParsedSuite, context: ResolveContext): ResolvedSuite {
-  const storage = Object.fromEntries(Object.entries(suite.storage).map(([name, store]) => [name, resolveStore(store, context.dir)]));
+  const storage = Object.fromEntries(
+    Object.entries(suite.storage).map(([name, store]) => [name, resolveStore(store, context.dir)]),
+  );
   return {
     name: suite.name,
     description: suite.description,
@@ -48,15 +50,29 @@ function resolveStore(store: StoreInput, dir: string): StoreConfig {
       ...s3,
       ...(caBundle === undefined ? {} : { caBundle: resolve(dir, caBundle) }),
       // Below 100 ms every pause of a healthy server would count as a stall.
-      ...(readIdleTimeout === undefined ? {} : { readIdleTimeoutMs: Math.max(100, parseDuration(readIdleTimeout) * 1000) }),
+      ...(readIdleTimeout === undefined
+        ? {}
+        : { readIdleTimeoutMs: Math.max(100, parseDuration(readIdleTimeout) * 1000) }),
     },
   };
 }
 
 function resolveSource(source: ParsedDrill['source']): ResolvedSource {
-  if (source.pgdump) return { kind: 'pgdump', store: source.pgdump.store, options: source.pgdump, archives: source.pgdump.archives ?? [source.pgdump] };
+  if (source.pgdump)
+    return {
+      kind: 'pgdump',
+      store: source.pgdump.store,
+      options: source.pgdump,
+      archives: source.pgdump.archives ?? [source.pgdump],
+    };
   if (source.pgbackrest) return { kind: 'pgbackrest', store: source.pgbackrest.store, options: source.pgbackrest };
-  if (source.basebackup) return { kind: 'basebackup', store: source.basebackup.store, walStore: source.basebackup.wal.store ?? source.basebackup.store, options: source.basebackup };
+  if (source.basebackup)
+    return {
+      kind: 'basebackup',
+      store: source.basebackup.store,
+      walStore: source.basebackup.wal.store ?? source.basebackup.store,
+      options: source.basebackup,
+    };
   return { kind: 'barmanCloud', store: source.barmanCloud!.store, options: source.barmanCloud! };
 }
 

@@ -5,7 +5,8 @@ export function levenshtein(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = current;
   }
   return previous[b.length]!;
@@ -21,7 +22,8 @@ export function closestKey(key: string, known: readonly string[]): string | unde
   let best: { key: string; distance: number } | undefined;
   for (const k of known) {
     const distance = levenshtein(key, k);
-    if (distance <= 2 && distance < key.length && (best === undefined || distance < best.distance)) best = { key: k, distance };
+    if (distance <= 2 && distance < key.length && (best === undefined || distance < best.distance))
+      best = { key: k, distance };
   }
   return best?.key;
 }
@@ -40,7 +42,8 @@ export function knownKeysAt(schema: JsonSchema, path: readonly (string | number)
   let nodes = branches(schema);
   for (const step of path) {
     nodes = nodes.flatMap((node) => {
-      if (typeof step === 'number') return Array.isArray(node.items) ? branches(node.items[step]) : branches(node.items);
+      if (typeof step === 'number')
+        return Array.isArray(node.items) ? branches(node.items[step]) : branches(node.items);
       const properties = node.properties as Record<string, unknown> | undefined;
       if (properties && Object.hasOwn(properties, step)) return branches(properties[step]);
       return branches(node.additionalProperties);
@@ -52,6 +55,10 @@ export function knownKeysAt(schema: JsonSchema, path: readonly (string | number)
 function branches(node: unknown): JsonSchema[] {
   if (node === null || typeof node !== 'object') return [];
   const n = node as JsonSchema;
-  const union = [...((n.anyOf as unknown[] | undefined) ?? []), ...((n.oneOf as unknown[] | undefined) ?? []), ...((n.allOf as unknown[] | undefined) ?? [])];
+  const union = [
+    ...((n.anyOf as unknown[] | undefined) ?? []),
+    ...((n.oneOf as unknown[] | undefined) ?? []),
+    ...((n.allOf as unknown[] | undefined) ?? []),
+  ];
   return [n, ...union.flatMap(branches)];
 }

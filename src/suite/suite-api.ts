@@ -25,5 +25,10 @@ export { describeDrill } from './describe-drill.js';
  * suites as written: a `${VAR}` placeholder passes wherever a string value is checked.
  */
 export function suiteJsonSchema(checks: CheckDefinition<unknown>[] = builtinChecks): object {
-  return allowEnvPlaceholders(z.toJSONSchema(buildSuiteSchema(checks), { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>);
+  return allowEnvPlaceholders(
+    z.toJSONSchema(buildSuiteSchema(checks), { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<
+      string,
+      unknown
+    >,
+  );
 }

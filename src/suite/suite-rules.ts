@@ -13,13 +13,17 @@ export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
   suite.drills.forEach((drill, i) => {
     const at = (...rest: (string | number)[]) => ['drills', i, ...rest];
     const first = seen.get(drill.name);
-    if (first !== undefined) problems.push({ path: at('name'), message: `duplicate drill name "${drill.name}" (also drills[${first}])` });
+    if (first !== undefined)
+      problems.push({ path: at('name'), message: `duplicate drill name "${drill.name}" (also drills[${first}])` });
     else seen.set(drill.name, i);
 
     const storeOf = (kind: string, store: string | undefined, ...path: string[]) => {
       if (store !== undefined && !(store in suite.storage)) {
         const known = Object.keys(suite.storage);
-        problems.push({ path: at('source', kind, ...path), message: `unknown store "${store}"; ${known.length ? `defined stores: ${known.join(', ')}` : 'the suite defines no storage'}` });
+        problems.push({
+          path: at('source', kind, ...path),
+          message: `unknown store "${store}"; ${known.length ? `defined stores: ${known.join(', ')}` : 'the suite defines no storage'}`,
+        });
       }
     };
     const { pgbackrest, basebackup, barmanCloud } = drill.source;
@@ -30,14 +34,26 @@ export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
       storeOf('basebackup', basebackup.wal.store, 'wal', 'store');
       problems.push(...regexProblems(basebackup.pattern, at('source', 'basebackup', 'pattern')));
       if ((basebackup.key === undefined) === (basebackup.prefix === undefined))
-        problems.push({ path: at('source', 'basebackup'), message: 'give exactly one of key (one base backup directory) or prefix (pick latest/oldest under it)' });
+        problems.push({
+          path: at('source', 'basebackup'),
+          message: 'give exactly one of key (one base backup directory) or prefix (pick latest/oldest under it)',
+        });
     }
     drill.checks.forEach((check, j) => {
       const freshness = (check as { freshness?: { walMaxAge?: unknown } }).freshness;
       if (drill.source.pgdump && freshness?.walMaxAge !== undefined)
-        problems.push({ path: at('checks', j, 'freshness', 'walMaxAge'), message: 'a pg_dump source has no WAL archive; walMaxAge needs a pgbackrest, basebackup or barmanCloud source' });
+        problems.push({
+          path: at('checks', j, 'freshness', 'walMaxAge'),
+          message:
+            'a pg_dump source has no WAL archive; walMaxAge needs a pgbackrest, basebackup or barmanCloud source',
+        });
     });
-    if (drill.target && drill.source.pgdump) problems.push({ path: at('target'), message: 'a recovery target needs a physical source (pgbackrest, basebackup, barmanCloud); a pg_dump archive has one point in time' });
+    if (drill.target && drill.source.pgdump)
+      problems.push({
+        path: at('target'),
+        message:
+          'a recovery target needs a physical source (pgbackrest, basebackup, barmanCloud); a pg_dump archive has one point in time',
+      });
     const pg = drill.source.pgdump;
     if (!pg) return;
     storeOf('pgdump', pg.store, 'store');
@@ -47,20 +63,36 @@ export function checkSuiteRules(suite: ParsedSuite): RuleProblem[] {
     archives.forEach((archive, j) => {
       const ap = pg.archives ? at('source', 'pgdump', 'archives', j) : at('source', 'pgdump');
       if ((archive.key === undefined) === (archive.prefix === undefined))
-        problems.push({ path: ap, message: 'give exactly one of key (an exact archive) or prefix (pick latest/oldest under it)' });
+        problems.push({
+          path: ap,
+          message: 'give exactly one of key (an exact archive) or prefix (pick latest/oldest under it)',
+        });
       problems.push(...regexProblems(archive.pattern, [...ap, 'pattern']));
-      if (archive.dataOnly && archive.schemaOnly) problems.push({ path: ap, message: 'dataOnly and schemaOnly exclude each other' });
+      if (archive.dataOnly && archive.schemaOnly)
+        problems.push({ path: ap, message: 'dataOnly and schemaOnly exclude each other' });
       if (archive.decrypt && archive.format === 'directory')
-        problems.push({ path: [...ap, 'decrypt'], message: 'encrypted directory-format dumps are not supported; encrypt a custom-format archive instead' });
+        problems.push({
+          path: [...ap, 'decrypt'],
+          message: 'encrypted directory-format dumps are not supported; encrypt a custom-format archive instead',
+        });
       if (pg.only && archive.format === 'plain')
-        problems.push({ path: at('source', 'pgdump', 'only'), message: 'a table-level restore needs a custom, directory or tar archive; plain SQL cannot be filtered' });
+        problems.push({
+          path: at('source', 'pgdump', 'only'),
+          message: 'a table-level restore needs a custom, directory or tar archive; plain SQL cannot be filtered',
+        });
       if (typeof pg.jobs === 'number' && pg.jobs > 1 && (archive.format === 'tar' || archive.format === 'plain'))
-        problems.push({ path: at('source', 'pgdump', 'jobs'), message: `parallel restore is impossible for ${archive.format} archives; use jobs: 1 or auto` });
+        problems.push({
+          path: at('source', 'pgdump', 'jobs'),
+          message: `parallel restore is impossible for ${archive.format} archives; use jobs: 1 or auto`,
+        });
     });
     const tables = pg.only?.tables ?? [];
     const schemas = new Set(tables.map((t) => (t.includes('.') ? t.split('.')[0] : 'public')));
     if (schemas.size > 1 && !pg.only?.schemas)
-      problems.push({ path: at('source', 'pgdump', 'only', 'tables'), message: `tables from several schemas (${[...schemas].join(', ')}) need one drill per schema (pg_restore -n/-t)` });
+      problems.push({
+        path: at('source', 'pgdump', 'only', 'tables'),
+        message: `tables from several schemas (${[...schemas].join(', ')}) need one drill per schema (pg_restore -n/-t)`,
+      });
   });
   problems.push(...checkHistoryRules(suite));
   return problems;
@@ -74,6 +106,11 @@ function regexProblems(pattern: string | undefined, path: (string | number)[]): 
     return [];
   } catch (error) {
     const why = error instanceof Error ? error.message.replace(/^Invalid regular expression: /, '') : String(error);
-    return [{ path, message: `not a valid regular expression: ${why} (JavaScript syntax; escape a literal dot or bracket with \\)` }];
+    return [
+      {
+        path,
+        message: `not a valid regular expression: ${why} (JavaScript syntax; escape a literal dot or bracket with \\)`,
+      },
+    ];
   }
 }

@@ -5,7 +5,7 @@ import { suiteJsonSchema } from './suite-api.js';
 async function main(): Promise<void> {
   const [file, flag] = process.argv.slice(2);
   if (!file) throw new Error('usage: write-json-schema <file> [--check]');
-  const text = JSON.stringify({ title: 'pgdrill suite', ...suiteJsonSchema() }, null, 2) + '\n';
+  const text = `${JSON.stringify({ title: 'pgdrill suite', ...suiteJsonSchema() }, null, 2)}\n`;
   if (flag === '--check') {
     const current = await readFile(file, 'utf8').catch(() => '');
     if (current !== text) {

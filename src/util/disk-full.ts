@@ -19,13 +19,21 @@ export function isDiskFull(error: unknown): boolean {
  * The disk error for `dir`: which directory, its free and total space now (statfs), and what was being
  * written. The world's fault (exit 3), never the backup's.
  */
-export async function diskFullError(dir: string, doing: string, cause?: unknown, saidElsewhere?: string): Promise<StorageError> {
+export async function diskFullError(
+  dir: string,
+  doing: string,
+  cause?: unknown,
+  saidElsewhere?: string,
+): Promise<StorageError> {
   if (isDrillError(cause) && cause.code === 'DISK_FULL') return cause as StorageError;
   const space = await statfs(dir).then(
     (s) => `${formatBytes(s.bavail * s.bsize)} free of ${formatBytes(s.blocks * s.bsize)}`,
     () => 'free space unknown',
   );
-  const said = saidElsewhere ?? (isDrillError(cause) ? cause.details.find((l) => NO_SPACE.test(l)) : undefined) ?? (cause instanceof Error && NO_SPACE.test(cause.message) ? cause.message : undefined);
+  const said =
+    saidElsewhere ??
+    (isDrillError(cause) ? cause.details.find((l) => NO_SPACE.test(l)) : undefined) ??
+    (cause instanceof Error && NO_SPACE.test(cause.message) ? cause.message : undefined);
   return new StorageError('DISK_FULL', `no space left on the disk of ${dir} while ${doing} (${space})`, {
     cause,
     details: said ? [said.trim()] : [],
@@ -37,7 +45,12 @@ export async function diskFullError(dir: string, doing: string, cause?: unknown,
  * Run `fn`; a disk-full failure anywhere inside becomes DISK_FULL naming `dir`. `evidence` gives more lines
  * to look in (a server log: a server that PANICs on a full disk tells its client only that it went away).
  */
-export async function withDiskFull<T>(dir: string, doing: string, fn: () => Promise<T>, evidence?: () => Promise<string[]>): Promise<T> {
+export async function withDiskFull<T>(
+  dir: string,
+  doing: string,
+  fn: () => Promise<T>,
+  evidence?: () => Promise<string[]>,
+): Promise<T> {
   try {
     return await fn();
   } catch (error) {

@@ -41,7 +41,12 @@ export function isDuration(text: string | number): boolean {
 /** `42.1s`, `15m`, `1h 30m`, `2d 3h`: compact, for messages. */
 export function formatDuration(seconds: number): string {
   if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
-  const units: [string, number][] = [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]];
+  const units: [string, number][] = [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ];
   let rest = Math.round(seconds);
   const parts: string[] = [];
   for (const [unit, size] of units) {

@@ -8,7 +8,12 @@ export const REDACTED = '***';
 export const MIN_REDACTED_LENGTH = 4;
 
 /** Environment variables that hold secrets whatever the suite says. */
-export const ALWAYS_SECRET_ENV = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'PGPASSWORD', 'PGDRILL_SIGNING_KEY'] as const;
+export const ALWAYS_SECRET_ENV = [
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'PGPASSWORD',
+  'PGDRILL_SIGNING_KEY',
+] as const;
 
 export interface Redactor {
   /** Redact this value from now on (a server's password, once the server exists). */
@@ -26,7 +31,9 @@ export function createRedactor(values: Iterable<string | undefined> = []): Redac
     secrets.add(value);
     // Longest first, so a secret containing another is replaced whole. Any case: PostgreSQL folds an
     // unquoted identifier to lower case, and its error messages then quote the folded secret.
-    const alternatives = [...secrets].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const alternatives = [...secrets]
+      .sort((a, b) => b.length - a.length)
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
     pattern = new RegExp(alternatives.join('|'), 'gi');
   };
   for (const value of values) add(value);
@@ -50,7 +57,10 @@ export function secretEnvNames(config: unknown): string[] {
   const names = new Set<string>(ALWAYS_SECRET_ENV);
   const walk = (value: unknown, depth: number): void => {
     if (depth > 50 || value === null || typeof value !== 'object' || !(Array.isArray(value) || isPlain(value))) return;
-    if (Array.isArray(value)) return value.forEach((item) => walk(item, depth + 1));
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, depth + 1);
+      return;
+    }
     for (const [key, item] of Object.entries(value)) {
       if (/Env$/.test(key) && typeof item === 'string' && item !== '') names.add(item);
       else walk(item, depth + 1);
@@ -64,7 +74,10 @@ export function secretEnvNames(config: unknown): string[] {
  * The redactor of a run: the values of every secret the suites name and of the AWS and libpq secrets, plus
  * the names of the variables whose value is too short to redact (for a warning that names, never shows, them).
  */
-export function createSuiteRedactor(config: unknown, env: Record<string, string | undefined>): Redactor & { tooShort: string[] } {
+export function createSuiteRedactor(
+  config: unknown,
+  env: Record<string, string | undefined>,
+): Redactor & { tooShort: string[] } {
   const names = secretEnvNames(config);
   const tooShort = names.filter((name) => (env[name] ?? '').length > 0 && env[name]!.length < MIN_REDACTED_LENGTH);
   return Object.assign(createRedactor(names.map((name) => env[name])), { tooShort });
@@ -77,7 +90,12 @@ export function redactError(error: unknown, text: (value: string) => string): un
   fields.message = text(fields.message);
   if (fields.stack) fields.stack = text(fields.stack);
   if (typeof fields.hint === 'string') Object.defineProperty(fields, 'hint', { value: text(fields.hint) });
-  if (Array.isArray(fields.details)) fields.details.splice(0, fields.details.length, ...fields.details.map((line) => (typeof line === 'string' ? text(line) : line)));
+  if (Array.isArray(fields.details))
+    fields.details.splice(
+      0,
+      fields.details.length,
+      ...fields.details.map((line) => (typeof line === 'string' ? text(line) : line)),
+    );
   return error;
 }
 

@@ -15,8 +15,16 @@ const out = (name: string) => join(lab.dir, 'reports', name);
 beforeAll(async () => {
   lab = await startBackupLab({
     extra: async ({ server, put }) => {
-      await server.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'shop', '-c',
-        "CREATE TABLE shop.events AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b FROM generate_series(1, 1500000) g; ALTER TABLE shop.events ADD PRIMARY KEY (id)"]);
+      await server.runClient('psql', [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-d',
+        'shop',
+        '-c',
+        'CREATE TABLE shop.events AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b FROM generate_series(1, 1500000) g; ALTER TABLE shop.events ADD PRIMARY KEY (id)',
+      ]);
       await put('big/shop.dump', { format: 'custom', args: ['--compress=0'] });
     },
   });
@@ -46,7 +54,8 @@ afterAll(async () => {
 });
 
 const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as RunResult;
-const verdicts = (run: RunResult) => run.drills.map((d) => `${d.name}: ${d.status} (${d.checks.map((c) => `${c.name} ${c.status}`).join(', ')})`);
+const verdicts = (run: RunResult) =>
+  run.drills.map((d) => `${d.name}: ${d.status} (${d.checks.map((c) => `${c.name} ${c.status}`).join(', ')})`);
 
 describe('--concurrency', () => {
   test('--concurrency 2 on three drills: same verdicts as serial, in suite order, and the drills really overlapped', async () => {
@@ -72,13 +81,24 @@ describe('--concurrency', () => {
   });
 
   test('a restore whose estimate exceeds the free space is refused before anything is fetched, with the numbers (exit 3)', async () => {
-    const refused = await lab.runCli(['run', suite, '--only', 'custom', '--disk-budget', '16MiB', '--json', out('refused.json')]);
+    const refused = await lab.runCli([
+      'run',
+      suite,
+      '--only',
+      'custom',
+      '--disk-budget',
+      '16MiB',
+      '--json',
+      out('refused.json'),
+    ]);
     expect(refused.exitCode, refused.stderr).toBe(3);
     expect(refused.stdout).toMatch(
       /DISK_SPACE_INSUFFICIENT: not restoring pg_dump archive formats\/shop\.dump: it needs about 65\.\d MiB of disk and 16\.0 MiB is available \(\d+\.\d [KMGT]iB free in .*, disk budget 16\.0 MiB\)/,
     );
     expect(refused.stdout).toMatch(/estimate: \d+\.\d KiB compressed archive × 5 \+ 64\.0 MiB for the server/);
-    expect(refused.stdout).toMatch(/hint: free space there or point TMPDIR at a larger disk, lower --concurrency, or raise --disk-budget/);
+    expect(refused.stdout).toMatch(
+      /hint: free space there or point TMPDIR at a larger disk, lower --concurrency, or raise --disk-budget/,
+    );
     const drill = (await readJson(out('refused.json'))).drills[0]!;
     expect(drill.status).toBe('error');
     expect(drill.error).toMatchObject({ code: 'DISK_SPACE_INSUFFICIENT', exitCode: 3 });
@@ -108,7 +128,10 @@ describe('--concurrency', () => {
     expect(result.stdout).toMatch(/DRILL_CANCELLED/);
     const run = await readJson(out('cancelled.json'));
     // The third drill never started; the two running ones were cancelled.
-    expect(run.drills.map((d) => `${d.name} ${d.error?.code}`)).toEqual(['big-a DRILL_CANCELLED', 'big-b DRILL_CANCELLED']);
+    expect(run.drills.map((d) => `${d.name} ${d.error?.code}`)).toEqual([
+      'big-a DRILL_CANCELLED',
+      'big-b DRILL_CANCELLED',
+    ]);
     expect(await serverProcessesUnder(result.tmp)).toEqual([]);
     expect(await leftovers(result.tmp)).toEqual([]);
   });
@@ -124,7 +147,14 @@ async function drillDirsUnder(tmp: string): Promise<Set<string>> {
 function pgRestoreDrillsUnder(tmp: string): Promise<Set<string>> {
   return new Promise((resolve) =>
     execFile('ps', ['-eo', 'args'], (_e, stdout) =>
-      resolve(new Set(stdout.split('\n').filter((l) => l.includes('pg_restore') && l.includes(tmp)).flatMap((l) => /pgdrill-(big-[abc])-/.exec(l)?.[1] ?? []))),
+      resolve(
+        new Set(
+          stdout
+            .split('\n')
+            .filter((l) => l.includes('pg_restore') && l.includes(tmp))
+            .flatMap((l) => /pgdrill-(big-[abc])-/.exec(l)?.[1] ?? []),
+        ),
+      ),
     ),
   );
 }

@@ -19,13 +19,18 @@ const SNIPPET_ENV = {
 
 const validate = (files: string[]) =>
   new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'validate', ...files], { env: { ...process.env, ...SNIPPET_ENV } }, (_e, stdout, stderr) =>
-      resolve({ code: child.exitCode, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [join(ROOT, 'dist', 'cli', 'main.js'), 'validate', ...files],
+      { env: { ...process.env, ...SNIPPET_ENV } },
+      (_e, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
     );
   });
 
 const markdownFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? markdownFiles(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? markdownFiles(join(dir, e.name)) : e.name.endsWith('.md') ? [join(dir, e.name)] : [],
+  );
 const docs = [join(ROOT, 'README.md'), ...markdownFiles(join(ROOT, 'docs'))];
 
 interface YamlBlock {
@@ -43,7 +48,12 @@ function yamlBlocks(file: string): YamlBlock[] {
     if (!fence) continue;
     const end = lines.findIndex((line, j) => j > i && line.trim() === '```');
     if (['yaml', 'yml'].includes(fence[2]!.toLowerCase())) {
-      const before = lines.slice(0, i).reverse().find((line) => line.trim() !== '')?.trim() ?? '';
+      const before =
+        lines
+          .slice(0, i)
+          .reverse()
+          .find((line) => line.trim() !== '')
+          ?.trim() ?? '';
       blocks.push({
         where: `${relative(ROOT, file)}:${i + 1}`,
         content: lines.slice(i + 1, end).join('\n'),
@@ -66,13 +76,21 @@ const exampleSuites = SUITE_DIRS.flatMap((dir) =>
 test('every ```yaml block in the README and docs/ is an included file or marked as not a suite', () => {
   expect(blocks.length).toBeGreaterThanOrEqual(5);
   const unmarked = blocks.filter((b) => !b.include && !b.notASuite).map((b) => b.where);
-  expect(unmarked, 'put the snippet in a file and include it with <!-- include: path -->, or mark it <!-- not-a-suite: why -->').toEqual([]);
+  expect(
+    unmarked,
+    'put the snippet in a file and include it with <!-- include: path -->, or mark it <!-- not-a-suite: why -->',
+  ).toEqual([]);
 });
 
 test('every included snippet is identical to its file, and that file is an example suite', () => {
   for (const block of blocks.filter((b) => b.include)) {
-    expect(block.content, `${block.where} differs from ${block.include}: run npm run docs`).toBe(readFileSync(join(ROOT, block.include!), 'utf8').replace(/\n$/, ''));
-    expect(exampleSuites, `${block.where} includes ${block.include}, which is not in ${SUITE_DIRS.join(' or ')}`).toContain(block.include);
+    expect(block.content, `${block.where} differs from ${block.include}: run npm run docs`).toBe(
+      readFileSync(join(ROOT, block.include!), 'utf8').replace(/\n$/, ''),
+    );
+    expect(
+      exampleSuites,
+      `${block.where} includes ${block.include}, which is not in ${SUITE_DIRS.join(' or ')}`,
+    ).toContain(block.include);
   }
 });
 
@@ -86,8 +104,11 @@ test('every example suite (suites/, docs/guides/examples/) validates with the bu
 test('the documented variable is what an unset one is reported as', async () => {
   // docs/guides/pgdump-s3.md tells readers to set BACKUP_BUCKET before validating suites/nightly-pgdump.yaml.
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'validate', join(ROOT, 'suites', 'nightly-pgdump.yaml')], { env: { ...process.env, BACKUP_BUCKET: '' } }, (_e, _out, stderr) =>
-      resolve({ code: child.exitCode, stderr }),
+    const child = execFile(
+      process.execPath,
+      [join(ROOT, 'dist', 'cli', 'main.js'), 'validate', join(ROOT, 'suites', 'nightly-pgdump.yaml')],
+      { env: { ...process.env, BACKUP_BUCKET: '' } },
+      (_e, _out, stderr) => resolve({ code: child.exitCode, stderr }),
     );
   });
   expect(result.code).toBe(2);
@@ -96,7 +117,12 @@ test('the documented variable is what an unset one is reported as', async () => 
 });
 
 // GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens.
-const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+const slug = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 // docs/benchmarks.md is written alongside these docs by the benchmark work; it is linked before it lands.
 const LINKED_AHEAD = new Set([join('docs', 'benchmarks.md')]);
 

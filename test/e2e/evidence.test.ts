@@ -12,14 +12,19 @@ import { reportValidator } from '../unit/report/report-validator.js';
 let lab: BackupLab;
 let out: string;
 let run: CliResult;
-const keys = generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const keys = generateKeyPairSync('ed25519', {
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 // A real S3 credential the embedded server checks signatures with: it must appear in no output.
 const s3 = { id: `AKIA${randomBytes(8).toString('hex').toUpperCase()}`, secret: randomBytes(24).toString('base64url') };
 
 beforeAll(async () => {
   lab = await startBackupLab();
   // s3rver keeps its accounts in a module-level registry; add this test's key pair to it.
-  const { DUMMY_ACCOUNT } = createRequire(import.meta.url)('s3rver/lib/models/account.js') as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
+  const { DUMMY_ACCOUNT } = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
+    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void };
+  };
   DUMMY_ACCOUNT.createKeyPair(s3.id, s3.secret);
   out = join(lab.dir, 'out');
   await mkdir(join(out, 'ci'), { recursive: true });
@@ -44,8 +49,26 @@ drills:
 `,
   );
   run = await lab.runCli(
-    ['run', suite, '--junit', join(out, 'ci', 'junit.xml'), '--json', join(out, 'run.json'), '--report', join(out, 'evidence.html'), '--report', join(out, 'evidence.md')],
-    { env: { AWS_ACCESS_KEY_ID: s3.id, AWS_SECRET_ACCESS_KEY: s3.secret, PGDRILL_SIGNING_KEY: keys.privateKey, GITHUB_STEP_SUMMARY: join(out, 'step-summary.md') } },
+    [
+      'run',
+      suite,
+      '--junit',
+      join(out, 'ci', 'junit.xml'),
+      '--json',
+      join(out, 'run.json'),
+      '--report',
+      join(out, 'evidence.html'),
+      '--report',
+      join(out, 'evidence.md'),
+    ],
+    {
+      env: {
+        AWS_ACCESS_KEY_ID: s3.id,
+        AWS_SECRET_ACCESS_KEY: s3.secret,
+        PGDRILL_SIGNING_KEY: keys.privateKey,
+        GITHUB_STEP_SUMMARY: join(out, 'step-summary.md'),
+      },
+    },
   );
 }, 600_000);
 
@@ -68,7 +91,12 @@ test('the JSON report validates against schema/report.schema.json and holds the 
   expect(report).toMatchObject({ schemaVersion: '1.0', verdict: 'error', exitCode: 3 });
   const [good, bad, down] = report.drills;
   expect([good.status, bad.status, down.status]).toEqual(['passed', 'failed', 'error']);
-  expect(good.backup[0]).toMatchObject({ key: 'formats/shop.dump.gz.enc', sha256: expect.stringMatching(/^[0-9a-f]{64}$/), etag: expect.any(String), ageSeconds: expect.any(Number) });
+  expect(good.backup[0]).toMatchObject({
+    key: 'formats/shop.dump.gz.enc',
+    sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    etag: expect.any(String),
+    ageSeconds: expect.any(Number),
+  });
   expect(good.engine.extensions).toContainEqual({ name: 'plpgsql', version: expect.any(String) });
   expect(good.objectives.rto).toMatchObject({ objectiveSeconds: 3600, status: 'met' });
   expect(good.objectives.rto.achievedSeconds).toBe(good.restoreSeconds);
@@ -77,7 +105,9 @@ test('the JSON report validates against schema/report.schema.json and holds the 
   expect(down.error.code).toBe('STORAGE_UNREACHABLE');
   expect(down.objectives.rto.status).toBe('not-measured');
   const tools = Object.keys(report.tools.commands);
-  expect(tools).toEqual(expect.arrayContaining(['openssl', expect.stringMatching(/\/pg_restore$/), expect.stringMatching(/\/psql$/)]));
+  expect(tools).toEqual(
+    expect.arrayContaining(['openssl', expect.stringMatching(/\/pg_restore$/), expect.stringMatching(/\/psql$/)]),
+  );
   expect(report.tools.commands.openssl).toMatch(/^OpenSSL \d/);
   expect(report.tools.servers[0]).toMatch(/^15\./);
 });
@@ -91,7 +121,15 @@ describe('the HTML evidence report in Chromium', () => {
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: '/usr/bin/chromium',
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -111,10 +149,10 @@ describe('the HTML evidence report in Chromium', () => {
     expect(await page.locator('#summary tbody tr').count()).toBe(3);
     expect(await page.locator('section.drill svg.timeline').count()).toBe(3);
     expect(await page.locator('section.drill svg.timeline rect').first().boundingBox()).not.toBeNull();
-    const checks = await page.locator('#drill-2 table.checks').innerText();
+    const checks = await page.locator('#drill-2 table.checks').textContent();
     expect(checks).toContain('rows shop.orders >= 1000000');
     expect(checks).toContain('>= 1000000');
-    expect(await page.locator('#drill-3').innerText()).toContain('STORAGE_UNREACHABLE');
+    expect(await page.locator('#drill-3').textContent()).toContain('STORAGE_UNREACHABLE');
     const pdf = await page.pdf({ format: 'A4' });
     expect(pdf.length).toBeGreaterThan(10_000);
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
@@ -126,10 +164,19 @@ describe('the HTML evidence report in Chromium', () => {
 test('no secret in any file written: JUnit, JSON, HTML, Markdown, manifest, signature, step summary, console', async () => {
   const files = await readdir(out, { recursive: true });
   const written = files.filter((f) => !f.startsWith('chromium') && f !== 'public.pem' && f !== 'ci');
-  expect(written.sort()).toEqual(['SHA256SUMS', 'SHA256SUMS.sig', 'ci/junit.xml', 'evidence.html', 'evidence.md', 'run.json', 'step-summary.md']);
+  expect(written.sort()).toEqual([
+    'SHA256SUMS',
+    'SHA256SUMS.sig',
+    'ci/junit.xml',
+    'evidence.html',
+    'evidence.md',
+    'run.json',
+    'step-summary.md',
+  ]);
   const keyBody = keys.privateKey.split('\n')[1]!;
   const texts = [...(await Promise.all(written.map((f) => readFile(join(out, f), 'utf8')))), run.stdout, run.stderr];
-  for (const text of texts) for (const secret of [s3.secret, lab.passphrase, keyBody]) expect(text).not.toContain(secret);
+  for (const text of texts)
+    for (const secret of [s3.secret, lab.passphrase, keyBody]) expect(text).not.toContain(secret);
   expect(await readFile(join(out, 'step-summary.md'), 'utf8')).toMatch(/^### ⚠️ pgdrill evidence: error/);
 });
 
@@ -162,7 +209,13 @@ describe('pgdrill verify', () => {
 
   test('a public key that did not sign it → signature failure, exit 1', async () => {
     const other = join(out, 'other.pem');
-    await writeFile(other, generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } }).publicKey);
+    await writeFile(
+      other,
+      generateKeyPairSync('ed25519', {
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      }).publicKey,
+    );
     try {
       const result = await lab.runCli(['verify', manifest(), '--public-key', other]);
       expect(result.exitCode).toBe(1);
@@ -180,7 +233,10 @@ describe('pgdrill verify', () => {
 });
 
 test('--report with an unknown extension is a usage error before anything is restored', async () => {
-  const suite = await lab.writeSuite('tiny', `name: tiny\n${lab.storageYaml}drills:\n  - name: d\n    source: { pgdump: { store: lab, key: formats/shop.dump } }\n`);
+  const suite = await lab.writeSuite(
+    'tiny',
+    `name: tiny\n${lab.storageYaml}drills:\n  - name: d\n    source: { pgdump: { store: lab, key: formats/shop.dump } }\n`,
+  );
   const result = await lab.runCli(['run', suite, '--report', join(out, 'evidence.pdf')]);
   expect(result.exitCode).toBe(2);
   expect(result.stderr).toContain('REPORT_FORMAT_UNKNOWN');

@@ -17,7 +17,9 @@ afterAll(async () => {
 
 function validate(file: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, 'validate', file], (_error, stdout, stderr) => resolve({ exitCode: child.exitCode ?? -1, stdout, stderr }));
+    const child = execFile(process.execPath, [CLI, 'validate', file], (_error, stdout, stderr) =>
+      resolve({ exitCode: child.exitCode ?? -1, stdout, stderr }),
+    );
   });
 }
 
@@ -35,7 +37,11 @@ const cases = [
     message: /drills\[0\]\.source\.pgdump\.pattern \(line 6\): not a valid regular expression/,
   },
   { name: 'a YAML alias bomb', text: bomb, message: /cannot be loaded: its aliases expand too far/ },
-  { name: 'absurdly deep nesting', text: `name: n\nx: ${'{k: '.repeat(100)}1${'}'.repeat(100)}\n`, message: /nests \d+ levels deep; a suite may nest at most 64/ },
+  {
+    name: 'absurdly deep nesting',
+    text: `name: n\nx: ${'{k: '.repeat(100)}1${'}'.repeat(100)}\n`,
+    message: /nests \d+ levels deep; a suite may nest at most 64/,
+  },
 ];
 
 for (const c of cases) {

@@ -28,7 +28,14 @@ let env: Record<string, string>;
 let before: string[];
 
 const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { ...env, ...extra }, {}, dir);
-const from = (prefix: string) => ['--from', `s3://${BUCKET}/${prefix}`, '--endpoint', s3.endpoint, '--ca-file', s3.caPath];
+const from = (prefix: string) => [
+  '--from',
+  `s3://${BUCKET}/${prefix}`,
+  '--endpoint',
+  s3.endpoint,
+  '--ca-file',
+  s3.caPath,
+];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pgdrill-init-'));
@@ -36,12 +43,22 @@ beforeAll(async () => {
   s3 = await startEmbeddedS3();
   await s3.createBucket(BUCKET);
   cipherPass = randomBytes(18).toString('base64url');
-  env = { ...s3.env(), LAB_CIPHER_PASS: cipherPass, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  env = {
+    ...s3.env(),
+    LAB_CIPHER_PASS: cipherPass,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   {
     await using server = await createLocalEngine().start({ workDir: dir });
     await createFixtureDatabase(server);
     const dump = await makeDump(server, DEMO_DATABASE, { format: 'custom' }, join(dir, 'shop'));
-    for (let daysAgo = 0; daysAgo < 3; daysAgo++) await s3.putFile(BUCKET, `dumps/shop-${new Date(Date.now() - daysAgo * DAY).toISOString().slice(0, 10)}.dump`, dump);
+    for (let daysAgo = 0; daysAgo < 3; daysAgo++)
+      await s3.putFile(
+        BUCKET,
+        `dumps/shop-${new Date(Date.now() - daysAgo * DAY).toISOString().slice(0, 10)}.dump`,
+        dump,
+      );
   }
   pgbackrest = await makePgbackrestFixture({ s3, bucket: BUCKET, workDir: dir, cipherPass });
   barman = await makeBarmanCloudFixture({ s3, bucket: BUCKET, workDir: dir });
@@ -67,7 +84,9 @@ describe('pgdrill init --from', () => {
     const out = join(dir, 'dumps.yaml');
     const init = await cli(['init', ...from('dumps/'), '--out', out]);
     expect(init.exitCode, init.stderr).toBe(0);
-    expect(init.stderr).toMatch(/pg_dump: 3 files matching \/\^dumps\/shop-\.\*\\\.dump\$\/, custom format, dated names; newest dumps\/shop-\d{4}-\d\d-\d\d\.dump/);
+    expect(init.stderr).toMatch(
+      /pg_dump: 3 files matching \/\^dumps\/shop-\.\*\\\.dump\$\/, custom format, dated names; newest dumps\/shop-\d{4}-\d\d-\d\d\.dump/,
+    );
     const yaml = await readFile(out, 'utf8');
     expect(yaml).toContain('orderBy: keyDate');
     expect(yaml).toContain('name: pgdump-dumps-inventory');
@@ -81,7 +100,9 @@ describe('pgdrill init --from', () => {
     const out = join(dir, 'pgbackrest.yaml');
     const init = await cli(['init', '--from', join(dir, 'mirror'), '--out', out]);
     expect(init.exitCode, init.stderr).toBe(0);
-    expect(init.stderr).toMatch(/pgBackRest: repository \/pgbackrest, stanza main, 2 backup sets, \d+ archived WAL segments, encrypted/);
+    expect(init.stderr).toMatch(
+      /pgBackRest: repository \/pgbackrest, stanza main, 2 backup sets, \d+ archived WAL segments, encrypted/,
+    );
     const yaml = await readFile(out, 'utf8');
     expect(yaml).toContain('cipherPassEnv: PGBACKREST_CIPHER_PASS');
     expect(yaml).toContain('walMaxAge: 1h');
@@ -103,7 +124,13 @@ describe('pgdrill init --from', () => {
     const init = await cli(['init', '--from', join(dir, 'mirror')]);
     expect(init.exitCode, init.stderr).toBe(0);
     // barman-cloud-restore reads S3 only: from a directory there is an inventory drill but no restore drill.
-    for (const name of ['pgdump-dumps-inventory', 'pgdump-dumps-restore', 'pgbackrest-main-inventory', 'pgbackrest-main-restore', `barman-${barman.serverName}-inventory`])
+    for (const name of [
+      'pgdump-dumps-inventory',
+      'pgdump-dumps-restore',
+      'pgbackrest-main-inventory',
+      'pgbackrest-main-restore',
+      `barman-${barman.serverName}-inventory`,
+    ])
       expect(init.stdout).toContain(`name: ${name}`);
     expect(init.stderr).toContain('no restore drill: barman-cloud-restore reads S3 only');
     const file = await writeSuiteIn(dir, 'whole', init.stdout);

@@ -9,7 +9,14 @@ import { makeDump } from '../../src/demo/make-dump.js';
 import { createLocalEngine } from '../../src/engines/local/local-engine.js';
 import { completePeriodsBefore, describePeriod } from '../../src/inventory/calendar-periods.js';
 import type { RunResult } from '../../src/index.js';
-import { leftovers, runCli, serverProcessesUnder, snapshotBucket, writeSuiteIn, type CliResult } from '../support/backup-lab.js';
+import {
+  leftovers,
+  runCli,
+  serverProcessesUnder,
+  snapshotBucket,
+  writeSuiteIn,
+  type CliResult,
+} from '../support/backup-lab.js';
 
 // Backup inventories built from one real pg_dump archive of the fixture database, stored under dated keys
 // in the embedded S3 (LastModified is the upload time there, so the drills order by the date in the key)
@@ -47,7 +54,11 @@ async function runSuite(name: string, yaml: string) {
   const file = await writeSuiteIn(dir, name, yaml);
   const json = join(dir, `${name}.json`);
   const junitFile = join(dir, `${name}.xml`);
-  const env = { ...s3.env(), AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = {
+    ...s3.env(),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   const cli = await runCli(['run', file, '--json', json, '--junit', junitFile], env, {}, dir);
   return { cli, run: JSON.parse(await readFile(json, 'utf8')) as RunResult, junit: await readFile(junitFile, 'utf8') };
 }
@@ -70,7 +81,8 @@ beforeAll(async () => {
   for (let daysAgo = 0; daysAgo < 45; daysAgo++) {
     // healthy: one backup a day until today; bad: none in one whole week, none in the last 3 days, the newest tiny.
     await s3.putFile(BUCKET, `healthy/shop-${dayKey(daysAgo)}.dump`, dump);
-    if (daysAgo >= 3 && !inMissingWeek(daysAgo)) await s3.putFile(BUCKET, `bad/shop-${dayKey(daysAgo)}.dump`, daysAgo === 3 ? tiny : dump);
+    if (daysAgo >= 3 && !inMissingWeek(daysAgo))
+      await s3.putFile(BUCKET, `bad/shop-${dayKey(daysAgo)}.dump`, daysAgo === 3 ? tiny : dump);
     const onDisk = join(dir, 'disk', 'nightly', `shop-${45 - daysAgo}.dump`);
     await copyFile(dump, onDisk);
     const at = new Date(now - daysAgo * DAY - 3_600_000);
@@ -94,7 +106,10 @@ beforeAll(async () => {
       - rows: { table: shop.orders, min: 1 }
 `,
   );
-  bad = await runSuite('bad', `name: bad\n${storage()}drills:\n  - name: bad-inventory\n    source: { pgdump: { store: lab, prefix: bad/, orderBy: keyDate } }\n    checks:${inventoryChecks}\n`);
+  bad = await runSuite(
+    'bad',
+    `name: bad\n${storage()}drills:\n  - name: bad-inventory\n    source: { pgdump: { store: lab, prefix: bad/, orderBy: keyDate } }\n    checks:${inventoryChecks}\n`,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -109,10 +124,18 @@ describe('inventory checks through the built CLI', () => {
     expect(healthy.cli.exitCode, healthy.cli.stderr + healthy.cli.stdout).toBe(0);
     for (const name of ['s3-inventory', 'disk-inventory']) {
       const d = drill(healthy.run, name);
-      expect(d.checks.map((c) => `${c.type}: ${c.status}`)).toEqual(['freshness: passed', 'retention: passed', 'size: passed']);
+      expect(d.checks.map((c) => `${c.type}: ${c.status}`)).toEqual([
+        'freshness: passed',
+        'retention: passed',
+        'size: passed',
+      ]);
     }
-    expect(drill(healthy.run, 's3-inventory').steps[0]!.message).toMatch(/^45 backups in pg_dump archives in s3:\/\/inventory\/ .* newest healthy\/shop-\d{4}-\d\d-\d\d\.dump/);
-    expect(drill(healthy.run, 'disk-inventory').checks[0]!.message).toMatch(/the newest backup nightly\/shop-45\.dump finished 1h( \d+m)?( \d+s)? ago .*LastModified/);
+    expect(drill(healthy.run, 's3-inventory').steps[0]!.message).toMatch(
+      /^45 backups in pg_dump archives in s3:\/\/inventory\/ .* newest healthy\/shop-\d{4}-\d\d-\d\d\.dump/,
+    );
+    expect(drill(healthy.run, 'disk-inventory').checks[0]!.message).toMatch(
+      /the newest backup nightly\/shop-45\.dump finished 1h( \d+m)?( \d+s)? ago .*LastModified/,
+    );
   });
 
   test('inventory-only drills start no server and only list', async () => {
@@ -154,7 +177,9 @@ describe('inventory checks through the built CLI', () => {
   test('JUnit: one failure per check with expected and actual', () => {
     const failures = [...bad.junit.matchAll(/<failure message="([^"]*)" type="(\w+)"/g)].map((m) => [m[2], m[1]]);
     expect(failures.map(([type]) => type)).toEqual(['freshness', 'retention', 'size']);
-    expect(failures[0]![1]).toMatch(/^expected newest backup younger than 1d 2h, actual 3d( \d+h)?( \d+m)?( \d+s)? old/);
+    expect(failures[0]![1]).toMatch(
+      /^expected newest backup younger than 1d 2h, actual 3d( \d+h)?( \d+m)?( \d+s)? old/,
+    );
     expect(failures[1]![1]).toContain(`no backup in week ${describePeriod(missingWeek).slice('week '.length)}`);
     expect(bad.junit).toMatch(/<testsuites[^>]*failures="3"/);
   });

@@ -18,7 +18,11 @@ let registryDown: string | undefined;
 
 async function npx(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run('npx', ['--no-install', 'pgdrill', ...args], { cwd: project, env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+    const { stdout, stderr } = await run('npx', ['--no-install', 'pgdrill', ...args], {
+      cwd: project,
+      env: { ...process.env, ...env },
+      maxBuffer: 1 << 24,
+    });
     return { exitCode: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -35,7 +39,11 @@ beforeAll(async () => {
   const tarball = (await readdir(work)).find((f) => f.endsWith('.tgz'));
   await writeFile(join(project, 'package.json'), '{ "name": "adopter", "private": true }\n');
   try {
-    await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, tarball!)], { cwd: project, maxBuffer: 1 << 24 });
+    await run(
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(work, tarball!)],
+      { cwd: project, maxBuffer: 1 << 24 },
+    );
   } catch (error) {
     registryDown = (error as { stderr?: string }).stderr ?? String(error);
   }
@@ -52,7 +60,9 @@ test('the packed tarball installs into an empty project (skipped only when npm c
 
 test('npx pgdrill --version prints only the version', async (ctx) => {
   if (registryDown) ctx.skip();
-  const { version } = (await import(join(root, 'package.json'), { with: { type: 'json' } })).default as { version: string };
+  const { version } = (await import(join(root, 'package.json'), { with: { type: 'json' } })).default as {
+    version: string;
+  };
   const result = await npx(['--version']);
   expect(result.exitCode).toBe(0);
   expect(result.stdout).toBe(`${version}\n`);
@@ -105,9 +115,25 @@ test('pgdrill demo without s3rver says how to install it: exit 3, no stack trace
 
 test('pgdrill demo runs from the installed package once s3rver is installed as its message says', async (ctx) => {
   if (registryDown) ctx.skip();
-  await run('npm', ['install', '--no-save', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', 's3rver@^3.7.1'], { cwd: project, maxBuffer: 1 << 24 });
+  await run(
+    'npm',
+    ['install', '--no-save', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', 's3rver@^3.7.1'],
+    { cwd: project, maxBuffer: 1 << 24 },
+  );
   const reports = join(work, 'demo');
-  const result = await npx(['demo', '--s3', 'embedded', '--engine', 'local', '--junit', join(reports, 'demo.xml'), '--json', join(reports, 'demo.json'), '--report', join(reports, 'demo.html')]);
+  const result = await npx([
+    'demo',
+    '--s3',
+    'embedded',
+    '--engine',
+    'local',
+    '--junit',
+    join(reports, 'demo.xml'),
+    '--json',
+    join(reports, 'demo.json'),
+    '--report',
+    join(reports, 'demo.html'),
+  ]);
   expect(result.exitCode, result.stdout + result.stderr).toBe(0);
   expect(result.stdout).toMatch(/shop-custom-latest/);
 }, 120_000);

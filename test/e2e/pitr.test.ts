@@ -21,7 +21,8 @@ let dockerCli: typeof cli | undefined;
 let dockerRun: RunResult | undefined;
 
 // verifyTls: false because pgBackRest matches certificates by DNS name and the test server's is for 127.0.0.1.
-const pgbackrest = (extra: string) => `pgbackrest: { store: lab, stanza: main, database: shop, verifyTls: false, cipherPassEnv: LAB_CIPHER_PASS${extra} }`;
+const pgbackrest = (extra: string) =>
+  `pgbackrest: { store: lab, stanza: main, database: shop, verifyTls: false, cipherPassEnv: LAB_CIPHER_PASS${extra} }`;
 const drill = (name: string, source: string, target: string | undefined, rows: number) => `
   - name: ${name}
     source: { ${source} }${target ? `\n    target: ${target}` : ''}
@@ -42,17 +43,39 @@ beforeAll(async () => {
     drill('pgbackrest-lsn', pgbackrest(full), `{ lsn: "${h.t1.lsn}" }`, h.rowsAfterInsert),
     drill('pgbackrest-name', pgbackrest(full), `{ name: ${h.restorePoint} }`, h.rowsAfterInsert),
     drill('pgbackrest-immediate', pgbackrest(full), '{ immediate: true }', h.rowsAtBackup),
-    drill('basebackup-latest', `basebackup: { store: lab, key: ${b.prefix}, database: shop, wal: { prefix: wal/ } }`, undefined, bh.rowsAfterAccident),
-    drill('basebackup-gz-time', `basebackup: { store: lab, prefix: basebackup/, database: shop, wal: { prefix: wal-gz/ } }`, `{ time: "${bh.t1.time}" }`, bh.rowsAfterInsert),
-    drill('barman-latest', `barmanCloud: { store: lab, prefix: barman, server: ${lab.barman.serverName}, database: shop }`, undefined, m.rowsAfterAccident),
-    drill('barman-name', `barmanCloud: { store: lab, prefix: barman, server: ${lab.barman.serverName}, database: shop }`, `{ name: ${m.restorePoint} }`, m.rowsAfterInsert),
+    drill(
+      'basebackup-latest',
+      `basebackup: { store: lab, key: ${b.prefix}, database: shop, wal: { prefix: wal/ } }`,
+      undefined,
+      bh.rowsAfterAccident,
+    ),
+    drill(
+      'basebackup-gz-time',
+      `basebackup: { store: lab, prefix: basebackup/, database: shop, wal: { prefix: wal-gz/ } }`,
+      `{ time: "${bh.t1.time}" }`,
+      bh.rowsAfterInsert,
+    ),
+    drill(
+      'barman-latest',
+      `barmanCloud: { store: lab, prefix: barman, server: ${lab.barman.serverName}, database: shop }`,
+      undefined,
+      m.rowsAfterAccident,
+    ),
+    drill(
+      'barman-name',
+      `barmanCloud: { store: lab, prefix: barman, server: ${lab.barman.serverName}, database: shop }`,
+      `{ name: ${m.restorePoint} }`,
+      m.rowsAfterInsert,
+    ),
   ].join('')}\n`;
   const file = await lab.writeSuite('pitr', yaml);
   before = await snapshotBucket(lab.s3, PHYSICAL_BUCKET);
   cli = await lab.runCli(['run', file, '--json', join(lab.dir, 'pitr.json'), '--junit', join(lab.dir, 'pitr.xml')]);
   run = await readJson<RunResult>(join(lab.dir, 'pitr.json'));
   if (docker.usable) {
-    dockerCli = await lab.runCli(['run', file, '--json', join(lab.dir, 'pitr-docker.json')], { PGDRILL_ENGINE: 'docker' });
+    dockerCli = await lab.runCli(['run', file, '--json', join(lab.dir, 'pitr-docker.json')], {
+      PGDRILL_ENGINE: 'docker',
+    });
     dockerRun = await readJson<RunResult>(join(lab.dir, 'pitr-docker.json'));
   }
 }, 1_200_000);
@@ -78,7 +101,9 @@ describe('PITR drills recover exactly the rows committed before the target', () 
   ])('%s', (name) => {
     const d = byName(name);
     expect(d.error, JSON.stringify(d.error)).toBeUndefined();
-    expect(d.checks.map((c) => `${c.name}: ${c.status} ${c.message}`)).toEqual(d.checks.map((c) => `${c.name}: passed ${c.message}`));
+    expect(d.checks.map((c) => `${c.name}: ${c.status} ${c.message}`)).toEqual(
+      d.checks.map((c) => `${c.name}: passed ${c.message}`),
+    );
     expect(d.checks.map((c) => c.type)).toEqual(['recovery', 'rows']);
     expect(d.recovery!.reached).toBe(true);
   });
@@ -89,14 +114,18 @@ describe('PITR drills recover exactly the rows committed before the target', () 
     expect(time.newTimeline).toBe(2);
     expect(time.segmentsRestored).toBeGreaterThan(0);
     expect(time.archive.missing).toEqual([]);
-    expect(byName('pgbackrest-name').recovery!.stopRecord).toMatch(/recovery stopping at restore point "before_accident"/);
+    expect(byName('pgbackrest-name').recovery!.stopRecord).toMatch(
+      /recovery stopping at restore point "before_accident"/,
+    );
     expect(byName('pgbackrest-immediate').recovery!.stopRecord).toBe('recovery stopping after reaching consistency');
     expect(byName('barman-latest').recovery!.rpoSeconds).toBeGreaterThanOrEqual(0);
   });
 
   test('the JSON report of the physical drills validates against its schema and carries the recovery proof', async () => {
     expect(reportValidator()(run), JSON.stringify(reportValidator()(run))).toEqual([]);
-    const report = run as unknown as { drills: Array<{ name: string; recovery?: { segmentsRestored: number }; objectives: { rpo: { basis?: string } } }> };
+    const report = run as unknown as {
+      drills: Array<{ name: string; recovery?: { segmentsRestored: number }; objectives: { rpo: { basis?: string } } }>;
+    };
     const time = report.drills.find((d) => d.name === 'pgbackrest-time')!;
     expect(time.recovery!.segmentsRestored).toBeGreaterThan(0);
     expect(time.objectives.rpo.basis).toBe('recovery target (or end of archive) minus the last replayed commit');
@@ -113,12 +142,20 @@ describe('PITR drills recover exactly the rows committed before the target', () 
 // The restore runs on this machine's tools, the server in a container of the backup's major; WAL reaches
 // it through the broker. The verdicts must be the local engine's, drill for drill.
 describe.skipIf(!docker.usable)(`PITR drills on the docker engine${dockerSkip}`, () => {
-  test('every drill has the local engine\'s verdict, rows and stop record', () => {
+  test("every drill has the local engine's verdict, rows and stop record", () => {
     expect(dockerCli!.exitCode, dockerCli!.stdout + dockerCli!.stderr).toBe(0);
     expect(dockerCli!.stderr).toContain('on the docker engine');
-    const summary = (r: RunResult) => r.drills.map((d) => ({ name: d.name, status: d.status, checks: d.checks.map((c) => `${c.name}: ${c.status} ${c.actual ?? ''}`), stop: d.recovery?.stopRecord?.replace(/, time .*$/, '') }));
+    const summary = (r: RunResult) =>
+      r.drills.map((d) => ({
+        name: d.name,
+        status: d.status,
+        checks: d.checks.map((c) => `${c.name}: ${c.status} ${c.actual ?? ''}`),
+        stop: d.recovery?.stopRecord?.replace(/, time .*$/, ''),
+      }));
     expect(summary(dockerRun!)).toEqual(summary(run));
-    expect(dockerRun!.drills.every((d) => d.engine?.kind === 'docker' && d.engine.image === testImage(d.engine.major))).toBe(true);
+    expect(
+      dockerRun!.drills.every((d) => d.engine?.kind === 'docker' && d.engine.image === testImage(d.engine.major)),
+    ).toBe(true);
     expect(dockerRun!.drills.find((d) => d.name === 'pgbackrest-time')!.recovery!.segmentsRestored).toBeGreaterThan(0);
   });
 
@@ -130,29 +167,48 @@ describe.skipIf(!docker.usable)(`PITR drills on the docker engine${dockerSkip}`,
   });
 
   test('a target after the end of the archive fails as on the local engine', async () => {
-    const file = await lab.writeSuite('beyond-docker', `name: beyond-docker\n${lab.storageYaml}drills:${drill('beyond-docker', pgbackrest(''), '{ time: "2099-01-01 00:00:00+00" }', 1)}\n`);
+    const file = await lab.writeSuite(
+      'beyond-docker',
+      `name: beyond-docker\n${lab.storageYaml}drills:${drill('beyond-docker', pgbackrest(''), '{ time: "2099-01-01 00:00:00+00" }', 1)}\n`,
+    );
     const r = await lab.runCli(['run', file], { PGDRILL_ENGINE: 'docker' });
     expect(r.exitCode, r.stdout + r.stderr).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(/WAL_TARGET_NOT_REACHED: recovery ended before reaching time 2099-01-01 00:00:00\+00/);
+    expect(r.stdout + r.stderr).toMatch(
+      /WAL_TARGET_NOT_REACHED: recovery ended before reaching time 2099-01-01 00:00:00\+00/,
+    );
     expect(await pgdrillContainers(r.tmp)).toEqual([]);
     expect(await leftovers(r.tmp)).toEqual([]);
   });
 });
 
 describe('PITR failures end with the cause, the exit code, JUnit and nothing left behind', () => {
-  const failing = async (name: string, source: string, target: string | undefined, env: Record<string, string> = {}) => {
-    const file = await lab.writeSuite(name, `name: ${name}\n${lab.storageYaml}drills:${drill(name, source, target, 1)}\n`);
+  const failing = async (
+    name: string,
+    source: string,
+    target: string | undefined,
+    env: Record<string, string> = {},
+  ) => {
+    const file = await lab.writeSuite(
+      name,
+      `name: ${name}\n${lab.storageYaml}drills:${drill(name, source, target, 1)}\n`,
+    );
     const junit = join(lab.dir, `${name}.xml`);
     const result = await lab.runCli(['run', file, '--junit', junit], env);
     expect(await serverProcessesUnder(result.tmp)).toEqual([]);
     expect(await leftovers(result.tmp)).toEqual([]);
-    return { ...result, output: result.stdout + result.stderr, junit: await import('node:fs/promises').then((fs) => fs.readFile(junit, 'utf8')) };
+    return {
+      ...result,
+      output: result.stdout + result.stderr,
+      junit: await import('node:fs/promises').then((fs) => fs.readFile(junit, 'utf8')),
+    };
   };
 
   test('a target after the end of the archive', async () => {
     const r = await failing('beyond-archive', pgbackrest(''), '{ time: "2099-01-01 00:00:00+00" }');
     expect(r.exitCode, r.output).toBe(1);
-    expect(r.output).toMatch(/WAL_TARGET_NOT_REACHED: recovery ended before reaching time 2099-01-01 00:00:00\+00: the archive holds \d+ segments? from the backup on \([0-9A-F]{24} … [0-9A-F]{24}, newest archived/);
+    expect(r.output).toMatch(
+      /WAL_TARGET_NOT_REACHED: recovery ended before reaching time 2099-01-01 00:00:00\+00: the archive holds \d+ segments? from the backup on \([0-9A-F]{24} … [0-9A-F]{24}, newest archived/,
+    );
     expect(r.junit).toContain('<failure ');
   });
 
@@ -165,7 +221,9 @@ describe('PITR failures end with the cause, the exit code, JUnit and nothing lef
   test('a wrong cipher pass', async () => {
     const r = await failing('wrong-pass', pgbackrest(''), undefined, { LAB_CIPHER_PASS: 'not-the-pass' });
     expect(r.exitCode, r.output).toBe(1);
-    expect(r.output).toMatch(/DECRYPT_FAILED: pgBackRest could not decrypt pgBackRest stanza main .* with the pass in LAB_CIPHER_PASS/);
+    expect(r.output).toMatch(
+      /DECRYPT_FAILED: pgBackRest could not decrypt pgBackRest stanza main .* with the pass in LAB_CIPHER_PASS/,
+    );
     expect(r.output).not.toContain(lab.cipherPass);
     expect(r.junit).toContain('<failure ');
   });
@@ -176,14 +234,22 @@ describe('PITR failures end with the cause, the exit code, JUnit and nothing lef
     const victim = segments.at(-2)!.segment;
     await deleteArchivedSegment(lab.s3, wal, victim);
     const b = lab.basebackup;
-    const r = await failing('wal-gap', `basebackup: { store: lab, key: ${b.prefix}, database: shop, wal: { prefix: wal/ } }`, undefined);
+    const r = await failing(
+      'wal-gap',
+      `basebackup: { store: lab, key: ${b.prefix}, database: shop, wal: { prefix: wal/ } }`,
+      undefined,
+    );
     expect(r.exitCode, r.output).toBe(1);
     expect(r.output).toMatch(new RegExp(`WAL_GAP: the WAL archive lacks segment ${victim} between the backup's start`));
     expect(r.junit).toContain('<failure ');
   });
 
   test('a corrupted file in the repository', async () => {
-    const corrupted = await corruptRepositoryFile({ s3: lab.s3, repo: lab.pgbackrest.repo, label: lab.pgbackrest.full });
+    const corrupted = await corruptRepositoryFile({
+      s3: lab.s3,
+      repo: lab.pgbackrest.repo,
+      label: lab.pgbackrest.full,
+    });
     const r = await failing('corrupt-repo', pgbackrest(`, set: ${lab.pgbackrest.full}`), undefined);
     expect(r.exitCode, r.output).toBe(1);
     expect(r.output).toMatch(/REPOSITORY_DAMAGED|PGBACKREST_FAILED/);

@@ -52,16 +52,33 @@ const readJson = async (file: string) => JSON.parse(await readFile(file, 'utf8')
 async function junitCounts(file: string): Promise<Record<string, string>> {
   const root = parseXml(await readFile(file, 'utf8'));
   return Object.fromEntries(
-    childrenNamed(root, 'testsuite').map((s) => [s.attributes.name!, `tests=${s.attributes.tests} failures=${s.attributes.failures} errors=${s.attributes.errors} skipped=${s.attributes.skipped}`]),
+    childrenNamed(root, 'testsuite').map((s) => [
+      s.attributes.name!,
+      `tests=${s.attributes.tests} failures=${s.attributes.failures} errors=${s.attributes.errors} skipped=${s.attributes.skipped}`,
+    ]),
   );
 }
 
-const verdicts = (run: RunResult) => run.drills.map((d) => `${d.name}: ${d.status}${d.error ? ` ${d.error.code}` : ''}`);
+const verdicts = (run: RunResult) =>
+  run.drills.map((d) => `${d.name}: ${d.status}${d.error ? ` ${d.error.code}` : ''}`);
 
 describe('--shard and merge-reports', () => {
   test('two shards merged give the same JUnit counts, verdicts and exit code as one unsharded run', async () => {
     expect(whole.exitCode, whole.stderr).toBe(1);
-    const shards = await Promise.all([1, 2].map((i) => lab.runCli(['run', suite, '--shard', `${i}/2`, '--json', out(`shard-${i}.json`), '--junit', out(`shard-${i}.xml`)])));
+    const shards = await Promise.all(
+      [1, 2].map((i) =>
+        lab.runCli([
+          'run',
+          suite,
+          '--shard',
+          `${i}/2`,
+          '--json',
+          out(`shard-${i}.json`),
+          '--junit',
+          out(`shard-${i}.xml`),
+        ]),
+      ),
+    );
     for (const shard of shards) expect(await leftovers(shard.tmp)).toEqual([]);
     const [one, two] = await Promise.all([readJson(out('shard-1.json')), readJson(out('shard-2.json'))]);
     // The documented rule: drill k goes to shard (k mod 2) + 1.
@@ -70,7 +87,17 @@ describe('--shard and merge-reports', () => {
     expect(one.shard).toEqual({ index: 1, count: 2 });
     expect(shards.map((s) => s.exitCode)).toEqual([1, 1]);
 
-    const merge = await lab.runCli(['merge-reports', out('shard-2.json'), out('shard-1.json'), '--junit', out('merged.xml'), '--json', out('merged.json'), '--report', out('merged.html')]);
+    const merge = await lab.runCli([
+      'merge-reports',
+      out('shard-2.json'),
+      out('shard-1.json'),
+      '--junit',
+      out('merged.xml'),
+      '--json',
+      out('merged.json'),
+      '--report',
+      out('merged.html'),
+    ]);
     expect(merge.exitCode, merge.stderr).toBe(1);
     expect(merge.stderr).toMatch(/merged 2 results \(2 shards\) of suite fleet: 5 drills/);
     expect(merge.stdout).toMatch(/5 drills: 3 passed, 2 failed/);
@@ -97,7 +124,16 @@ describe('--shard and merge-reports', () => {
   });
 
   test('an empty shard runs nothing, writes valid empty reports, says so and exits 0', async () => {
-    const empty = await lab.runCli(['run', suite, '--shard', '7/7', '--json', out('empty.json'), '--junit', out('empty.xml')]);
+    const empty = await lab.runCli([
+      'run',
+      suite,
+      '--shard',
+      '7/7',
+      '--json',
+      out('empty.json'),
+      '--junit',
+      out('empty.xml'),
+    ]);
     expect(empty.exitCode, empty.stderr).toBe(0);
     expect(empty.stderr).toMatch(/shard 7\/7 has no drills \(5 drills in 7 shards\): nothing to run/);
     const json = await readJson(out('empty.json'));

@@ -23,8 +23,16 @@ beforeAll(async () => {
       cutTar = tar.subarray(0, Math.floor(tar.length * 0.6));
       // One table big enough that loading it and building its index each outlast a short stall limit
       // without a single pg_restore line: only the growing files show the progress.
-      await server.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'shop', '-c',
-        "CREATE TABLE shop.events AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b FROM generate_series(1, 3000000) g; ALTER TABLE shop.events ADD PRIMARY KEY (id)"]);
+      await server.runClient('psql', [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-d',
+        'shop',
+        '-c',
+        'CREATE TABLE shop.events AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b FROM generate_series(1, 3000000) g; ALTER TABLE shop.events ADD PRIMARY KEY (id)',
+      ]);
       await put('stall/big.dump', { format: 'custom', args: ['--compress=0'] });
     },
   });
@@ -39,17 +47,26 @@ afterAll(async () => {
 });
 
 const processesUnder = (tmp: string, name: string) =>
-  new Promise<string[]>((resolve) => execFile('ps', ['-eo', 'pid,args'], (_e, out) => resolve(out.split('\n').filter((l) => l.includes(name) && l.includes(tmp)))));
+  new Promise<string[]>((resolve) =>
+    execFile('ps', ['-eo', 'pid,args'], (_e, out) =>
+      resolve(out.split('\n').filter((l) => l.includes(name) && l.includes(tmp))),
+    ),
+  );
 
 async function expectStalled(name: string, source: string, storage: string) {
-  const file = await lab.writeSuite(name, `name: ${name}\n${storage}drills:\n  - name: d\n    timeout: 30m\n    stallTimeout: 4s\n    source: { ${source} }\n`);
+  const file = await lab.writeSuite(
+    name,
+    `name: ${name}\n${storage}drills:\n  - name: d\n    timeout: 30m\n    stallTimeout: 4s\n    source: { ${source} }\n`,
+  );
   const junit = join(lab.dir, `${name}.junit.xml`);
   const json = join(lab.dir, `${name}.json`);
   const started = Date.now();
   const result = await lab.runCli(['run', file, '--junit', junit, '--json', json]);
   const output = result.stdout + result.stderr;
   expect(result.exitCode, output).toBe(3);
-  expect(output).toMatch(/RESTORE_STALLED: the restore made no progress for \d+\.\d s \(stall limit 4\.0 s\); last progress: .+, \d+\.\d s ago/);
+  expect(output).toMatch(
+    /RESTORE_STALLED: the restore made no progress for \d+\.\d s \(stall limit 4\.0 s\); last progress: .+, \d+\.\d s ago/,
+  );
   expect(output).toMatch(/raise `stallTimeout`/);
   const xml = await readFile(junit, 'utf8');
   expect(xml).toMatch(/<error [^>]*RESTORE_STALLED/);
@@ -73,12 +90,17 @@ test('a restore that hangs without reading, writing or reporting anything fails 
 // the file has been read; should pg_restore spin before that, the stall limit ends it. Either way the drill
 // ends within seconds, not at its 30 minute timeout, and never passes.
 test('a tar dump cut in the middle, read in place, ends long before the timeout: DUMP_TRUNCATED or RESTORE_STALLED', async () => {
-  const file = await lab.writeSuite('stall-cut', `name: stall-cut\nstorage:\n  disk: { filesystem: { root: "${disk()}" } }\ndrills:\n  - name: d\n    timeout: 30m\n    stallTimeout: 4s\n    source: { pgdump: { store: disk, database: shop, key: stall/cut.tar } }\n`);
+  const file = await lab.writeSuite(
+    'stall-cut',
+    `name: stall-cut\nstorage:\n  disk: { filesystem: { root: "${disk()}" } }\ndrills:\n  - name: d\n    timeout: 30m\n    stallTimeout: 4s\n    source: { pgdump: { store: disk, database: shop, key: stall/cut.tar } }\n`,
+  );
   const started = Date.now();
   const result = await lab.runCli(['run', file]);
   const output = result.stdout + result.stderr;
   expect(Date.now() - started).toBeLessThan(10 * 60_000);
-  expect(`${result.exitCode} ${/(DUMP_TRUNCATED|RESTORE_STALLED)/.exec(output)?.[1]}`, output).toMatch(/^(1 DUMP_TRUNCATED|3 RESTORE_STALLED)$/);
+  expect(`${result.exitCode} ${/(DUMP_TRUNCATED|RESTORE_STALLED)/.exec(output)?.[1]}`, output).toMatch(
+    /^(1 DUMP_TRUNCATED|3 RESTORE_STALLED)$/,
+  );
   expect(await processesUnder(result.tmp, 'pg_restore')).toEqual([]);
   expect(await serverProcessesUnder(result.tmp)).toEqual([]);
   expect(await leftovers(result.tmp)).toEqual([]);
@@ -90,16 +112,22 @@ for (const { engine, skip } of [
   // In a container the server's files are out of sight: its COPY and index build counters show the progress.
   { engine: 'docker', skip: docker.usable ? '' : ` (skipped: ${docker.reason})` },
 ]) {
-  test.skipIf(skip !== '')(`a restore whose longest step is silent for longer than the stall limit passes (${engine} engine)${skip}`, async () => {
-    // jobs: 2 restores from a downloaded file: pg_restore reads it itself, and prints nothing while it
-    // loads shop.events or builds its primary key.
-    const file = await lab.writeSuite(`stall-slow-${engine}`, `name: slow\n${lab.storageYaml}drills:\n  - name: big\n    stallTimeout: 2s\n    source: { pgdump: { store: lab, database: shop, key: stall/big.dump, jobs: 2 } }\n    checks:\n      - rows: { table: shop.events, exact: 3000000 }\n`);
-    const json = join(lab.dir, `stall-slow-${engine}.json`);
-    const result = await lab.runCli(['run', file, '--json', json], { env: { PGDRILL_ENGINE: engine } });
-    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
-    const drill = (JSON.parse(await readFile(json, 'utf8')) as RunResult).drills[0]!;
-    // The restore outlasted the stall limit, most of it inside one silent COPY and index build.
-    expect(drill.timings?.restoreSeconds ?? 0).toBeGreaterThan(2);
-    expect(await leftovers(result.tmp)).toEqual([]);
-  });
+  test.skipIf(skip !== '')(
+    `a restore whose longest step is silent for longer than the stall limit passes (${engine} engine)${skip}`,
+    async () => {
+      // jobs: 2 restores from a downloaded file: pg_restore reads it itself, and prints nothing while it
+      // loads shop.events or builds its primary key.
+      const file = await lab.writeSuite(
+        `stall-slow-${engine}`,
+        `name: slow\n${lab.storageYaml}drills:\n  - name: big\n    stallTimeout: 2s\n    source: { pgdump: { store: lab, database: shop, key: stall/big.dump, jobs: 2 } }\n    checks:\n      - rows: { table: shop.events, exact: 3000000 }\n`,
+      );
+      const json = join(lab.dir, `stall-slow-${engine}.json`);
+      const result = await lab.runCli(['run', file, '--json', json], { env: { PGDRILL_ENGINE: engine } });
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const drill = (JSON.parse(await readFile(json, 'utf8')) as RunResult).drills[0]!;
+      // The restore outlasted the stall limit, most of it inside one silent COPY and index build.
+      expect(drill.timings?.restoreSeconds ?? 0).toBeGreaterThan(2);
+      expect(await leftovers(result.tmp)).toEqual([]);
+    },
+  );
 }

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSuites, runSuites, type RunResult } from '../../src/index.js';
 import { createS3Store } from '../../src/storage/s3-store.js';
-import { BUCKET, leftovers, serverProcessesUnder, startBackupLab, type BackupLab, type CliResult } from '../support/backup-lab.js';
+import {
+  BUCKET,
+  leftovers,
+  serverProcessesUnder,
+  startBackupLab,
+  type BackupLab,
+  type CliResult,
+} from '../support/backup-lab.js';
 import { FaultProxy, type FaultPlan } from '../support/fault-proxy.js';
 
 // Faults on the S3 connection while pg_dump archives are read, through the built CLI: a one-shot cut or reset
@@ -27,7 +34,11 @@ const ARCHIVES: Archive[] = [
   { name: 'custom-jobs2', source: 'key: formats/shop.dump, jobs: 2', keys: ['formats/shop.dump'] },
   { name: 'directory', source: 'key: formats/shop-dir', keys: [] },
   { name: 'tar', source: 'key: formats/shop.tar', keys: ['formats/shop.tar'] },
-  { name: 'gzip-openssl', source: 'key: formats/shop.dump.gz.enc, decrypt: { keyEnv: LAB_KEY }', keys: ['formats/shop.dump.gz.enc'] },
+  {
+    name: 'gzip-openssl',
+    source: 'key: formats/shop.dump.gz.enc, decrypt: { keyEnv: LAB_KEY }',
+    keys: ['formats/shop.dump.gz.enc'],
+  },
 ];
 
 // Each connection delivers at most this many response bytes (TLS handshake included) when faulted: small
@@ -38,7 +49,12 @@ const FAULT_AFTER = 40 * 1024;
 beforeAll(async () => {
   lab = await startBackupLab();
   proxy = await FaultProxy.start({ host: '127.0.0.1', port: Number(new URL(lab.s3.endpoint).port) });
-  const store = createS3Store({ bucket: BUCKET, endpoint: lab.s3.endpoint, forcePathStyle: true, caBundle: lab.s3.caPath });
+  const store = createS3Store({
+    bucket: BUCKET,
+    endpoint: lab.s3.endpoint,
+    forcePathStyle: true,
+    caBundle: lab.s3.caPath,
+  });
   const saved = { ...process.env };
   Object.assign(process.env, lab.env);
   try {
@@ -47,7 +63,8 @@ beforeAll(async () => {
     // The matrix only means something when every archive is bigger than what 5 faulted attempts deliver.
     const largest = Math.max(...(await Promise.all(dir.keys.map(async (k) => (await store.head(k))!.size))));
     expect(largest).toBeGreaterThan(5 * FAULT_AFTER);
-    for (const a of ARCHIVES.filter((x) => x.name !== 'directory')) expect((await store.head(a.keys[0]!))!.size).toBeGreaterThan(5 * FAULT_AFTER);
+    for (const a of ARCHIVES.filter((x) => x.name !== 'directory'))
+      expect((await store.head(a.keys[0]!))!.size).toBeGreaterThan(5 * FAULT_AFTER);
   } finally {
     process.env = saved;
     await store.close();
@@ -62,7 +79,10 @@ afterAll(async () => {
 function suiteYaml(name: string, archives: Archive[], rows = true): string {
   const storage = `storage:\n  lab:\n    s3: { bucket: ${BUCKET}, endpoint: "${proxy.endpoint}", forcePathStyle: true, caBundle: "${lab.s3.caPath}" }\n`;
   const drills = archives
-    .map((a) => `  - name: ${a.name}\n    source: { pgdump: { store: lab, database: shop, ${a.source} } }\n` + (rows ? '    checks:\n      - rows: { table: shop.orders, exact: 20000 }\n' : ''))
+    .map(
+      (a) =>
+        `  - name: ${a.name}\n    source: { pgdump: { store: lab, database: shop, ${a.source} } }\n${rows ? '    checks:\n      - rows: { table: shop.orders, exact: 20000 }\n' : ''}`,
+    )
     .join('');
   return `name: ${name}\n${storage}drills:\n${drills}`;
 }
@@ -86,14 +106,28 @@ async function drillThroughProxy(name: string, archives: Archive[], plan: FaultP
   const tmp = await mkdtemp(join(lab.dir, 'tmp-'));
   await chmod(tmp, 0o711);
   const cli = await new Promise<CliResult>((resolve) => {
-    const child = execFile(process.execPath, [CLI, 'run', file, '--junit', junit, '--json', json], { env: { ...process.env, ...lab.env, TMPDIR: tmp }, timeout: HANG_GUARD_MS, maxBuffer: 64 * 1024 * 1024 }, (_e, stdout, stderr) =>
-      resolve({ exitCode: child.exitCode ?? -1, stdout: child.signalCode ? `${stdout}\n[stopped after ${HANG_GUARD_MS} ms: ${child.signalCode}]` : stdout, stderr, tmp }),
+    const child = execFile(
+      process.execPath,
+      [CLI, 'run', file, '--junit', junit, '--json', json],
+      { env: { ...process.env, ...lab.env, TMPDIR: tmp }, timeout: HANG_GUARD_MS, maxBuffer: 64 * 1024 * 1024 },
+      (_e, stdout, stderr) =>
+        resolve({
+          exitCode: child.exitCode ?? -1,
+          stdout: child.signalCode ? `${stdout}\n[stopped after ${HANG_GUARD_MS} ms: ${child.signalCode}]` : stdout,
+          stderr,
+          tmp,
+        }),
     );
   });
   proxy.dropAll();
   const read = (f: string) => readFile(f, 'utf8').catch(() => '');
   const report = await read(json);
-  return { cli, output: cli.stdout + cli.stderr, junit: await read(junit), report: (report ? JSON.parse(report) : { drills: [] }) as RunResult };
+  return {
+    cli,
+    output: cli.stdout + cli.stderr,
+    junit: await read(junit),
+    report: (report ? JSON.parse(report) : { drills: [] }) as RunResult,
+  };
 }
 
 async function expectNothingLeft(cli: CliResult): Promise<void> {
@@ -105,14 +139,23 @@ describe('pg_dump archives read through a connection that fails every time', () 
   for (const archive of ARCHIVES) {
     for (const mode of ['cut', 'reset'] as const) {
       it(`${archive.name}: every connection ${mode} → exit 3, <error> STORAGE_READ_INCOMPLETE with bytes read of bytes expected, nothing left`, async () => {
-        const r = await drillThroughProxy(`every-${mode}-${archive.name}`, [archive], { mode, afterBytes: FAULT_AFTER, connections: 'every' });
+        const r = await drillThroughProxy(`every-${mode}-${archive.name}`, [archive], {
+          mode,
+          afterBytes: FAULT_AFTER,
+          connections: 'every',
+        });
         expect(r.cli.exitCode, r.output).toBe(3);
-        expect(proxy.faults.length, JSON.stringify({ faults: proxy.faults, error: r.report.drills[0]?.error })).toBeGreaterThanOrEqual(5);
+        expect(
+          proxy.faults.length,
+          JSON.stringify({ faults: proxy.faults, error: r.report.drills[0]?.error }),
+        ).toBeGreaterThanOrEqual(5);
         const drill = r.report.drills[0]!;
         expect(drill.status).toBe('error');
         expect(drill.error?.code, drill.error?.message).toBe('STORAGE_READ_INCOMPLETE');
         const keys = archive.keys.map((k) => k.replace(/[.]/g, '\\.')).join('|');
-        expect(drill.error?.message).toMatch(new RegExp(`^Read \\d+ of \\d+ bytes of s3://${BUCKET}/(${keys}) after 5 attempts: `));
+        expect(drill.error?.message).toMatch(
+          new RegExp(`^Read \\d+ of \\d+ bytes of s3://${BUCKET}/(${keys}) after 5 attempts: `),
+        );
         const [, read, of] = /^Read (\d+) of (\d+)/.exec(drill.error!.message)!;
         expect(Number(read)).toBeLessThan(Number(of));
         expect(r.junit).toMatch(/<error [^>]*type="STORAGE_READ_INCOMPLETE"/);
@@ -166,7 +209,11 @@ describe('pg_dump archives read through a connection that stalls (library, small
 
   for (const archive of ARCHIVES.filter((a) => ['plain', 'custom-jobs2', 'directory', 'tar'].includes(a.name))) {
     it(`${archive.name}: every connection stalls → STORAGE_READ_INCOMPLETE naming the idle limit`, async () => {
-      const run = await runStalled(`every-stall-${archive.name}`, [archive], { mode: 'stall', afterBytes: FAULT_AFTER, connections: 'every' });
+      const run = await runStalled(`every-stall-${archive.name}`, [archive], {
+        mode: 'stall',
+        afterBytes: FAULT_AFTER,
+        connections: 'every',
+      });
       const drill = run.drills[0]!;
       expect(run.exitCode, JSON.stringify(drill.error)).toBe(3);
       expect(drill.status).toBe('error');

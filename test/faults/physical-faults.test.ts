@@ -50,15 +50,27 @@ interface Fetched {
 
 async function fetchWal(prefix: string, name: string, store: Partial<S3StoreOptions> = {}): Promise<Fetched> {
   const config: FetchWalConfig = {
-    store: { s3: { bucket: BUCKET, endpoint: proxy.endpoint, forcePathStyle: true, caBundle: s3.caPath, readRetryDelayMs: 10, ...store } },
+    store: {
+      s3: {
+        bucket: BUCKET,
+        endpoint: proxy.endpoint,
+        forcePathStyle: true,
+        caBundle: s3.caPath,
+        readRetryDelayMs: 10,
+        ...store,
+      },
+    },
     prefix,
   };
   const dir = await mkdtemp(join(work, 'fetch-'));
   const destination = join(dir, 'RECOVERYXLOG');
   const encoded = Buffer.from(JSON.stringify(config)).toString('base64url');
   const { exitCode, stderr } = await new Promise<{ exitCode: number; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [FETCH_WAL, encoded, name, destination], { env: { ...process.env, ...env } }, (_e, _out, err) =>
-      resolve({ exitCode: child.exitCode ?? -1, stderr: err }),
+    const child = execFile(
+      process.execPath,
+      [FETCH_WAL, encoded, name, destination],
+      { env: { ...process.env, ...env } },
+      (_e, _out, err) => resolve({ exitCode: child.exitCode ?? -1, stderr: err }),
     );
   });
   const file = exitCode === 0 ? await readFile(destination) : undefined;
@@ -100,14 +112,23 @@ describe('a WAL segment fetched by restore_command (fetch-wal) through a faulty 
   const persistent: [string, FaultPlan, Partial<S3StoreOptions>, RegExp][] = [
     ['cut', { mode: 'cut', afterBytes: 1024 * 1024, connections: 'every' }, {}, /after 5 attempts: /],
     ['reset', { mode: 'reset', afterBytes: 1024 * 1024, connections: 'every' }, {}, /after 5 attempts: /],
-    ['stall', { mode: 'stall', afterBytes: 1024 * 1024, connections: 'every' }, { readIdleTimeoutMs: 200, readAttempts: 2 }, /after 2 attempts: no bytes for 200 ms/],
+    [
+      'stall',
+      { mode: 'stall', afterBytes: 1024 * 1024, connections: 'every' },
+      { readIdleTimeoutMs: 200, readAttempts: 2 },
+      /after 2 attempts: no bytes for 200 ms/,
+    ],
   ];
   for (const [name, plan, store, reason] of persistent) {
     it(`exits 128 with the bytes read of the segment size when every connection is ${name}, leaving no partial file`, async () => {
       proxy.inject(plan);
       const r = await fetchWal('wal/', segment, store);
       expect(r.exitCode).toBe(128);
-      expect(r.stderr).toMatch(new RegExp(`pgdrill fetch-wal: STORAGE_READ_INCOMPLETE: Read \\d+ of ${SEGMENT} bytes of s3://${BUCKET}/wal/${segment}`));
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `pgdrill fetch-wal: STORAGE_READ_INCOMPLETE: Read \\d+ of ${SEGMENT} bytes of s3://${BUCKET}/wal/${segment}`,
+        ),
+      );
       expect(r.stderr).toMatch(reason);
       expect(r.file).toBeUndefined();
       expect(r.left).toEqual([]);
@@ -119,7 +140,9 @@ describe('a WAL segment fetched by restore_command (fetch-wal) through a faulty 
     proxy.inject({ mode: 'none', afterBytes: 0 });
     const r = await fetchWal('wal-short/', segment);
     expect(r.exitCode).toBe(128);
-    expect(r.stderr).toContain(`wal-short/${segment} holds ${SEGMENT / 2} bytes of WAL, not a whole segment of ${SEGMENT} bytes`);
+    expect(r.stderr).toContain(
+      `wal-short/${segment} holds ${SEGMENT / 2} bytes of WAL, not a whole segment of ${SEGMENT} bytes`,
+    );
     expect(r.left).toEqual([]);
   });
 
@@ -158,7 +181,11 @@ describe('a base backup drill through a faulty S3 connection (built CLI)', () =>
       const r = await runCli(['run', await suite(`every-${mode}`), '--junit', junit], env, {}, work);
       const output = r.stdout + r.stderr;
       expect(r.exitCode, output).toBe(3);
-      expect(output).toMatch(new RegExp(`STORAGE_READ_INCOMPLETE: Read \\d+ of \\d+ bytes of s3://${BUCKET}/${fixture.prefix}\\S+ after 5 attempts`));
+      expect(output).toMatch(
+        new RegExp(
+          `STORAGE_READ_INCOMPLETE: Read \\d+ of \\d+ bytes of s3://${BUCKET}/${fixture.prefix}\\S+ after 5 attempts`,
+        ),
+      );
       const xml = await readFile(junit, 'utf8');
       expect(xml).toMatch(/<error [^>]*type="STORAGE_READ_INCOMPLETE"/);
       expect(xml).not.toContain('<failure');

@@ -79,7 +79,12 @@ export async function startBackupLab(options: { extra?: (lab: LabBuilder) => Pro
     for (const [key, spec] of Object.entries(LAB_BACKUPS)) await put(key, spec);
     await options.extra?.({ server, s3, put });
   }
-  const env = { ...s3.env(), LAB_KEY: passphrase, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true' };
+  const env = {
+    ...s3.env(),
+    LAB_KEY: passphrase,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
   const storageYaml = `storage:\n  lab:\n    s3: { bucket: ${BUCKET}, endpoint: "${s3.endpoint}", forcePathStyle: true, caBundle: "${s3.caPath}" }\n`;
   return {
     s3,
@@ -105,13 +110,28 @@ export async function writeSuiteIn(dir: string, name: string, yaml: string): Pro
 }
 
 /** Run the built CLI as a user would, with a private TMPDIR so leftovers can be seen. */
-export async function runCli(args: string[], env: Record<string, string>, options: RunCliOptions, labDir: string): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: RunCliOptions,
+  labDir: string,
+): Promise<CliResult> {
   const tmp = await mkdtemp(join(labDir, 'tmp-'));
   await chmod(tmp, 0o711);
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, TMPDIR: tmp }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ exitCode: child.exitCode ?? (error && 'code' in error ? Number(error.code) : -1), stdout, stderr, tmp });
-    });
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, ...env, TMPDIR: tmp }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({
+          exitCode: child.exitCode ?? (error && 'code' in error ? Number(error.code) : -1),
+          stdout,
+          stderr,
+          tmp,
+        });
+      },
+    );
     if (options.interruptWhen) {
       const poll = setInterval(async () => {
         if (child.exitCode === null && (await options.interruptWhen!(tmp))) {
@@ -126,7 +146,9 @@ export async function runCli(args: string[], env: Record<string, string>, option
 
 /** Postgres processes whose command line mentions `path` (a drill's data dir lives under its TMPDIR). */
 export async function serverProcessesUnder(path: string): Promise<string[]> {
-  const out = await new Promise<string>((resolve) => execFile('ps', ['-eo', 'pid,args'], (_e, stdout) => resolve(stdout)));
+  const out = await new Promise<string>((resolve) =>
+    execFile('ps', ['-eo', 'pid,args'], (_e, stdout) => resolve(stdout)),
+  );
   return out.split('\n').filter((line) => line.includes(path) && !line.includes(' ps '));
 }
 

@@ -20,7 +20,14 @@ export function testImage(major: number): string {
  * Test files run in parallel: each looks only at the containers of its own directories.
  */
 export async function pgdrillContainers(dir: string): Promise<string[]> {
-  const out = await docker(['ps', '-a', '--filter', 'label=org.pgdrill.engine', '--format', '{{.ID}} {{.Image}} {{.Status}}\t{{.Label "org.pgdrill.workdir"}}']);
+  const out = await docker([
+    'ps',
+    '-a',
+    '--filter',
+    'label=org.pgdrill.engine',
+    '--format',
+    '{{.ID}} {{.Image}} {{.Status}}\t{{.Label "org.pgdrill.workdir"}}',
+  ]);
   return out
     .split('\n')
     .filter(Boolean)
@@ -29,5 +36,9 @@ export async function pgdrillContainers(dir: string): Promise<string[]> {
 }
 
 function docker(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile('docker', args, (error, stdout, stderr) => (error ? reject(new Error(stderr || error.message)) : resolve(stdout))));
+  return new Promise((resolve, reject) =>
+    execFile('docker', args, (error, stdout, stderr) =>
+      error ? reject(new Error(stderr || error.message)) : resolve(stdout),
+    ),
+  );
 }

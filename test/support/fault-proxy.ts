@@ -80,7 +80,9 @@ export class FaultProxy extends EventEmitter {
   private handle(client: Socket, target: { host: string; port: number }): void {
     const number = ++this.connections;
     const plan = this.plan;
-    const faulty = plan.mode !== 'none' && (plan.connections === undefined || plan.connections === 'every' || number <= plan.connections);
+    const faulty =
+      plan.mode !== 'none' &&
+      (plan.connections === undefined || plan.connections === 'every' || number <= plan.connections);
     const upstream = createConnection(target);
     this.sockets.add(client).add(upstream);
     const forget = () => {

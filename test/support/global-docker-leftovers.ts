@@ -7,7 +7,9 @@ import { join } from 'node:path';
 // Without a Docker engine there is nothing to check.
 function docker(args: string[]): string[] | undefined {
   try {
-    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 15_000 }).split('\n').filter(Boolean);
+    return execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 15_000 })
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return undefined;
   }
@@ -22,10 +24,13 @@ export default function setup(): () => void {
   return () => {
     if (!lockBefore) rmSync(lockFile, { force: true });
     if (volumesBefore === undefined) return;
-    const containers = docker(['ps', '-a', '--filter', 'label=org.pgdrill.engine', '--format', '{{.ID}} {{.Image}} {{.Status}}']) ?? [];
+    const containers =
+      docker(['ps', '-a', '--filter', 'label=org.pgdrill.engine', '--format', '{{.ID}} {{.Image}} {{.Status}}']) ?? [];
     const volumes = (docker(['volume', 'ls', '-q']) ?? []).filter((v) => !volumesBefore.includes(v));
     if (containers.length > 0 || volumes.length > 0) {
-      throw new Error(`pgdrill left Docker resources behind after the test run: containers [${containers.join('; ')}], volumes [${volumes.join(', ')}]`);
+      throw new Error(
+        `pgdrill left Docker resources behind after the test run: containers [${containers.join('; ')}], volumes [${volumes.join(', ')}]`,
+      );
     }
   };
 }

@@ -39,10 +39,15 @@ export async function runCliUntil(args: string[], options: InterruptOptions): Pr
   const tmp = await mkdtemp(join(options.labDir, 'tmp-'));
   await chmod(tmp, 0o711);
   const state: RunState = { tmp, stdout: '', stderr: '' };
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env, TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, ...options.env, TMPDIR: tmp },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout.on('data', (chunk: Buffer) => (state.stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (state.stderr += chunk.toString('utf8')));
-  const exited = new Promise<number>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
+  const exited = new Promise<number>((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
+  );
   let ended = false;
   void exited.then(() => (ended = true));
   let signalled = false;

@@ -34,7 +34,12 @@ export async function startPhysicalLab(): Promise<PhysicalLab> {
   const pgbackrest = await makePgbackrestFixture({ s3, bucket: PHYSICAL_BUCKET, workDir: dir, cipherPass });
   const basebackup = await makeBaseBackupFixture({ s3, bucket: PHYSICAL_BUCKET, workDir: dir });
   const barman = await makeBarmanCloudFixture({ s3, bucket: PHYSICAL_BUCKET, workDir: dir });
-  const env = { ...s3.env(), LAB_CIPHER_PASS: cipherPass, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = {
+    ...s3.env(),
+    LAB_CIPHER_PASS: cipherPass,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   const storageYaml = `storage:\n  lab:\n    s3: { bucket: ${PHYSICAL_BUCKET}, endpoint: "${s3.endpoint}", forcePathStyle: true, caBundle: "${s3.caPath}" }\n`;
   return {
     s3,

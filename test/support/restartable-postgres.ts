@@ -8,7 +8,7 @@ import { chownSync, closeSync, openSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { findFreePort } from '../../src/engines/local/free-port.js';
 import { connectWhenReady, PG_BIN, postgresOsUser, toQueryable, type ScratchDatabase } from './scratch-postgres.js';
 
@@ -28,7 +28,9 @@ export interface RestartablePostgres {
   destroy(): Promise<void>;
 }
 
-export async function startRestartablePostgres(options: { dataChecksums?: boolean } = {}): Promise<RestartablePostgres> {
+export async function startRestartablePostgres(
+  options: { dataChecksums?: boolean } = {},
+): Promise<RestartablePostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'pgdrill-restartable-'));
   const user = process.getuid?.() === 0 ? postgresOsUser() : undefined;
   if (user) chownSync(dir, user.uid, user.gid);
@@ -43,7 +45,10 @@ export async function startRestartablePostgres(options: { dataChecksums?: boolea
     await Promise.allSettled(clients.splice(0).map((c) => c.end()));
   };
   const connect = async (database: string): Promise<ScratchDatabase> => {
-    const client = await connectWhenReady(port, database, () => !server || server.exitCode !== null, logPath, { label: 'restartable postgres', tolerateCrash: true });
+    const client = await connectWhenReady(port, database, () => !server || server.exitCode !== null, logPath, {
+      label: 'restartable postgres',
+      tolerateCrash: true,
+    });
     clients.push(client);
     return { client, db: toQueryable(client) };
   };
@@ -55,12 +60,21 @@ export async function startRestartablePostgres(options: { dataChecksums?: boolea
   const startServer = async () => {
     const log = openSync(logPath, 'a');
     if (user) chownSync(logPath, user.uid, user.gid);
-    const settings = ['listen_addresses=127.0.0.1', `unix_socket_directories=${dir}`, 'fsync=off', 'synchronous_commit=off'];
-    server = spawn(join(PG_BIN, 'postgres'), ['-D', dataDir, '-p', String(port), ...settings.flatMap((s) => ['-c', s])], {
-      ...asUser,
-      cwd: dir,
-      stdio: ['ignore', log, log],
-    });
+    const settings = [
+      'listen_addresses=127.0.0.1',
+      `unix_socket_directories=${dir}`,
+      'fsync=off',
+      'synchronous_commit=off',
+    ];
+    server = spawn(
+      join(PG_BIN, 'postgres'),
+      ['-D', dataDir, '-p', String(port), ...settings.flatMap((s) => ['-c', s])],
+      {
+        ...asUser,
+        cwd: dir,
+        stdio: ['ignore', log, log],
+      },
+    );
     closeSync(log);
     const probe = await connect('postgres');
     await probe.client.end();
@@ -72,11 +86,15 @@ export async function startRestartablePostgres(options: { dataChecksums?: boolea
   };
   try {
     const checksums = options.dataChecksums ? ['--data-checksums'] : [];
-    execFileSync(join(PG_BIN, 'initdb'), ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', ...checksums], {
-      ...asUser,
-      cwd: dir,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      join(PG_BIN, 'initdb'),
+      ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync', ...checksums],
+      {
+        ...asUser,
+        cwd: dir,
+        stdio: 'pipe',
+      },
+    );
     await startServer();
     const createDatabase = async (name: string) => {
       const admin = await connect('postgres');
@@ -99,7 +117,6 @@ export async function overwriteBytes(file: string, position: number, bytes: Buff
     await handle.close();
   }
 }
-
 
 // SIGINT is PostgreSQL's fast shutdown; SIGKILL only if it does not go within 10 s.
 async function stopProcess(server: ChildProcess): Promise<void> {

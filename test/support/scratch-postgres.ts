@@ -28,7 +28,8 @@ export interface ScratchPostgres extends ScratchDatabase {
 /** Why the helper cannot run here, or undefined when it can. */
 export function scratchPostgresUnavailable(): string | undefined {
   if (!existsSync(join(PG_BIN, 'initdb'))) return `no PostgreSQL binaries in ${PG_BIN}`;
-  if (process.getuid?.() === 0 && postgresOsUser() === undefined) return 'running as root and there is no postgres OS user';
+  if (process.getuid?.() === 0 && postgresOsUser() === undefined)
+    return 'running as root and there is no postgres OS user';
   return undefined;
 }
 
@@ -54,15 +55,25 @@ export async function startScratchPostgres(): Promise<ScratchPostgres> {
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    execFileSync(join(PG_BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'], {
-      ...asUser,
-      cwd: dir,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      join(PG_BIN, 'initdb'),
+      ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'],
+      {
+        ...asUser,
+        cwd: dir,
+        stdio: 'pipe',
+      },
+    );
     const port = await findFreePort();
     const log = openSync(join(dir, 'server.log'), 'a');
     if (user) chownSync(join(dir, 'server.log'), user.uid, user.gid);
-    const settings = ['listen_addresses=127.0.0.1', `unix_socket_directories=${dir}`, 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off'];
+    const settings = [
+      'listen_addresses=127.0.0.1',
+      `unix_socket_directories=${dir}`,
+      'fsync=off',
+      'synchronous_commit=off',
+      'full_page_writes=off',
+    ];
     server = spawn(join(PG_BIN, 'postgres'), ['-D', data, '-p', String(port), ...settings.flatMap((s) => ['-c', s])], {
       ...asUser,
       cwd: dir,

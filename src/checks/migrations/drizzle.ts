@@ -62,7 +62,12 @@ export const drizzleTool: MigrationTool = {
     for (const { when, tag } of await readJournal(dir)) {
       const file = await readOptionalFile(join(dir, `${tag}.sql`));
       const checksums = file === undefined ? [] : [computeDrizzleHash(file)];
-      migrations.push({ key: String(when), name: `${tag}.sql`, checksums, ...(file === undefined ? { fileMissing: true } : {}) });
+      migrations.push({
+        key: String(when),
+        name: `${tag}.sql`,
+        checksums,
+        ...(file === undefined ? { fileMissing: true } : {}),
+      });
     }
     return { migrations, notes: [] };
   },

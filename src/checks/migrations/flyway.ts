@@ -20,7 +20,9 @@ const BASELINE_TYPES = new Set(['BASELINE', 'SQL_BASELINE', 'JDBC_BASELINE']);
  * bytes; the value is stored as a signed 32-bit integer. So line endings never change it, but everything else does.
  */
 export function computeFlywayChecksum(file: Uint8Array): number {
-  const lines = Buffer.from(file).toString('utf8').split(/\r\n|\r|\n/);
+  const lines = Buffer.from(file)
+    .toString('utf8')
+    .split(/\r\n|\r|\n/);
   if (lines[0]?.startsWith('\uFEFF')) lines[0] = lines[0].slice(1);
   let crc = 0;
   for (const line of lines) crc = crc32(Buffer.from(line, 'utf8'), crc);
@@ -29,7 +31,10 @@ export function computeFlywayChecksum(file: Uint8Array): number {
 
 /** MigrationVersion's equality: `1_1` is `1.1`, leading zeros and trailing `.0` parts do not count. */
 export function normalizeFlywayVersion(version: string): string {
-  const parts = version.replaceAll('_', '.').split('.').map((part) => BigInt(part));
+  const parts = version
+    .replaceAll('_', '.')
+    .split('.')
+    .map((part) => BigInt(part));
   while (parts.length > 1 && parts.at(-1) === 0n) parts.pop();
   return parts.join('.');
 }
@@ -60,7 +65,13 @@ async function readFlywayRepository(dir: string) {
     const checksum = String(computeFlywayChecksum(await readFile(join(dir, path))));
     const description = (versioned ? versioned[2]! : repeatable![1]!).replaceAll('_', ' ');
     const key = versioned ? normalizeFlywayVersion(versioned[1]!) : `R:${description}`;
-    migrations.push({ key, name: path, checksums: [checksum], description, ...(repeatable ? { repeatable: true } : {}) });
+    migrations.push({
+      key,
+      name: path,
+      checksums: [checksum],
+      description,
+      ...(repeatable ? { repeatable: true } : {}),
+    });
   }
   migrations.sort((a, b) => compareFlywayKeys(a.key, b.key));
   const notes = skipped.length ? [`skipped, not V<version>__ or R__ migrations: ${skipped.join(', ')}`] : [];

@@ -23,7 +23,12 @@ export const knexTool: MigrationTool = {
     return { migrations: files.map((file) => ({ key: file, name: file, checksums: [] })), notes: [] };
   },
   async readHistory(db, table) {
-    const rows = await db.query<{ id: number; name: string }>(`select id, name from ${quoteQualifiedName(table)} order by id`);
-    return { applied: rows.map((row) => ({ key: row.name, name: row.name, checksum: null, success: true, rank: row.id })), notes: [] };
+    const rows = await db.query<{ id: number; name: string }>(
+      `select id, name from ${quoteQualifiedName(table)} order by id`,
+    );
+    return {
+      applied: rows.map((row) => ({ key: row.name, name: row.name, checksum: null, success: true, rank: row.id })),
+      notes: [],
+    };
   },
 };

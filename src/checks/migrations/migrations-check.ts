@@ -14,12 +14,18 @@ const columnName = () => z.string().min(1);
 
 const genericOptions = z.strictObject({
   table: tableName().describe('History table: `schema.table`, or `table` in schema public.'),
-  versionColumn: columnName().describe('Column holding the applied version, compared with the leading digits of each file name (or the name without .sql).'),
-  checksumColumn: columnName().optional().describe('Column holding a checksum of each file; without it, edited files cannot be detected.'),
+  versionColumn: columnName().describe(
+    'Column holding the applied version, compared with the leading digits of each file name (or the name without .sql).',
+  ),
+  checksumColumn: columnName()
+    .optional()
+    .describe('Column holding a checksum of each file; without it, edited files cannot be detected.'),
   algorithm: z
     .enum(['sha256', 'md5', 'crc32', 'none'])
     .optional()
-    .describe('How checksumColumn was computed over the file bytes: hex sha256 or md5, or crc32 as a signed or unsigned integer. Default: sha256 when checksumColumn is set.'),
+    .describe(
+      'How checksumColumn was computed over the file bytes: hex sha256 or md5, or crc32 as a signed or unsigned integer. Default: sha256 when checksumColumn is set.',
+    ),
   successColumn: columnName().optional().describe('Boolean column that is false for a failed migration.'),
 });
 
@@ -27,34 +33,56 @@ const migrationsOptions = z
   .strictObject({
     tool: z
       .enum(MIGRATION_TOOLS)
-      .describe('The migration tool: flyway, knex, node-pg-migrate, drizzle, prisma, confiture, or generic (described by `generic`).'),
+      .describe(
+        'The migration tool: flyway, knex, node-pg-migrate, drizzle, prisma, confiture, or generic (described by `generic`).',
+      ),
     dir: z
       .string()
       .trim()
       .min(1)
-      .describe('Directory of the migration files, relative to the suite file (Drizzle: the folder with meta/_journal.json; Prisma: prisma/migrations).'),
+      .describe(
+        'Directory of the migration files, relative to the suite file (Drizzle: the folder with meta/_journal.json; Prisma: prisma/migrations).',
+      ),
     table: tableName()
       .optional()
-      .describe("History table when not the tool's default: `schema.table`, or `table` in the tool's schema (drizzle for Drizzle, else public)."),
+      .describe(
+        "History table when not the tool's default: `schema.table`, or `table` in the tool's schema (drizzle for Drizzle, else public).",
+      ),
     pending: z
       .enum(['warn', 'fail'])
       .default('warn')
-      .describe('Migrations in the directory not applied yet: `warn` passes with a warning line, `fail` fails the check.'),
-    generic: genericOptions.optional().describe('For tool generic: the history table and its columns (exact, case-sensitive names).'),
+      .describe(
+        'Migrations in the directory not applied yet: `warn` passes with a warning line, `fail` fails the check.',
+      ),
+    generic: genericOptions
+      .optional()
+      .describe('For tool generic: the history table and its columns (exact, case-sensitive names).'),
   })
   .superRefine((options, ctx) => {
     if (options.tool === 'generic' && !options.generic) {
-      ctx.addIssue({ code: 'custom', path: ['generic'], message: 'tool generic needs generic: { table, versionColumn }' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generic'],
+        message: 'tool generic needs generic: { table, versionColumn }',
+      });
     }
     if (options.tool !== 'generic' && options.generic) {
-      ctx.addIssue({ code: 'custom', path: ['generic'], message: `generic is only for tool generic (tool is ${options.tool})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generic'],
+        message: `generic is only for tool generic (tool is ${options.tool})`,
+      });
     }
     if (options.tool === 'generic' && options.table !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['table'], message: 'for tool generic, set the table in generic.table' });
     }
     const algorithm = options.generic?.algorithm;
     if (algorithm !== undefined && algorithm !== 'none' && !options.generic?.checksumColumn) {
-      ctx.addIssue({ code: 'custom', path: ['generic', 'algorithm'], message: `algorithm ${algorithm} needs checksumColumn` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generic', 'algorithm'],
+        message: `algorithm ${algorithm} needs checksumColumn`,
+      });
     }
   });
 
@@ -74,10 +102,20 @@ export const migrationsCheck = defineCheck({
     const expected = `history matches ${options.dir}`;
     if (!table) {
       const names = candidates.map(formatQualifiedName).join(' or ');
-      return { status: 'failed', message: `no ${tool.name} history table ${names} in the restored database`, expected, actual: 'no history table' };
+      return {
+        status: 'failed',
+        message: `no ${tool.name} history table ${names} in the restored database`,
+        expected,
+        actual: 'no history table',
+      };
     }
     const comparison = compareMigrations(repository, await tool.readHistory(db, table), tool);
-    return formatComparison(comparison, { tool: tool.name, dir: options.dir, pending: options.pending, recordsChecksums: tool.recordsChecksums });
+    return formatComparison(comparison, {
+      tool: tool.name,
+      dir: options.dir,
+      pending: options.pending,
+      recordsChecksums: tool.recordsChecksums,
+    });
   },
 });
 

@@ -21,7 +21,9 @@ export function computePrismaChecksum(script: string): string {
  * zero-padded.
  */
 export function acceptedPrismaChecksums(script: string): string[] {
-  const variants = [script, script.replaceAll('\r\n', '\n'), script.replaceAll('\n', '\r\n')].map(computePrismaChecksum);
+  const variants = [script, script.replaceAll('\r\n', '\n'), script.replaceAll('\n', '\r\n')].map(
+    computePrismaChecksum,
+  );
   const unpadded = variants.map((hex) => (hex.match(/../g) ?? []).map((byte) => byte.replace(/^0/, '')).join(''));
   return [...new Set([...variants, ...unpadded])];
 }

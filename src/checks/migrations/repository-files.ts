@@ -17,7 +17,10 @@ export async function listFiles(dir: string, recursive = false): Promise<string[
 
 export async function listDirectories(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort(compareCodeUnits);
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort(compareCodeUnits);
 }
 
 /** The file's bytes, or undefined when it does not exist. */

@@ -8,12 +8,26 @@ import { nodePgMigrateTool } from './node-pg-migrate.js';
 import { prismaTool } from './prisma.js';
 import type { MigrationTool } from './tool.js';
 
-export const MIGRATION_TOOLS = ['flyway', 'knex', 'node-pg-migrate', 'drizzle', 'prisma', 'confiture', 'generic'] as const;
+export const MIGRATION_TOOLS = [
+  'flyway',
+  'knex',
+  'node-pg-migrate',
+  'drizzle',
+  'prisma',
+  'confiture',
+  'generic',
+] as const;
 export type MigrationToolName = (typeof MIGRATION_TOOLS)[number];
 
 export interface ToolChoice {
   tool: MigrationToolName;
-  generic?: { table: string; versionColumn: string; checksumColumn?: string; algorithm?: ChecksumAlgorithm; successColumn?: string };
+  generic?: {
+    table: string;
+    versionColumn: string;
+    checksumColumn?: string;
+    algorithm?: ChecksumAlgorithm;
+    successColumn?: string;
+  };
 }
 
 const TOOLS: Record<Exclude<MigrationToolName, 'generic'>, MigrationTool> = {

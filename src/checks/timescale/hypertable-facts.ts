@@ -14,7 +14,9 @@ export interface HypertableFacts {
 
 /** The installed TimescaleDB version in this database, or undefined when the extension is absent. */
 export async function timescaleVersion(db: Queryable): Promise<string | undefined> {
-  const rows = await db.query<{ extversion: string }>(`select extversion from pg_extension where extname = 'timescaledb'`);
+  const rows = await db.query<{ extversion: string }>(
+    `select extversion from pg_extension where extname = 'timescaledb'`,
+  );
   return rows[0]?.extversion;
 }
 
@@ -26,7 +28,12 @@ export async function readHypertable(db: Queryable, name: QualifiedName): Promis
     params,
   );
   if (found.length === 0) return undefined;
-  const [chunks] = await db.query<{ chunks: string; compressed: string; range_from: string | null; range_to: string | null }>(
+  const [chunks] = await db.query<{
+    chunks: string;
+    compressed: string;
+    range_from: string | null;
+    range_to: string | null;
+  }>(
     `select count(*)::text as chunks, count(*) filter (where is_compressed)::text as compressed,
             min(range_start)::text as range_from, max(range_end)::text as range_to
        from timescaledb_information.chunks where hypertable_schema = $1 and hypertable_name = $2`,
@@ -49,7 +56,11 @@ export async function readHypertable(db: Queryable, name: QualifiedName): Promis
 }
 
 /** Whether the chunks' [from, to) span covers the window; compared by PostgreSQL, which parses the timestamps. */
-export async function coversRange(db: Queryable, facts: HypertableFacts, window: { from?: string; to?: string }): Promise<boolean> {
+export async function coversRange(
+  db: Queryable,
+  facts: HypertableFacts,
+  window: { from?: string; to?: string },
+): Promise<boolean> {
   if (facts.from === null || facts.to === null) return false;
   const [row] = await db.query<{ covers: boolean }>(
     'select ($1::timestamptz is null or $3::timestamptz <= $1::timestamptz) and ($2::timestamptz is null or $4::timestamptz >= $2::timestamptz) as covers',
@@ -58,4 +69,10 @@ export async function coversRange(db: Queryable, facts: HypertableFacts, window:
   return row?.covers === true;
 }
 
-const splitList = (text: string | null | undefined): string[] => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const splitList = (text: string | null | undefined): string[] =>
+  text
+    ? text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];

@@ -3,7 +3,10 @@ import type { Queryable } from '../check.js';
 import { quoteIdent, quoteQualifiedName, type QualifiedName } from '../relation-names.js';
 
 export async function isContinuousAggregate(db: Queryable, name: QualifiedName): Promise<boolean> {
-  const rows = await db.query('select 1 from timescaledb_information.continuous_aggregates where view_schema = $1 and view_name = $2', [name.schema, name.name]);
+  const rows = await db.query(
+    'select 1 from timescaledb_information.continuous_aggregates where view_schema = $1 and view_name = $2',
+    [name.schema, name.name],
+  );
   return rows.length > 0;
 }
 
@@ -12,7 +15,11 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 // refresh_continuous_aggregate refuses to run inside a transaction block, so the window is inlined (no bind).
 // After timescaledb_post_restore() the scheduler may run the aggregate's own refresh policy at that moment:
 // a concurrent refresh is waited out (up to ~10 s), any other error is the answer.
-export async function refreshContinuousAggregate(db: Queryable, name: QualifiedName, window: { start: string; end: string }): Promise<string | undefined> {
+export async function refreshContinuousAggregate(
+  db: Queryable,
+  name: QualifiedName,
+  window: { start: string; end: string },
+): Promise<string | undefined> {
   const sql = `call refresh_continuous_aggregate(${literal(quoteQualifiedName(name))}, ${literal(window.start)}::timestamptz, ${literal(window.end)}::timestamptz)`;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -62,11 +69,14 @@ export async function findLaggingCatalogSequences(db: Queryable): Promise<{ chec
   );
   const lagging: SequenceLag[] = [];
   for (const { seq, tbl, col } of owned) {
-    const [state] = await db.query<{ last_value: string; is_called: boolean }>(`select last_value::text, is_called from ${seq}`);
+    const [state] = await db.query<{ last_value: string; is_called: boolean }>(
+      `select last_value::text, is_called from ${seq}`,
+    );
     const [max] = await db.query<{ max: string | null }>(`select max(${quoteIdent(col)})::text as max from ${tbl}`);
     const next = Number(state?.last_value ?? 0) + (state?.is_called ? 1 : 0);
     const maxId = Number(max?.max ?? 0);
-    if (max?.max !== null && max?.max !== undefined && next <= maxId) lagging.push({ sequence: seq, column: `${tbl}.${col}`, lastValue: Number(state?.last_value ?? 0), maxId });
+    if (max?.max !== null && max?.max !== undefined && next <= maxId)
+      lagging.push({ sequence: seq, column: `${tbl}.${col}`, lastValue: Number(state?.last_value ?? 0), maxId });
   }
   return { checked: owned.length, lagging };
 }

@@ -8,12 +8,14 @@ export async function doctorCommand(): Promise<number> {
   out.push('PostgreSQL installations:');
   if (d.installations.length === 0) out.push('  none found (apt-get install postgresql-15)');
   for (const i of d.installations) {
-    const missing = Object.entries(i.tools).filter(([, ok]) => !ok).map(([t]) => t);
+    const missing = Object.entries(i.tools)
+      .filter(([, ok]) => !ok)
+      .map(([t]) => t);
     out.push(`  PostgreSQL ${i.version} in ${i.binDir}${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`);
     out.push(`    extensions: ${i.extensions.length ? i.extensions.join(', ') : 'none found'}`);
   }
   out.push('Tools:');
   for (const t of d.tools) out.push(`  ${t.usable ? '✓' : '✗'} ${t.name}: ${t.detail} (for ${t.neededFor})`);
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
   return d.engines.some((e) => e.usable) ? 0 : 3;
 }

@@ -1,4 +1,12 @@
-import { ConfigError, formatHistory, loadSuites, readHistoryFile, readSuiteHistory, summarizeHistory, type HistoryRun } from '../../index.js';
+import {
+  ConfigError,
+  formatHistory,
+  loadSuites,
+  readHistoryFile,
+  readSuiteHistory,
+  summarizeHistory,
+  type HistoryRun,
+} from '../../index.js';
 import { runInterruptible } from '../signals.js';
 
 export interface HistoryFlags {
@@ -13,8 +21,14 @@ export interface HistoryFlags {
 export async function historyCommand(file: string | undefined, flags: HistoryFlags): Promise<number> {
   return runInterruptible(async () => {
     const last = flags.last === undefined ? 10 : Number(flags.last);
-    if (!Number.isInteger(last) || last < 1) throw new ConfigError('INVALID_OPTION', `--last ${flags.last} is not a positive whole number`, { hint: 'write e.g. --last 10' });
-    if (!file && !flags.from) throw new ConfigError('INVALID_OPTION', 'pgdrill history needs a suite file or --from <history.jsonl>', { hint: 'pgdrill history drills/restore.yaml, or pgdrill history --from pgdrill-history.jsonl' });
+    if (!Number.isInteger(last) || last < 1)
+      throw new ConfigError('INVALID_OPTION', `--last ${flags.last} is not a positive whole number`, {
+        hint: 'write e.g. --last 10',
+      });
+    if (!file && !flags.from)
+      throw new ConfigError('INVALID_OPTION', 'pgdrill history needs a suite file or --from <history.jsonl>', {
+        hint: 'pgdrill history drills/restore.yaml, or pgdrill history --from pgdrill-history.jsonl',
+      });
     let runs: HistoryRun[];
     let source: string;
     let suiteName: string | undefined;

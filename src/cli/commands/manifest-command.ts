@@ -16,7 +16,9 @@ export interface ManifestCaptureFlags {
 export async function manifestCaptureCommand(flags: ManifestCaptureFlags): Promise<number> {
   try {
     if (flags.counts !== undefined && flags.counts !== 'exact' && flags.counts !== 'estimated') {
-      throw new ConfigError('INVALID_OPTION', `--counts ${String(flags.counts)} is not one of exact, estimated`, { hint: 'write --counts exact or --counts estimated' });
+      throw new ConfigError('INVALID_OPTION', `--counts ${String(flags.counts)} is not one of exact, estimated`, {
+        hint: 'write --counts exact or --counts estimated',
+      });
     }
     const manifest = await captureManifestToFile({
       url: flags.db,

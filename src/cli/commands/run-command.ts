@@ -1,4 +1,12 @@
-import { createSuiteRedactor, isDrillError, loadSuites, parseByteSize, parseConcurrency, parseShard, parseSigningKey } from '../light-api.js';
+import {
+  createSuiteRedactor,
+  isDrillError,
+  loadSuites,
+  parseByteSize,
+  parseConcurrency,
+  parseShard,
+  parseSigningKey,
+} from '../light-api.js';
 import { runInterruptible } from '../signals.js';
 import { selectDrills } from '../select-drills.js';
 
@@ -32,14 +40,24 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     const signingKey = process.env.PGDRILL_SIGNING_KEY ? parseSigningKey(process.env.PGDRILL_SIGNING_KEY) : undefined;
     const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
     const concurrency = parseConcurrency(flags.concurrency ?? '1');
-    const disk = { check: flags.diskCheck !== false, budgetBytes: flags.diskBudget === undefined ? undefined : parseByteSize(flags.diskBudget) };
-    let suites;
+    const disk = {
+      check: flags.diskCheck !== false,
+      budgetBytes: flags.diskBudget === undefined ? undefined : parseByteSize(flags.diskBudget),
+    };
+    let suites: ReturnType<typeof selectDrills>;
     try {
-      suites = selectDrills(await loadSuites(files), { names: [...(flags.drill ?? []), ...(flags.only ?? [])], tags: flags.tag });
+      suites = selectDrills(await loadSuites(files), {
+        names: [...(flags.drill ?? []), ...(flags.only ?? [])],
+        tags: flags.tag,
+      });
     } catch (error) {
       if (flags.junit && isDrillError(error)) {
         const { writeJUnitLoadError } = await import('../../index.js');
-        await writeJUnitLoadError(files, { code: error.code, message: error.message, hint: error.hint, details: error.details }, flags.junit);
+        await writeJUnitLoadError(
+          files,
+          { code: error.code, message: error.message, hint: error.hint, details: error.details },
+          flags.junit,
+        );
       }
       throw error;
     }
@@ -51,7 +69,16 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     // Secrets the suites name (and server passwords, added by the drills) are redacted from every line printed.
     const redact = createSuiteRedactor(suites, process.env);
     const emit = createEventRenderer(process.stderr, { tagDrills: concurrency > 1, redact: redact.text });
-    const result = await runSuites(suites, { engine: flags.engine, keepOnFailure: flags.keepOnFailure, emit, signal, shard, concurrency, disk, redact }).catch((error: unknown) => {
+    const result = await runSuites(suites, {
+      engine: flags.engine,
+      keepOnFailure: flags.keepOnFailure,
+      emit,
+      signal,
+      shard,
+      concurrency,
+      disk,
+      redact,
+    }).catch((error: unknown) => {
       throw redactError(error, redact.text);
     });
     await writeReports(result, flags, signingKey);
@@ -60,7 +87,9 @@ export async function runCommand(files: string[], flags: RunFlags): Promise<numb
     process.stdout.write(`\n${redact.text(formatSummary(result))}`);
     // Cancelled after the drills ended (while reports were written): the reports are whole, the run is still cancelled.
     if (signal.aborted && result.exitCode !== 70) {
-      process.stdout.write('DRILL_CANCELLED: the run was cancelled while its reports were written; they are complete\n');
+      process.stdout.write(
+        'DRILL_CANCELLED: the run was cancelled while its reports were written; they are complete\n',
+      );
       return 130;
     }
     return result.exitCode;

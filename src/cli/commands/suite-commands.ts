@@ -5,7 +5,10 @@ import { printError } from '../print-error.js';
 export async function validateCommand(files: string[]): Promise<number> {
   try {
     const suites = await loadSuites(files);
-    for (const suite of suites) process.stdout.write(`✓ ${suite.file}: suite "${suite.name}", ${suite.drills.length} drill${suite.drills.length === 1 ? '' : 's'}, valid\n`);
+    for (const suite of suites)
+      process.stdout.write(
+        `✓ ${suite.file}: suite "${suite.name}", ${suite.drills.length} drill${suite.drills.length === 1 ? '' : 's'}, valid\n`,
+      );
     return 0;
   } catch (error) {
     printError(error);

@@ -7,7 +7,10 @@ export async function verifyCommand(manifest: string, flags: { publicKey?: strin
   try {
     const publicKeyPem = flags.publicKey === undefined ? undefined : await readPublicKey(flags.publicKey);
     const result = await verifyArtifactManifest({ file: manifest, publicKeyPem, publicKeyFrom: flags.publicKey });
-    for (const f of result.files) process.stdout.write(`${f.status === 'ok' ? 'ok     ' : f.status === 'changed' ? 'CHANGED' : 'MISSING'}  ${f.path}\n`);
+    for (const f of result.files)
+      process.stdout.write(
+        `${f.status === 'ok' ? 'ok     ' : f.status === 'changed' ? 'CHANGED' : 'MISSING'}  ${f.path}\n`,
+      );
     const signature = {
       valid: `signature: valid (${manifest}.sig, key ${flags.publicKey})`,
       invalid: `signature: INVALID: ${manifest}.sig was not made by the key in ${flags.publicKey} over this manifest`,
@@ -16,7 +19,10 @@ export async function verifyCommand(manifest: string, flags: { publicKey?: strin
     }[result.signature];
     process.stdout.write(`${signature}\n`);
     const bad = result.files.filter((f) => f.status !== 'ok').map((f) => `${f.path} ${f.status}`);
-    if (!result.ok) process.stderr.write(`pgdrill: verify failed: ${[...bad, ...(result.signature === 'valid' || result.signature === 'not checked' ? [] : [`signature ${result.signature}`])].join('; ')}\n`);
+    if (!result.ok)
+      process.stderr.write(
+        `pgdrill: verify failed: ${[...bad, ...(result.signature === 'valid' || result.signature === 'not checked' ? [] : [`signature ${result.signature}`])].join('; ')}\n`,
+      );
     return result.ok ? 0 : 1;
   } catch (error) {
     printError(error);
@@ -28,6 +34,10 @@ async function readPublicKey(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError('PUBLIC_KEY_NOT_FOUND', `cannot read the public key ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { hint: 'pass the PEM file of the Ed25519 public key matching PGDRILL_SIGNING_KEY' });
+    throw new ConfigError(
+      'PUBLIC_KEY_NOT_FOUND',
+      `cannot read the public key ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      { hint: 'pass the PEM file of the Ed25519 public key matching PGDRILL_SIGNING_KEY' },
+    );
   }
 }

@@ -27,7 +27,10 @@ const SEGMENT_FILE = /^([0-9A-F]{24})(-[0-9a-f]{40})?(\.(gz|bz2|lz4|zst|snappy))
 
 /** The WAL segments in `location`, sorted by name, so a test can pick one to remove (a gap in the archive). */
 export async function listArchivedWal(s3: EmbeddedS3, location: WalArchiveLocation): Promise<ArchivedSegment[]> {
-  const keys = 'dir' in location ? (await readdir(location.dir)).map((name) => join(location.dir, name)) : await listKeys(s3, location);
+  const keys =
+    'dir' in location
+      ? (await readdir(location.dir)).map((name) => join(location.dir, name))
+      : await listKeys(s3, location);
   const found: ArchivedSegment[] = [];
   for (const key of keys) {
     const match = SEGMENT_FILE.exec(basename(key));
@@ -37,7 +40,11 @@ export async function listArchivedWal(s3: EmbeddedS3, location: WalArchiveLocati
 }
 
 /** Remove one archived segment; returns what was removed (several keys only if a tool stored it twice). */
-export async function deleteArchivedSegment(s3: EmbeddedS3, location: WalArchiveLocation, segment: string): Promise<string[]> {
+export async function deleteArchivedSegment(
+  s3: EmbeddedS3,
+  location: WalArchiveLocation,
+  segment: string,
+): Promise<string[]> {
   const victims = (await listArchivedWal(s3, location)).filter((s) => s.segment === segment).map((s) => s.key);
   for (const key of victims) {
     if ('dir' in location) await rm(key);

@@ -57,16 +57,35 @@ export async function makeBarmanCloudFixture(options: BarmanCloudFixtureOptions)
     });
   const rowsAtBackup = await countOrders(server);
   // Reads the data directory itself, so it runs as the server's OS user.
-  await barman('barman-cloud-backup', ['--immediate-checkpoint', '-h', host, '-p', String(port), '-U', user, '-d', 'postgres', url, serverName], {
-    PGPASSWORD: password,
-    PGSSLMODE: 'disable',
-  });
+  await barman(
+    'barman-cloud-backup',
+    ['--immediate-checkpoint', '-h', host, '-p', String(port), '-U', user, '-d', 'postgres', url, serverName],
+    {
+      PGPASSWORD: password,
+      PGSSLMODE: 'disable',
+    },
+  );
   const history = await writeHistory(server, rowsAtBackup);
-  const listed = JSON.parse((await barman('barman-cloud-backup-list', ['--format', 'json', url, serverName])).stdout) as { backups_list?: Record<string, unknown>[] };
+  const listed = JSON.parse(
+    (await barman('barman-cloud-backup-list', ['--format', 'json', url, serverName])).stdout,
+  ) as { backups_list?: Record<string, unknown>[] };
   const backups = listed.backups_list ?? [];
   const backup = backups[0];
   if (backups.length !== 1 || typeof backup?.backup_id !== 'string') {
-    throw new DrillError('FIXTURE_BARMAN_CLOUD_LIST', `barman-cloud-backup-list shows ${backups.length} backups for ${serverName} at ${url}; expected exactly one`);
+    throw new DrillError(
+      'FIXTURE_BARMAN_CLOUD_LIST',
+      `barman-cloud-backup-list shows ${backups.length} backups for ${serverName} at ${url}; expected exactly one`,
+    );
   }
-  return { kind: 'barman-cloud', bucket, url, endpoint: s3.endpoint, serverName, backupId: backup.backup_id, backup, history, wal: { bucket, prefix: `barman/${serverName}/wals/` } };
+  return {
+    kind: 'barman-cloud',
+    bucket,
+    url,
+    endpoint: s3.endpoint,
+    serverName,
+    backupId: backup.backup_id,
+    backup,
+    history,
+    wal: { bucket, prefix: `barman/${serverName}/wals/` },
+  };
 }

@@ -40,7 +40,10 @@ export async function makeBaseBackupFixture(options: BaseBackupFixtureOptions): 
   const walDir = await ws.makeOwnedDir(join(ws.dir, 'wal'));
   const walGzDir = await ws.makeOwnedDir(join(ws.dir, 'wal-gz'));
   const archiveCommand = `cp %p ${shellQuote(walDir)}/%f && gzip -c %p > ${shellQuote(walGzDir)}/%f.gz`;
-  const label = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const label = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const tarDir = join(ws.dir, 'basebackup-tar');
   const plainDir = join(ws.dir, 'basebackup-plain');
   let history: PhysicalHistory;
@@ -71,11 +74,15 @@ export async function makeBaseBackupFixture(options: BaseBackupFixtureOptions): 
     files,
     tarDir,
     plainDir,
-    wal: { s3: { bucket, prefix: 'wal/' }, s3Gz: { bucket, prefix: 'wal-gz/' }, dir: { dir: walDir }, dirGz: { dir: walGzDir } },
+    wal: {
+      s3: { bucket, prefix: 'wal/' },
+      s3Gz: { bucket, prefix: 'wal-gz/' },
+      dir: { dir: walDir },
+      dirGz: { dir: walGzDir },
+    },
     history,
   };
 }
-
 
 async function uploadDir(s3: EmbeddedS3, bucket: string, dir: string, prefix: string): Promise<void> {
   const names = (await readdir(dir)).sort();

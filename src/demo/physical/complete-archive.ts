@@ -30,7 +30,10 @@ export interface CompleteArchiveOptions {
 export async function waitForCompleteArchive(options: CompleteArchiveOptions): Promise<string[]> {
   const from = segmentOfLsn(options.fromLsn);
   const to = parseSegmentKey(options.last)!.number;
-  const wanted = Array.from({ length: to - from + 1 }, (_, i) => `${segmentName(options.timeline, from + i)}${options.suffix}`);
+  const wanted = Array.from(
+    { length: to - from + 1 },
+    (_, i) => `${segmentName(options.timeline, from + i)}${options.suffix}`,
+  );
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let missing: string[] = wanted;
   for (;;) {
@@ -44,24 +47,40 @@ export async function waitForCompleteArchive(options: CompleteArchiveOptions): P
     if (Date.now() >= deadline) break;
     await sleep(200);
   }
-  throw new DrillError('FIXTURE_WAL_NOT_ARCHIVED', `the fixture's WAL archive in ${options.dir} lacks ${missing.length} of ${wanted.length} segments after waiting: ${missing.slice(0, 5).join(', ')}`, {
-    hint: 'archive_command failed or is slow; see the source server log',
-  });
+  throw new DrillError(
+    'FIXTURE_WAL_NOT_ARCHIVED',
+    `the fixture's WAL archive in ${options.dir} lacks ${missing.length} of ${wanted.length} segments after waiting: ${missing.slice(0, 5).join(', ')}`,
+    {
+      hint: 'archive_command failed or is slow; see the source server log',
+    },
+  );
 }
 
 /** The WAL start of a pg_basebackup, from its backup_manifest. */
 export async function backupWalStart(backupDir: string): Promise<{ lsn: string; timeline: number }> {
-  const manifest = JSON.parse(await readFile(join(backupDir, 'backup_manifest'), 'utf8')) as { 'WAL-Ranges': Array<{ Timeline: number; 'Start-LSN': string }> };
+  const manifest = JSON.parse(await readFile(join(backupDir, 'backup_manifest'), 'utf8')) as {
+    'WAL-Ranges': Array<{ Timeline: number; 'Start-LSN': string }>;
+  };
   const range = manifest['WAL-Ranges'][0]!;
   return { lsn: range['Start-LSN'], timeline: range.Timeline };
 }
 
 /** After an upload: every file is in the bucket under `prefix` with its local size. */
-export async function verifyUploaded(s3: EmbeddedS3, bucket: string, prefix: string, dir: string, names: string[]): Promise<void> {
+export async function verifyUploaded(
+  s3: EmbeddedS3,
+  bucket: string,
+  prefix: string,
+  dir: string,
+  names: string[],
+): Promise<void> {
   const stored = new Map((await listObjects(s3, bucket, prefix)).map((o) => [o.key, o.size]));
   for (const name of names) {
     const size = (await stat(join(dir, name))).size;
     if (stored.get(prefix + name) !== size)
-      throw new DrillError('FIXTURE_UPLOAD_INCOMPLETE', `${prefix}${name} is ${stored.get(prefix + name) ?? 'absent'} bytes in bucket ${bucket}, ${size} bytes on disk`, { hint: 'the embedded S3 server did not store the whole file' });
+      throw new DrillError(
+        'FIXTURE_UPLOAD_INCOMPLETE',
+        `${prefix}${name} is ${stored.get(prefix + name) ?? 'absent'} bytes in bucket ${bucket}, ${size} bytes on disk`,
+        { hint: 'the embedded S3 server did not store the whole file' },
+      );
   }
 }

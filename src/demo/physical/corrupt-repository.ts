@@ -27,9 +27,14 @@ export async function corruptRepositoryFile(options: CorruptRepositoryFileOption
   const backupDir = `${repo.path.slice(1)}/backup/${repo.stanza}/${options.label}/`;
   return withS3Reader(s3, async (reader) => {
     const files = await reader.list(repo.bucket, `${backupDir}${options.file ?? 'pg_data/'}`);
-    const victim = options.file ? files.find((f) => f.key === backupDir + options.file) : [...files].sort((a, b) => b.size - a.size)[0];
+    const victim = options.file
+      ? files.find((f) => f.key === backupDir + options.file)
+      : [...files].sort((a, b) => b.size - a.size)[0];
     if (!victim || victim.size < 32) {
-      throw new DrillError('FIXTURE_REPO_FILE_NOT_FOUND', `No file of at least 32 bytes to corrupt at s3://${repo.bucket}/${backupDir}${options.file ?? 'pg_data/'} (found ${files.length} objects)`);
+      throw new DrillError(
+        'FIXTURE_REPO_FILE_NOT_FOUND',
+        `No file of at least 32 bytes to corrupt at s3://${repo.bucket}/${backupDir}${options.file ?? 'pg_data/'} (found ${files.length} objects)`,
+      );
     }
     const body = await reader.get(repo.bucket, victim.key);
     const middle = Math.floor(body.length / 2) - 8;

@@ -43,7 +43,8 @@ function createReader(client: S3Client): S3Reader {
       let marker: string | undefined;
       for (;;) {
         const page = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: marker }));
-        for (const item of page.Contents ?? []) if (item.Key) found.push({ key: item.Key, size: item.Size ?? 0, etag: item.ETag?.replace(/"/g, '') });
+        for (const item of page.Contents ?? [])
+          if (item.Key) found.push({ key: item.Key, size: item.Size ?? 0, etag: item.ETag?.replace(/"/g, '') });
         marker = page.NextMarker ?? page.Contents?.at(-1)?.Key;
         if (!page.IsTruncated || marker === undefined) break;
       }

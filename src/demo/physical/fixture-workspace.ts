@@ -51,7 +51,8 @@ export async function createFixtureWorkspace(workDir: string, name: string): Pro
   const removeTools = () => rm(root, { recursive: true, force: true, maxRetries: 3 });
   const unregister = registerCleanup(`fixture tool dir ${root}`, removeTools);
   const tools: ToolDirs = { root, lock: '', log: '', spool: '', config: '', home: '' };
-  for (const sub of ['lock', 'log', 'spool', 'config', 'home'] as const) tools[sub] = await makeOwnedDir(join(root, sub));
+  for (const sub of ['lock', 'log', 'spool', 'config', 'home'] as const)
+    tools[sub] = await makeOwnedDir(join(root, sub));
 
   const writeOwnedFile = async (path: string, text: string, mode: number): Promise<void> => {
     await writeFile(path, text, { mode });
@@ -67,7 +68,13 @@ export async function createFixtureWorkspace(workDir: string, name: string): Pro
     async writeEnvWrapper(env) {
       const envFile = join(tools.config, 'archive.env');
       const script = join(tools.config, 'with-env.sh');
-      await writeOwnedFile(envFile, Object.entries(env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join(''), 0o600);
+      await writeOwnedFile(
+        envFile,
+        Object.entries(env)
+          .map(([k, v]) => `export ${k}=${shellQuote(v)}\n`)
+          .join(''),
+        0o600,
+      );
       await writeOwnedFile(script, `#!/bin/sh\n. ${shellQuote(envFile)}\nexec "$@"\n`, 0o700);
       return script;
     },

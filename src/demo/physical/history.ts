@@ -41,7 +41,11 @@ export const RESTORE_POINT = 'before_accident';
 const NOW_ISO = `to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '+00:00'`;
 
 /** Write T1, the restore point, T2, switch WAL and wait until the segment holding T2 is archived. */
-export async function writeHistory(server: StartedLocalServer, rowsAtBackup: number, options: WriteHistoryOptions = {}): Promise<PhysicalHistory> {
+export async function writeHistory(
+  server: StartedLocalServer,
+  rowsAtBackup: number,
+  options: WriteHistoryOptions = {},
+): Promise<PhysicalHistory> {
   const insertRows = options.insertRows ?? 500;
   // pgBackRest keeps a backup's stop time in whole seconds and picks a backup for --target only when it
   // stopped strictly before it: T1 must fall in a later second than the end of the backup.
@@ -60,7 +64,10 @@ export async function writeHistory(server: StartedLocalServer, rowsAtBackup: num
   const t2 = await withClient(server, (c) => commitAndRecord(c, 'delete from shop.orders where id % 2 = 0'));
   const rowsAfterAccident = await countOrders(server);
   // A statement of its own: in the same string as the DELETE it would switch before the commit.
-  const segment = await withClient(server, async (c) => (await c.query<{ seg: string }>('select pg_walfile_name(pg_switch_wal()) as seg')).rows[0]!.seg);
+  const segment = await withClient(
+    server,
+    async (c) => (await c.query<{ seg: string }>('select pg_walfile_name(pg_switch_wal()) as seg')).rows[0]!.seg,
+  );
   const lastArchivedWal = await waitForArchived(server, segment, options.archiveTimeoutMs ?? 30_000);
   return { rowsAtBackup, rowsAfterInsert, rowsAfterAccident, t1, t2, restorePoint: RESTORE_POINT, lastArchivedWal };
 }
@@ -71,7 +78,9 @@ async function commitAndRecord(client: pg.Client, statement: string): Promise<Hi
     await client.query(statement);
     const xid = (await client.query<{ xid: string }>('select txid_current()::text as xid')).rows[0]!.xid;
     await client.query('commit');
-    const after = await client.query<{ time: string; lsn: string }>(`select ${NOW_ISO} as time, pg_current_wal_insert_lsn()::text as lsn`);
+    const after = await client.query<{ time: string; lsn: string }>(
+      `select ${NOW_ISO} as time, pg_current_wal_insert_lsn()::text as lsn`,
+    );
     return { time: after.rows[0]!.time, xid, lsn: after.rows[0]!.lsn };
   } catch (error) {
     await client.query('rollback').catch(() => {});
@@ -90,7 +99,16 @@ export async function waitForArchived(server: StartedLocalServer, segment: strin
   const deadline = Date.now() + timeoutMs;
   let seen: ArchiverState | undefined;
   for (;;) {
-    seen = await withClient(server, async (c) => (await c.query<ArchiverState>('select last_archived_wal, last_failed_wal, failed_count::text from pg_stat_archiver')).rows[0], 'postgres');
+    seen = await withClient(
+      server,
+      async (c) =>
+        (
+          await c.query<ArchiverState>(
+            'select last_archived_wal, last_failed_wal, failed_count::text from pg_stat_archiver',
+          )
+        ).rows[0],
+      'postgres',
+    );
     const last = seen?.last_archived_wal ?? '';
     if (/^[0-9A-F]{24}$/.test(last) && last >= segment) return last;
     if (Date.now() >= deadline) break;
@@ -100,6 +118,9 @@ export async function waitForArchived(server: StartedLocalServer, segment: strin
     'FIXTURE_WAL_NOT_ARCHIVED',
     `WAL segment ${segment} was not archived within ${timeoutMs} ms: pg_stat_archiver shows last_archived_wal=${seen?.last_archived_wal ?? 'none'}, ` +
       `last_failed_wal=${seen?.last_failed_wal ?? 'none'}, failed_count=${seen?.failed_count ?? '?'}`,
-    { hint: `the archive_command failed or is slow; see the server log at ${server.logPath}`, details: await server.logTail(10) },
+    {
+      hint: `the archive_command failed or is slow; see the server log at ${server.logPath}`,
+      details: await server.logTail(10),
+    },
   );
 }

@@ -63,7 +63,11 @@ export async function makePgbackrestFixture(options: PgbackrestFixtureOptions): 
   // Before the first segment is archived: archive-push resolves %p against pg1-path and needs the stanza.
   await using server = await startArchivingServer(ws.dir, archiveCommand, async (started) => {
     const { dataDir, connection } = started;
-    await writeFile(conf, renderPgbackrestConfig({ repo, tools: ws.tools, dataDir, pgPort: connection.port, pgUser: connection.user }), { mode: 0o600 });
+    await writeFile(
+      conf,
+      renderPgbackrestConfig({ repo, tools: ws.tools, dataDir, pgPort: connection.port, pgUser: connection.user }),
+      { mode: 0o600 },
+    );
     if (ws.user) await chown(conf, ws.user.uid, ws.user.gid);
     await pgbackrest(started, ['stanza-create']);
   });
@@ -75,12 +79,29 @@ export async function makePgbackrestFixture(options: PgbackrestFixtureOptions): 
   const backups = parseInfo((await pgbackrest(server, ['--output=json', 'info'])).stdout);
   const full = backups.find((b) => b.type === 'full');
   const incr = backups.find((b) => b.type === 'incr');
-  if (!full || !incr) throw new DrillError('FIXTURE_PGBACKREST_INFO', `pgbackrest info lists ${backups.map((b) => `${b.label} (${b.type})`).join(', ') || 'no backups'}; expected a full and an incr`);
-  return { kind: 'pgbackrest', repo, backups, full: full.label, incr: incr.label, history, wal: { bucket, prefix: `${repo.path.slice(1)}/archive/${repo.stanza}/` } };
+  if (!full || !incr)
+    throw new DrillError(
+      'FIXTURE_PGBACKREST_INFO',
+      `pgbackrest info lists ${backups.map((b) => `${b.label} (${b.type})`).join(', ') || 'no backups'}; expected a full and an incr`,
+    );
+  return {
+    kind: 'pgbackrest',
+    repo,
+    backups,
+    full: full.label,
+    incr: incr.label,
+    history,
+    wal: { bucket, prefix: `${repo.path.slice(1)}/archive/${repo.stanza}/` },
+  };
 }
 
 interface InfoJson {
-  backup?: { label: string; type: PgbackrestBackup['type']; timestamp: { start: number; stop: number }; archive: { start: string; stop: string } }[];
+  backup?: {
+    label: string;
+    type: PgbackrestBackup['type'];
+    timestamp: { start: number; stop: number };
+    archive: { start: string; stop: string };
+  }[];
 }
 
 function parseInfo(stdout: string): PgbackrestBackup[] {

@@ -80,7 +80,13 @@ export interface PgbackrestConfigInput {
 
 /** pgbackrest.conf for the source server; the server is reached over TCP through PGHOST/PGPASSWORD. */
 export function renderPgbackrestConfig({ repo, tools, dataDir, pgPort, pgUser }: PgbackrestConfigInput): string {
-  const global = [...repoOptions(repo), ...toolPathOptions(tools), 'log-level-console=warn', 'log-level-file=detail', 'start-fast=y'];
+  const global = [
+    ...repoOptions(repo),
+    ...toolPathOptions(tools),
+    'log-level-console=warn',
+    'log-level-file=detail',
+    'start-fast=y',
+  ];
   const stanza = [`pg1-path=${dataDir}`, `pg1-port=${pgPort}`, `pg1-user=${pgUser}`];
   return ['[global]', ...global, '', `[${repo.stanza}]`, ...stanza, ''].join('\n');
 }

@@ -23,7 +23,10 @@ export async function startArchivingServer(
   });
   if (!(server instanceof StartedLocalServer)) {
     await server.stop();
-    throw new DrillError('FIXTURE_ENGINE_UNEXPECTED', 'the local engine did not return a local server (its data directory is needed)');
+    throw new DrillError(
+      'FIXTURE_ENGINE_UNEXPECTED',
+      'the local engine did not return a local server (its data directory is needed)',
+    );
   }
   try {
     await prepare?.(server);
@@ -42,17 +45,29 @@ export function serverBinary(server: StartedLocalServer, name: string): string {
 
 /** Run `fn` with a connection to `database` on `server`, then close it. */
 /** pg_basebackup from `server` (fast checkpoint, no fsync) with `args` (target, format, WAL method, label). */
-export async function runBaseBackup(server: StartedLocalServer, args: string[], options: { errorCode?: string; timeoutMs?: number } = {}): Promise<void> {
+export async function runBaseBackup(
+  server: StartedLocalServer,
+  args: string[],
+  options: { errorCode?: string; timeoutMs?: number } = {},
+): Promise<void> {
   const { host, port, user, password } = server.connection;
-  await runCommand(serverBinary(server, 'pg_basebackup'), ['-h', host, '-p', String(port), '-U', user, '-c', 'fast', '--no-sync', ...args], {
-    env: { PGPASSWORD: password, PGSSLMODE: 'disable' },
-    secrets: [password],
-    errorCode: options.errorCode ?? 'FIXTURE_PG_BASEBACKUP_FAILED',
-    timeoutMs: options.timeoutMs ?? 300_000,
-  });
+  await runCommand(
+    serverBinary(server, 'pg_basebackup'),
+    ['-h', host, '-p', String(port), '-U', user, '-c', 'fast', '--no-sync', ...args],
+    {
+      env: { PGPASSWORD: password, PGSSLMODE: 'disable' },
+      secrets: [password],
+      errorCode: options.errorCode ?? 'FIXTURE_PG_BASEBACKUP_FAILED',
+      timeoutMs: options.timeoutMs ?? 300_000,
+    },
+  );
 }
 
-export async function withClient<T>(server: StartedLocalServer, fn: (client: pg.Client) => Promise<T>, database = DEMO_DATABASE): Promise<T> {
+export async function withClient<T>(
+  server: StartedLocalServer,
+  fn: (client: pg.Client) => Promise<T>,
+  database = DEMO_DATABASE,
+): Promise<T> {
   const client = new pg.Client({ ...server.connection, database, ssl: false, application_name: 'pgdrill-fixture' });
   client.on('error', () => {});
   await client.connect();
@@ -64,5 +79,7 @@ export async function withClient<T>(server: StartedLocalServer, fn: (client: pg.
 }
 
 export async function countOrders(server: StartedLocalServer): Promise<number> {
-  return withClient(server, async (c) => Number((await c.query<{ n: string }>('select count(*) as n from shop.orders')).rows[0]?.n));
+  return withClient(server, async (c) =>
+    Number((await c.query<{ n: string }>('select count(*) as n from shop.orders')).rows[0]?.n),
+  );
 }

@@ -19,7 +19,9 @@ export async function containerUser(user: OsUser | undefined, dir: string): Prom
   const name = user?.name ?? 'pgdrill';
   const passwd = join(dir, 'passwd');
   const group = join(dir, 'group');
-  await writeFile(passwd, `root:x:0:0:root:/root:/bin/sh\n${name}:x:${uid}:${gid}:pgdrill server:/tmp:/bin/sh\n`, { mode: 0o644 });
+  await writeFile(passwd, `root:x:0:0:root:/root:/bin/sh\n${name}:x:${uid}:${gid}:pgdrill server:/tmp:/bin/sh\n`, {
+    mode: 0o644,
+  });
   await writeFile(group, `root:x:0:\n${name}:x:${gid}:\n`, { mode: 0o644 });
   return {
     spec: `${uid}:${gid}`,

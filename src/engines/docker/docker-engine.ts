@@ -1,6 +1,23 @@
 import type { ContainerRuntimeClient } from 'testcontainers';
-import type { ClientTool, Engine, ProbeResult, RestoredServer, RestoredServerSpec, ServerSpec, StartedServer } from '../engine.js';
-import { chooseImage, defaultImageRules, describePicks, describeRule, PULLABLE_MAJORS, type ImageChoice, type ImageRule, type PickedImage } from './docker-images.js';
+import type {
+  ClientTool,
+  Engine,
+  ProbeResult,
+  RestoredServer,
+  RestoredServerSpec,
+  ServerSpec,
+  StartedServer,
+} from '../engine.js';
+import {
+  chooseImage,
+  defaultImageRules,
+  describePicks,
+  describeRule,
+  PULLABLE_MAJORS,
+  type ImageChoice,
+  type ImageRule,
+  type PickedImage,
+} from './docker-images.js';
 import { connectRuntime, imageExists, resolveImage, usableImage, type PullPolicy } from './docker-runtime.js';
 import { startDockerServer } from './start-docker-server.js';
 import { startRestoredContainer } from './start-restored-container.js';
@@ -33,7 +50,8 @@ export function createDockerEngine(options: DockerEngineOptions = {}): DockerEng
   const pull: PullPolicy = options.pull ?? (env.PGDRILL_DOCKER_PULL === 'never' ? 'never' : 'missing');
   let runtime: Promise<ContainerRuntimeClient> | undefined;
   const client = () => (runtime ??= connectRuntime());
-  const imageFor = async (spec: ServerSpec, major: number) => (await usableImage(await client(), chooseImage(rules, major, spec.extensions), pull)).image;
+  const imageFor = async (spec: ServerSpec, major: number) =>
+    (await usableImage(await client(), chooseImage(rules, major, spec.extensions), pull)).image;
   return {
     kind: 'docker',
     probe: () => probeDocker(client, rules, pull),
@@ -43,42 +61,84 @@ export function createDockerEngine(options: DockerEngineOptions = {}): DockerEng
     },
     startRestored: async (spec: RestoredServerSpec): Promise<RestoredServer> => {
       const major = spec.major ?? (await newestMajor(await client(), rules, pull));
-      return startRestoredContainer({ client: await client(), image: await imageFor(spec, major), major, spec, osUser: options.osUser });
+      return startRestoredContainer({
+        client: await client(),
+        image: await imageFor(spec, major),
+        major,
+        spec,
+        osUser: options.osUser,
+      });
     },
     toolCommand: async (tool, minMajor, readPaths) => {
       const runtime = await client();
-      return dockerToolCommand({ client: runtime, rules, pull, majors: await availableMajors(runtime, rules, pull), tool, minMajor, readPaths });
+      return dockerToolCommand({
+        client: runtime,
+        rules,
+        pull,
+        majors: await availableMajors(runtime, rules, pull),
+        tool,
+        minMajor,
+        readPaths,
+      });
     },
   };
 }
 
-async function probeDocker(client: () => Promise<ContainerRuntimeClient>, rules: ImageRule[], pull: PullPolicy): Promise<ProbeResult> {
+async function probeDocker(
+  client: () => Promise<ContainerRuntimeClient>,
+  rules: ImageRule[],
+  pull: PullPolicy,
+): Promise<ProbeResult> {
   let runtime: ContainerRuntimeClient;
   try {
     runtime = await client();
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
-    return { kind: 'docker', usable: false, reason: `no Docker engine answers (${why}); start one (dockerd, Docker Desktop) or set DOCKER_HOST`, majors: [] };
+    return {
+      kind: 'docker',
+      usable: false,
+      reason: `no Docker engine answers (${why}); start one (dockerd, Docker Desktop) or set DOCKER_HOST`,
+      majors: [],
+    };
   }
   const info = runtime.info.containerRuntime;
   const where = `Docker ${info.serverVersion} (${info.operatingSystem}) at ${info.host}`;
   const majors = await availableMajors(runtime, rules, pull);
   if (majors.length === 0) {
-    return { kind: 'docker', usable: false, reason: `${where} answers, but no PostgreSQL image is present and pulls are disabled; build one with scripts/build-images.sh or allow pulls`, majors };
+    return {
+      kind: 'docker',
+      usable: false,
+      reason: `${where} answers, but no PostgreSQL image is present and pulls are disabled; build one with scripts/build-images.sh or allow pulls`,
+      majors,
+    };
   }
-  const images = pull === 'missing' ? 'images pulled when missing' : `images present: ${describePicks(await presentPicksWithExtensions(runtime, rules, majors))}`;
+  const images =
+    pull === 'missing'
+      ? 'images pulled when missing'
+      : `images present: ${describePicks(await presentPicksWithExtensions(runtime, rules, majors))}`;
   return { kind: 'docker', usable: true, reason: `${where} answers; ${images}`, majors };
 }
 
 /** Majors a server can start on: any official one when pulls are allowed, else those whose plain image (or its fallback) is present. */
-async function availableMajors(runtime: ContainerRuntimeClient, rules: ImageRule[], pull: PullPolicy): Promise<number[]> {
-  const candidates = [...new Set([...rules.flatMap((r) => (r.major === undefined ? [] : [r.major])), ...PULLABLE_MAJORS])].sort((a, b) => b - a);
+async function availableMajors(
+  runtime: ContainerRuntimeClient,
+  rules: ImageRule[],
+  pull: PullPolicy,
+): Promise<number[]> {
+  const candidates = [
+    ...new Set([...rules.flatMap((r) => (r.major === undefined ? [] : [r.major])), ...PULLABLE_MAJORS]),
+  ].sort((a, b) => b - a);
   if (pull === 'missing') return candidates;
   return (await presentPicks(runtime, rules, candidates)).map((p) => p.major);
 }
 
 /** For each major, the image (or its fallback) present in the Docker engine for a server needing `extensions`. */
-async function presentPicks(runtime: ContainerRuntimeClient, rules: ImageRule[], majors: number[], extensions: string[] = []): Promise<Array<PickedImage & { major: number }>> {
+async function presentPicks(
+  runtime: ContainerRuntimeClient,
+  rules: ImageRule[],
+  majors: number[],
+  extensions: string[] = [],
+): Promise<Array<PickedImage & { major: number }>> {
   const picks: Array<PickedImage & { major: number }> = [];
   for (const major of majors) {
     const choice = safeChoice(rules, major, extensions);
@@ -94,10 +154,17 @@ async function newestMajor(runtime: ContainerRuntimeClient, rules: ImageRule[], 
 }
 
 /** The plain images present, then those of the rules naming extensions (TimescaleDB), each listed once. */
-async function presentPicksWithExtensions(runtime: ContainerRuntimeClient, rules: ImageRule[], majors: number[]): Promise<PickedImage[]> {
+async function presentPicksWithExtensions(
+  runtime: ContainerRuntimeClient,
+  rules: ImageRule[],
+  majors: number[],
+): Promise<PickedImage[]> {
   const picks: PickedImage[] = await presentPicks(runtime, rules, majors);
-  const extensionSets = new Map(rules.filter((r) => r.extensions?.length).map((r) => [r.extensions!.join(','), r.extensions!]));
-  for (const extensions of extensionSets.values()) picks.push(...(await presentPicks(runtime, rules, majors, extensions)));
+  const extensionSets = new Map(
+    rules.filter((r) => r.extensions?.length).map((r) => [r.extensions!.join(','), r.extensions!]),
+  );
+  for (const extensions of extensionSets.values())
+    picks.push(...(await presentPicks(runtime, rules, majors, extensions)));
   return picks.filter((p, i) => picks.findIndex((q) => q.image === p.image) === i);
 }
 

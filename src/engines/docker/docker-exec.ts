@@ -18,7 +18,17 @@ export interface DockerExecInput {
  */
 export function dockerExec(input: DockerExecInput): Promise<CommandResult> {
   const names = Object.keys(input.env);
-  const args = ['exec', '-i', ...(input.user ? ['-u', input.user] : []), '-w', '/', ...names.flatMap((n) => ['-e', n]), input.containerId, input.command, ...input.args];
+  const args = [
+    'exec',
+    '-i',
+    ...(input.user ? ['-u', input.user] : []),
+    '-w',
+    '/',
+    ...names.flatMap((n) => ['-e', n]),
+    input.containerId,
+    input.command,
+    ...input.args,
+  ];
   const options = input.options ?? {};
   return runCommand('docker', args, { ...options, env: { ...options.env, ...input.env } });
 }

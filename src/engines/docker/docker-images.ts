@@ -26,8 +26,14 @@ export function defaultImageRules(env: Record<string, string | undefined> = proc
   return [
     env.PGDRILL_TIMESCALEDB_IMAGE
       ? { image: env.PGDRILL_TIMESCALEDB_IMAGE, extensions: ['timescaledb'] }
-      : { image: 'timescale/timescaledb:latest-pg{major}', extensions: ['timescaledb'], fallback: LOCAL_TIMESCALEDB_IMAGE },
-    env.PGDRILL_POSTGRES_IMAGE ? { image: env.PGDRILL_POSTGRES_IMAGE } : { image: 'postgres:{major}', fallback: LOCAL_POSTGRES_IMAGE },
+      : {
+          image: 'timescale/timescaledb:latest-pg{major}',
+          extensions: ['timescaledb'],
+          fallback: LOCAL_TIMESCALEDB_IMAGE,
+        },
+    env.PGDRILL_POSTGRES_IMAGE
+      ? { image: env.PGDRILL_POSTGRES_IMAGE }
+      : { image: 'postgres:{major}', fallback: LOCAL_POSTGRES_IMAGE },
   ];
 }
 
@@ -55,13 +61,21 @@ export function chooseImage(rules: readonly ImageRule[], major: number, needed: 
       ? rules.find((r) => fits(r) && wanted.every((e) => r.extensions?.includes(e)))
       : rules.find((r) => fits(r) && (r.extensions ?? []).length === 0);
   if (!match) {
-    throw new EngineError('DOCKER_NO_IMAGE_RULE', `no image rule serves PostgreSQL ${major}${wanted.length ? ` with ${wanted.join(', ')}` : ''}`, {
-      details: rules.map((r) => `rule: ${describeRule(r)}`),
-      hint: `add an entry to engine.docker.images, e.g. { image: "postgres:${major}"${wanted.length ? `, extensions: [${wanted.join(', ')}]` : ''} }`,
-    });
+    throw new EngineError(
+      'DOCKER_NO_IMAGE_RULE',
+      `no image rule serves PostgreSQL ${major}${wanted.length ? ` with ${wanted.join(', ')}` : ''}`,
+      {
+        details: rules.map((r) => `rule: ${describeRule(r)}`),
+        hint: `add an entry to engine.docker.images, e.g. { image: "postgres:${major}"${wanted.length ? `, extensions: [${wanted.join(', ')}]` : ''} }`,
+      },
+    );
   }
   const forMajor = (image: string) => image.replaceAll('{major}', String(major));
-  return { image: forMajor(match.image), rule: describeRule(match), ...(match.fallback ? { fallback: forMajor(match.fallback) } : {}) };
+  return {
+    image: forMajor(match.image),
+    rule: describeRule(match),
+    ...(match.fallback ? { fallback: forMajor(match.fallback) } : {}),
+  };
 }
 
 export interface PickedImage {
@@ -79,13 +93,16 @@ export interface PickedImage {
  */
 export function pickImage(choice: ImageChoice, present: ReadonlySet<string>, pull: 'never' | 'missing'): PickedImage {
   const { image, rule, fallback } = choice;
-  if (fallback && fallback !== image && pull === 'never' && !present.has(image) && present.has(fallback)) return { image: fallback, rule, insteadOf: image };
+  if (fallback && fallback !== image && pull === 'never' && !present.has(image) && present.has(fallback))
+    return { image: fallback, rule, insteadOf: image };
   return { image, rule };
 }
 
 /** The picked image in words, saying when it is a fallback and why. */
 export function describePick(pick: PickedImage): string {
-  return pick.insteadOf ? `${pick.image} (fallback: ${pick.insteadOf} is not present and pulls are disabled)` : pick.image;
+  return pick.insteadOf
+    ? `${pick.image} (fallback: ${pick.insteadOf} is not present and pulls are disabled)`
+    : pick.image;
 }
 
 /** Several picked images in words: the list, then which of them stand in for absent images. */

@@ -43,7 +43,11 @@ export async function imageExists(client: ContainerRuntimeClient, image: string)
 }
 
 /** The image of `choice` to run: its own, or its fallback when that is absent, pulls are disabled and the fallback is present. */
-export async function resolveImage(client: ContainerRuntimeClient, choice: ImageChoice, pull: PullPolicy): Promise<PickedImage> {
+export async function resolveImage(
+  client: ContainerRuntimeClient,
+  choice: ImageChoice,
+  pull: PullPolicy,
+): Promise<PickedImage> {
   const present = new Set<string>();
   for (const image of [choice.image, ...(choice.fallback ? [choice.fallback] : [])]) {
     if (await imageExists(client, image).catch(() => false)) present.add(image);
@@ -56,9 +60,16 @@ export async function resolveImage(client: ContainerRuntimeClient, choice: Image
  * The image of a choice to start, present or pulled now: the rule's own image first, its fallback (pgdrill's own
  * build) when that is absent and pulls are disabled; an error naming both when neither can run.
  */
-export async function usableImage(runtime: ContainerRuntimeClient, choice: ImageChoice, pull: PullPolicy): Promise<PickedImage> {
+export async function usableImage(
+  runtime: ContainerRuntimeClient,
+  choice: ImageChoice,
+  pull: PullPolicy,
+): Promise<PickedImage> {
   const pick = await resolveImage(runtime, choice, pull);
-  const why = pick.insteadOf || !choice.fallback || pull === 'missing' ? `rule ${choice.rule}` : `rule ${choice.rule}; its fallback ${choice.fallback} is not present either`;
+  const why =
+    pick.insteadOf || !choice.fallback || pull === 'missing'
+      ? `rule ${choice.rule}`
+      : `rule ${choice.rule}; its fallback ${choice.fallback} is not present either`;
   await requireImage(runtime, pick.image, pull, why);
   return pick;
 }
@@ -67,23 +78,36 @@ export async function usableImage(runtime: ContainerRuntimeClient, choice: Image
  * A missing image is pulled here when pulls are allowed (so a failed pull says so), and is an error naming it
  * when they are not, before testcontainers would try to pull it.
  */
-export async function requireImage(client: ContainerRuntimeClient, image: string, pull: PullPolicy, why: string): Promise<void> {
+export async function requireImage(
+  client: ContainerRuntimeClient,
+  image: string,
+  pull: PullPolicy,
+  why: string,
+): Promise<void> {
   if (await imageExists(client, image)) return;
   if (pull === 'missing') {
     try {
       await client.image.pull(ImageName.fromString(image));
       return;
     } catch (error) {
-      throw new EngineError('DOCKER_PULL_FAILED', `the image ${image} (${why}) is not present and pulling it failed: ${error instanceof Error ? error.message.trim() : String(error)}`, {
-        hint: 'check the image name and the registry (docker login, a mirror), load the image by hand, or build pgdrill\'s own images from Debian packages with scripts/build-images.sh',
-      });
+      throw new EngineError(
+        'DOCKER_PULL_FAILED',
+        `the image ${image} (${why}) is not present and pulling it failed: ${error instanceof Error ? error.message.trim() : String(error)}`,
+        {
+          hint: "check the image name and the registry (docker login, a mirror), load the image by hand, or build pgdrill's own images from Debian packages with scripts/build-images.sh",
+        },
+      );
     }
   }
-  throw new EngineError('DOCKER_IMAGE_MISSING', `the image ${image} (${why}) is not present in the Docker engine and pulls are disabled (engine.docker.pull: never)`, {
-    hint:
-      `load it (docker pull ${image} where a registry is reachable, or docker load), build pgdrill's own images from Debian packages with ` +
-      `scripts/build-images.sh, point engine.docker.images at an image that is present, or allow pulls with engine.docker.pull: missing`,
-  });
+  throw new EngineError(
+    'DOCKER_IMAGE_MISSING',
+    `the image ${image} (${why}) is not present in the Docker engine and pulls are disabled (engine.docker.pull: never)`,
+    {
+      hint:
+        `load it (docker pull ${image} where a registry is reachable, or docker load), build pgdrill's own images from Debian packages with ` +
+        `scripts/build-images.sh, point engine.docker.images at an image that is present, or allow pulls with engine.docker.pull: missing`,
+    },
+  );
 }
 
 // testcontainers takes a file lock in TMPDIR once per process and leaves the empty file behind; pgdrill
@@ -101,6 +125,10 @@ function removeLockFileAtExit(): void {
 export async function removeLabelled(client: ContainerRuntimeClient, label: string, value: string): Promise<number> {
   const docker = client.container.dockerode;
   const found = await docker.listContainers({ all: true, filters: { label: [`${label}=${value}`] } });
-  for (const info of found) await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const info of found)
+    await docker
+      .getContainer(info.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined);
   return found.length;
 }

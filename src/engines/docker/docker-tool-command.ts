@@ -33,7 +33,9 @@ export interface DockerToolOptions {
  */
 export async function dockerToolCommand(options: DockerToolOptions): Promise<DockerToolCommand> {
   const { minMajor } = options;
-  const major = options.majors.includes(minMajor) ? minMajor : options.majors.filter((m) => m > minMajor).sort((a, b) => a - b)[0];
+  const major = options.majors.includes(minMajor)
+    ? minMajor
+    : options.majors.filter((m) => m > minMajor).sort((a, b) => a - b)[0];
   if (major === undefined) {
     const image = (() => {
       try {
@@ -42,15 +44,36 @@ export async function dockerToolCommand(options: DockerToolOptions): Promise<Doc
         return `postgres:${minMajor}`;
       }
     })();
-    throw new EngineError('POSTGRES_MAJOR_NOT_INSTALLED', `${options.tool} ${minMajor} or newer is needed; neither this machine nor the Docker engine has it (images present for ${options.majors.length ? options.majors.join(', ') : 'no major'})`, {
-      hint: `provide the image ${image} (docker load, docker pull where a registry is reachable, or build pgdrill/postgres:${minMajor} with scripts/build-images.sh --majors=${minMajor}: the default rule runs it when postgres:${minMajor} is absent and pulls are disabled), or install postgresql-client-${minMajor} on this machine`,
-    });
+    throw new EngineError(
+      'POSTGRES_MAJOR_NOT_INSTALLED',
+      `${options.tool} ${minMajor} or newer is needed; neither this machine nor the Docker engine has it (images present for ${options.majors.length ? options.majors.join(', ') : 'no major'})`,
+      {
+        hint: `provide the image ${image} (docker load, docker pull where a registry is reachable, or build pgdrill/postgres:${minMajor} with scripts/build-images.sh --majors=${minMajor}: the default rule runs it when postgres:${minMajor} is absent and pulls are disabled), or install postgresql-client-${minMajor} on this machine`,
+      },
+    );
   }
   const { image } = await usableImage(options.client, chooseImage(options.rules, major), options.pull);
-  const mounts = [...new Set(options.readPaths)].flatMap((path) => ['--mount', `type=bind,source=${path},target=${path},readonly`]);
+  const mounts = [...new Set(options.readPaths)].flatMap((path) => [
+    '--mount',
+    `type=bind,source=${path},target=${path},readonly`,
+  ]);
   return {
     file: 'docker',
-    args: ['run', '--rm', '-i', '--network', 'none', '--user', `${process.getuid!()}:${process.getgid!()}`, '--label', `${ENGINE_LABEL}=tool`, ...mounts, '--entrypoint', options.tool, image],
+    args: [
+      'run',
+      '--rm',
+      '-i',
+      '--network',
+      'none',
+      '--user',
+      `${process.getuid!()}:${process.getgid!()}`,
+      '--label',
+      `${ENGINE_LABEL}=tool`,
+      ...mounts,
+      '--entrypoint',
+      options.tool,
+      image,
+    ],
     major,
     image,
     where: `${options.tool} ${major} in ${image}`,

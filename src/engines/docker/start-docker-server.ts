@@ -59,24 +59,59 @@ export async function startDockerServer(input: DockerServerInput): Promise<Start
       .withPassword(password)
       .withDatabase('postgres')
       .withCommand(['postgres', ...settingsArgs(spec.settings)])
-      .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId, [WORKDIR_LABEL]: spec.workDir, [OWNER_LABEL]: formatOwner(currentOwner()) })
-      .withBindMounts([spec.workDir, ...(spec.readPaths ?? [])].map((path) => ({ source: path, target: path, mode: 'ro' as const })))
+      .withLabels({
+        [ENGINE_LABEL]: 'docker',
+        [SERVER_LABEL]: serverId,
+        [WORKDIR_LABEL]: spec.workDir,
+        [OWNER_LABEL]: formatOwner(currentOwner()),
+      })
+      .withBindMounts(
+        [spec.workDir, ...(spec.readPaths ?? [])].map((path) => ({ source: path, target: path, mode: 'ro' as const })),
+      )
       // Readiness without a password in the container's config: pg_isready needs none.
-      .withHealthCheck({ test: ['CMD-SHELL', `pg_isready -q -h 127.0.0.1 -p ${CONTAINER_PORT}`], interval: 250, timeout: 2_000, retries: 1_000 })
+      .withHealthCheck({
+        test: ['CMD-SHELL', `pg_isready -q -h 127.0.0.1 -p ${CONTAINER_PORT}`],
+        interval: 250,
+        timeout: 2_000,
+        retries: 1_000,
+      })
       .withStartupTimeout(spec.startTimeoutMs ?? DEFAULT_DOCKER_START_TIMEOUT_MS)
       .start();
     spec.signal?.throwIfAborted();
     (await container.logs()).pipe(createWriteStream(logPath, { mode: 0o600 }));
-    const connection = { host: '127.0.0.1', port: container.getPort(), user: SERVER_ROLE, password, database: 'postgres' };
+    const connection = {
+      host: '127.0.0.1',
+      port: container.getPort(),
+      user: SERVER_ROLE,
+      password,
+      database: 'postgres',
+    };
     const version = await confirmConnection({ connection, deadline: Date.now() + 30_000, signal: spec.signal });
-    return new StartedDockerServer({ major: input.major, version, image: input.image, containerId: container.getId(), connection, logPath, teardown });
+    return new StartedDockerServer({
+      major: input.major,
+      version,
+      image: input.image,
+      containerId: container.getId(),
+      connection,
+      logPath,
+      teardown,
+    });
   } catch (error) {
     await teardown();
-    if (spec.signal?.aborted) throw new EngineError('SERVER_START_ABORTED', `start of ${input.image} was aborted after ${Date.now() - startedAt} ms; the container was removed`, { cause: spec.signal.reason });
-    throw new EngineError('SERVER_START_FAILED', `PostgreSQL ${input.major} in ${input.image} did not start after ${Date.now() - startedAt} ms (engine=docker): ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-      hint: 'docker logs of a failed container are gone with it: run the image by hand (docker run -e POSTGRES_PASSWORD=x <image>) to see why, or check that it is a PostgreSQL image with the official entry point',
-    });
+    if (spec.signal?.aborted)
+      throw new EngineError(
+        'SERVER_START_ABORTED',
+        `start of ${input.image} was aborted after ${Date.now() - startedAt} ms; the container was removed`,
+        { cause: spec.signal.reason },
+      );
+    throw new EngineError(
+      'SERVER_START_FAILED',
+      `PostgreSQL ${input.major} in ${input.image} did not start after ${Date.now() - startedAt} ms (engine=docker): ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+        hint: 'docker logs of a failed container are gone with it: run the image by hand (docker run -e POSTGRES_PASSWORD=x <image>) to see why, or check that it is a PostgreSQL image with the official entry point',
+      },
+    );
   }
 }
 

@@ -6,7 +6,14 @@ import type { StartedMinioContainer } from '@testcontainers/minio';
 import { Wait } from 'testcontainers';
 import { EngineError } from '../../errors.js';
 import { registerCleanup } from '../../process/cleanup.js';
-import { connectRuntime, ENGINE_LABEL, removeLabelled, requireImage, SERVER_LABEL, type PullPolicy } from './docker-runtime.js';
+import {
+  connectRuntime,
+  ENGINE_LABEL,
+  removeLabelled,
+  requireImage,
+  SERVER_LABEL,
+  type PullPolicy,
+} from './docker-runtime.js';
 import { LoopbackMinioContainer } from './loopback-containers.js';
 import { once } from './start-docker-server.js';
 
@@ -70,12 +77,22 @@ export async function startMinioContainer(options: MinioContainerOptions): Promi
       .withLabels({ [ENGINE_LABEL]: 'minio', [SERVER_LABEL]: id, [OWNER_LABEL]: formatOwner(currentOwner()) })
       .withStartupTimeout(options.startTimeoutMs ?? 60_000)
       .start();
-    return { endpoint: `https://127.0.0.1:${container.getPort()}`, image: options.image, accessKeyId, secretAccessKey, stop };
+    return {
+      endpoint: `https://127.0.0.1:${container.getPort()}`,
+      image: options.image,
+      accessKeyId,
+      secretAccessKey,
+      stop,
+    };
   } catch (error) {
     await stop();
-    throw new EngineError('MINIO_START_FAILED', `MinIO in ${options.image} did not start: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-      hint: 'check that the image is MinIO (it is run as `minio server --certs-dir … /data`), or use the embedded S3 server (--s3 embedded)',
-    });
+    throw new EngineError(
+      'MINIO_START_FAILED',
+      `MinIO in ${options.image} did not start: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+        hint: 'check that the image is MinIO (it is run as `minio server --certs-dir … /data`), or use the embedded S3 server (--s3 embedded)',
+      },
+    );
   }
 }

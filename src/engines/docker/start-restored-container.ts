@@ -15,9 +15,18 @@ import { confirmConnection } from '../local/confirm-connection.js';
 import { parseControlData, raiseToControlData } from '../local/controldata.js';
 import { resolveServerUser, type OsUser } from '../local/os-user.js';
 import { prepareRestoredDataDir } from '../local/prepare-restored-datadir.js';
-import { assertRestoredSettingsAllowed, renderRecoveryHbaConf, renderRestoredServerConf } from '../local/restored-server-config.js';
+import {
+  assertRestoredSettingsAllowed,
+  renderRecoveryHbaConf,
+  renderRestoredServerConf,
+} from '../local/restored-server-config.js';
 import { renderHbaConf, SERVER_ROLE } from '../local/server-config.js';
-import { createRestoredServerFiles, removeServerFiles, writePrivateFile, type RestoredServerFiles } from '../local/server-files.js';
+import {
+  createRestoredServerFiles,
+  removeServerFiles,
+  writePrivateFile,
+  type RestoredServerFiles,
+} from '../local/server-files.js';
 import { postmasterFailure } from '../local/server-lifecycle.js';
 import { DEFAULT_RECOVERY_TIMEOUT_MS, DEFAULT_SUPERUSERS } from '../local/start-restored-server.js';
 import { waitForRecovery } from '../local/wait-for-recovery.js';
@@ -68,15 +77,25 @@ export async function startRestoredContainer(input: RestoredContainerInput): Pro
   const { spec } = input;
   assertRestoredSettingsAllowed(spec.settings, spec.recovery);
   const resolved = await resolveServerUser(input.osUser);
-  if (!resolved.ok) throw new EngineError('SERVER_USER_MISSING', resolved.reason, { hint: 'the docker engine runs restored servers as this user too (it owns the restored files)' });
+  if (!resolved.ok)
+    throw new EngineError('SERVER_USER_MISSING', resolved.reason, {
+      hint: 'the docker engine runs restored servers as this user too (it owns the restored files)',
+    });
   const user = resolved.user;
   const files = await createRestoredServerFiles(spec.workDir, user);
   const serverId = randomBytes(8).toString('hex');
-  const state: { container?: StartedTestContainer; broker?: WalBroker; phase: string; began: number } = { phase: 'restore', began: Date.now() };
+  const state: { container?: StartedTestContainer; broker?: WalBroker; phase: string; began: number } = {
+    phase: 'restore',
+    began: Date.now(),
+  };
   // If pgdrill dies (SIGKILL), this removes the container by its label, stops the restore's tools and removes the files.
   const supervisor = startSupervisor({ dirs: files.owned, containers: [`${SERVER_LABEL}=${serverId}`] });
   const outside = files.owned.filter((path) => path !== files.serverDir);
-  addToOwnerRecord(files.serverDir, { dataDirs: [files.dataDir], containers: [`${SERVER_LABEL}=${serverId}`], paths: outside }, `restored PostgreSQL container ${input.image}`);
+  addToOwnerRecord(
+    files.serverDir,
+    { dataDirs: [files.dataDir], containers: [`${SERVER_LABEL}=${serverId}`], paths: outside },
+    `restored PostgreSQL container ${input.image}`,
+  );
   for (const path of outside) addToOwnerRecord(path, {}, `socket directory of ${files.dataDir}`);
   const teardown = once(async () => {
     unregister();
@@ -86,7 +105,10 @@ export async function startRestoredContainer(input: RestoredContainerInput): Pro
     await removeServerFiles(files.owned);
     supervisor.release();
   });
-  const unregister = registerCleanup(`docker container of restored PostgreSQL ${input.major} (${input.image})`, teardown);
+  const unregister = registerCleanup(
+    `docker container of restored PostgreSQL ${input.major} (${input.image})`,
+    teardown,
+  );
   try {
     return await restoreAndRecover(input, files, user, serverId, state, teardown);
   } catch (error) {
@@ -110,7 +132,12 @@ async function restoreAndRecover(
   spec.signal?.throwIfAborted();
   enter('prepare');
   assertRestoredSettingsAllowed(spec.settings, spec.recovery);
-  await prepareRestoredDataDir({ installation: { major, binDir: `image ${image}` }, engine: 'docker', dataDir: files.dataDir, user });
+  await prepareRestoredDataDir({
+    installation: { major, binDir: `image ${image}` },
+    engine: 'docker',
+    dataDir: files.dataDir,
+    user,
+  });
   await writePrivateFile(files.hbaPath, renderRecoveryHbaConf(), user);
   await writePrivateFile(files.identPath, '', user);
   const recovery = { ...spec.recovery };
@@ -118,7 +145,12 @@ async function restoreAndRecover(
     state.broker = await startWalBroker({
       dir: join(files.serverDir, 'wal-broker'),
       // As on the local engine: the credentials come from a private file, not the broker's environment.
-      hostCommand: await guardRestoreCommand({ command: recovery.restore_command, env: spec.serverEnv, scratchDir: files.scratchDir, runAs: user }),
+      hostCommand: await guardRestoreCommand({
+        command: recovery.restore_command,
+        env: spec.serverEnv,
+        scratchDir: files.scratchDir,
+        runAs: user,
+      }),
       dataDir: files.dataDir,
       runAs: user,
       env: serverEnvironment(user?.home),
@@ -129,55 +161,129 @@ async function restoreAndRecover(
   const runAs = await containerUser(user, files.serverDir);
   const control = join(files.serverDir, 'controldata');
   const go = join(files.serverDir, 'go');
-  const mounts = [files.serverDir, ...(dirname(files.socketDir) === files.serverDir ? [] : [files.socketDir])].map((dir) => ({ source: dir, target: dir, mode: 'rw' as const }));
+  const mounts = [files.serverDir, ...(dirname(files.socketDir) === files.serverDir ? [] : [files.socketDir])].map(
+    (dir) => ({ source: dir, target: dir, mode: 'rw' as const }),
+  );
   const postmasterAt = enter('start');
   const recoveryTimeoutMs = spec.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
   state.container = await new LoopbackContainer(image)
-    .withEntrypoint(['sh', '-c', TWO_PHASE_START, 'pgdrill', files.dataDir, control, go, files.configPath, files.logPath])
+    .withEntrypoint([
+      'sh',
+      '-c',
+      TWO_PHASE_START,
+      'pgdrill',
+      files.dataDir,
+      control,
+      go,
+      files.configPath,
+      files.logPath,
+    ])
     .withCommand([])
     .withUser(runAs.spec)
     .withBindMounts([...mounts, ...runAs.mounts])
     .withExposedPorts(CONTAINER_PORT)
-    .withLabels({ [ENGINE_LABEL]: 'docker', [SERVER_LABEL]: serverId, [WORKDIR_LABEL]: spec.workDir, [OWNER_LABEL]: formatOwner(currentOwner()) })
+    .withLabels({
+      [ENGINE_LABEL]: 'docker',
+      [SERVER_LABEL]: serverId,
+      [WORKDIR_LABEL]: spec.workDir,
+      [OWNER_LABEL]: formatOwner(currentOwner()),
+    })
     .withWaitStrategy(Wait.forLogMessage('pgdrill: control data read'))
     .withStartupTimeout(Math.min(spec.startTimeoutMs ?? 120_000, recoveryTimeoutMs))
     .start();
   const container = state.container;
   const controlText = await readFile(control, 'utf8').catch(async () => {
-    throw new EngineError('PG_CONTROLDATA_FAILED', `pg_controldata of ${image} could not read the restored ${files.dataDir}/global/pg_control`, {
-      details: (await readFile(`${control}.failed`, 'utf8').catch(() => '')).split('\n').filter(Boolean).slice(-10),
-      hint: 'a missing or unreadable global/pg_control means the backup is incomplete',
-    });
+    throw new EngineError(
+      'PG_CONTROLDATA_FAILED',
+      `pg_controldata of ${image} could not read the restored ${files.dataDir}/global/pg_control`,
+      {
+        details: (await readFile(`${control}.failed`, 'utf8').catch(() => '')).split('\n').filter(Boolean).slice(-10),
+        hint: 'a missing or unreadable global/pg_control means the backup is incomplete',
+      },
+    );
   });
   const settings = raiseToControlData(spec.settings ?? {}, parseControlData(controlText));
   const { socketDir, dataDir, hbaPath, identPath, configPath } = files;
-  const conf = renderRestoredServerConf({ port: CONTAINER_PORT, socketDir, dataDir, hbaPath, identPath, recovery, settings, listenAddresses: '*', engine: 'docker' });
+  const conf = renderRestoredServerConf({
+    port: CONTAINER_PORT,
+    socketDir,
+    dataDir,
+    hbaPath,
+    identPath,
+    recovery,
+    settings,
+    listenAddresses: '*',
+    engine: 'docker',
+  });
   await writePrivateFile(configPath, conf, user);
   await writeFile(go, '');
   enter('recovery');
-  const isAlive = async () => (await input.client.container.inspect(input.client.container.getById(container.getId())).catch(() => undefined))?.State.Running === true;
+  const isAlive = async () =>
+    (await input.client.container.inspect(input.client.container.getById(container.getId())).catch(() => undefined))
+      ?.State.Running === true;
   const socket = { socketDir, port: CONTAINER_PORT };
-  const wait = await waitForRecovery({ socket, dataDir, superusers: spec.superusers ?? DEFAULT_SUPERUSERS, deadline: postmasterAt + recoveryTimeoutMs, signal: spec.signal, isAlive });
+  const wait = await waitForRecovery({
+    socket,
+    dataDir,
+    superusers: spec.superusers ?? DEFAULT_SUPERUSERS,
+    deadline: postmasterAt + recoveryTimeoutMs,
+    signal: spec.signal,
+    isAlive,
+  });
   const durationMs = Date.now() - postmasterAt;
   if (wait.ended !== 'promoted') await container.stop({ remove: false, timeout: 5_000 }).catch(() => undefined);
   const outcome: RecoveryOutcome = { ended: wait.ended, durationMs, log: await readFile(files.logPath, 'utf8'), major };
   enter('open');
   const password = randomBytes(24).toString('base64url');
-  const connection = { host: '127.0.0.1', port: container.getMappedPort(CONTAINER_PORT), user: SERVER_ROLE, password, database: wait.ended === 'promoted' ? wait.login.database : 'postgres' };
+  const connection = {
+    host: '127.0.0.1',
+    port: container.getMappedPort(CONTAINER_PORT),
+    user: SERVER_ROLE,
+    password,
+    database: wait.ended === 'promoted' ? wait.login.database : 'postgres',
+  };
   let version = `PostgreSQL ${major} (${image})`;
   if (wait.ended === 'promoted') {
     // TCP reaches the server from the Docker bridge; the published port itself is bound to 127.0.0.1.
     await admitDrillRole({ socket, login: wait.login, password, hbaPath, user, hba: renderHbaConf('0.0.0.0/0') });
-    version = await confirmConnection({ connection, deadline: Date.now() + 30_000, signal: spec.signal, alsoTransient: ['28000'] });
+    version = await confirmConnection({
+      connection,
+      deadline: Date.now() + 30_000,
+      signal: spec.signal,
+      alsoTransient: ['28000'],
+    });
   }
-  return new RestoredDockerServer({ major, version, image, containerId: container.getId(), connection, logPath: files.logPath, teardown }, outcome);
+  return new RestoredDockerServer(
+    { major, version, image, containerId: container.getId(), connection, logPath: files.logPath, teardown },
+    outcome,
+  );
 }
 
-async function describeFailure(input: RestoredContainerInput, files: RestoredServerFiles, state: { phase: string; began: number }, error: unknown): Promise<unknown> {
+async function describeFailure(
+  input: RestoredContainerInput,
+  files: RestoredServerFiles,
+  state: { phase: string; began: number },
+  error: unknown,
+): Promise<unknown> {
   const { spec, image, major } = input;
-  if (spec.signal?.aborted) return new EngineError('SERVER_START_ABORTED', `restored PostgreSQL ${major} in ${image} was aborted; the container and its files were removed`, { cause: spec.signal.reason });
+  if (spec.signal?.aborted)
+    return new EngineError(
+      'SERVER_START_ABORTED',
+      `restored PostgreSQL ${major} in ${image} was aborted; the container and its files were removed`,
+      { cause: spec.signal.reason },
+    );
   if (state.phase === 'restore' || isDrillError(error)) return error;
   const elapsed = Date.now() - state.began;
-  const doing = { prepare: 'could not be prepared', start: 'did not start', recovery: 'failed while recovering', open: 'failed while admitting the drill role' }[state.phase] ?? 'failed';
-  return postmasterFailure({ what: `restored PostgreSQL ${major} in ${image} ${doing} after ${elapsed} ms (engine=docker)`, error, logPath: files.logPath });
+  const doing =
+    {
+      prepare: 'could not be prepared',
+      start: 'did not start',
+      recovery: 'failed while recovering',
+      open: 'failed while admitting the drill role',
+    }[state.phase] ?? 'failed';
+  return postmasterFailure({
+    what: `restored PostgreSQL ${major} in ${image} ${doing} after ${elapsed} ms (engine=docker)`,
+    error,
+    logPath: files.logPath,
+  });
 }

@@ -54,7 +54,14 @@ export class StartedDockerServer implements StartedServer {
 
   /** A client that failed because the container or a server process died gives SERVER_DIED, not the tool's error. */
   async runClient(tool: ClientTool, args: readonly string[], options: RunCommandOptions = {}): Promise<CommandResult> {
-    const env = { ...this.#baseEnv(this.connection.database), PGHOST: '127.0.0.1', PGPORT: String(CONTAINER_PORT), PSQLRC: '/dev/null', HOME: '/tmp', ...definedOnly(options.env) };
+    const env = {
+      ...this.#baseEnv(this.connection.database),
+      PGHOST: '127.0.0.1',
+      PGPORT: String(CONTAINER_PORT),
+      PSQLRC: '/dev/null',
+      HOME: '/tmp',
+      ...definedOnly(options.env),
+    };
     try {
       return await dockerExec({
         containerId: this.containerId,
@@ -72,7 +79,12 @@ export class StartedDockerServer implements StartedServer {
   async explainDeath(what: string, error: Error): Promise<EngineError | undefined> {
     if (this.#stopping) return undefined;
     const probe = async () => {
-      const running = await runCommand('docker', ['inspect', '-f', '{{.State.Running}}', this.containerId], { timeoutMs: 15_000 }).then((r) => r.stdout.trim() === 'true', () => false);
+      const running = await runCommand('docker', ['inspect', '-f', '{{.State.Running}}', this.containerId], {
+        timeoutMs: 15_000,
+      }).then(
+        (r) => r.stdout.trim() === 'true',
+        () => false,
+      );
       return { gone: !running, what: `container ${this.containerId.slice(0, 12)}` };
     };
     return explainServerDeath({ probe, logPath: this.logPath, tool: what, error, engine: 'docker' });
@@ -97,11 +109,16 @@ export class StartedDockerServer implements StartedServer {
   }
 
   #baseEnv(database: string): Record<string, string> {
-    return { PGUSER: this.connection.user, PGPASSWORD: this.connection.password, PGDATABASE: database, PGSSLMODE: 'disable', PGAPPNAME: 'pgdrill' };
+    return {
+      PGUSER: this.connection.user,
+      PGPASSWORD: this.connection.password,
+      PGDATABASE: database,
+      PGSSLMODE: 'disable',
+      PGAPPNAME: 'pgdrill',
+    };
   }
 }
 
 function definedOnly(env: Record<string, string | undefined> = {}): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
-

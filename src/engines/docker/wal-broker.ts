@@ -93,9 +93,14 @@ function runHostCommand(input: WalBrokerInput, name: string, out: string): Promi
   const command = input.hostCommand.replace(/%([fp%])/g, (_, c: string) => (c === 'f' ? name : c === 'p' ? out : '%'));
   const log = openSync(input.logPath, 'a');
   return new Promise<number>((resolve) => {
-    const child = spawn('sh', ['-c', command], { cwd: input.dataDir, env: input.env, stdio: ['ignore', log, log], uid: input.runAs?.uid, gid: input.runAs?.gid });
+    const child = spawn('sh', ['-c', command], {
+      cwd: input.dataDir,
+      env: input.env,
+      stdio: ['ignore', log, log],
+      uid: input.runAs?.uid,
+      gid: input.runAs?.gid,
+    });
     child.on('error', () => resolve(128));
     child.on('exit', (code, signal) => resolve(signal ? 128 : (code ?? 128)));
   }).finally(() => closeSync(log));
 }
-

@@ -22,7 +22,8 @@ export async function confirmConnection(input: ConfirmConnectionInput): Promise<
     try {
       return await queryServerVersion(input.connection, Math.max(1000, input.deadline - Date.now()));
     } catch (error) {
-      if (input.signal?.aborted || Date.now() >= input.deadline || !isTransient(error, input.alsoTransient)) throw error;
+      if (input.signal?.aborted || Date.now() >= input.deadline || !isTransient(error, input.alsoTransient))
+        throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
@@ -53,5 +54,9 @@ async function queryServerVersion(connection: ConnectionInfo, timeoutMs: number)
 
 function isTransient(error: unknown, alsoTransient: readonly string[] = []): boolean {
   const code = (error as { code?: unknown }).code;
-  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || (typeof code === 'string' && (TRANSIENT_SQLSTATES.has(code) || alsoTransient.includes(code)));
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    (typeof code === 'string' && (TRANSIENT_SQLSTATES.has(code) || alsoTransient.includes(code)))
+  );
 }

@@ -13,7 +13,11 @@ const REQUIRED_AT_LEAST: ReadonlyArray<readonly [label: string, setting: string]
 const WAL_LEVELS = ['minimal', 'replica', 'logical'];
 
 /** `pg_controldata <dataDir>` as label → value ("max_connections setting" → "100"), in English whatever the locale. */
-export async function readControlData(input: { binDir: string; dataDir: string; user: OsUser | undefined }): Promise<Map<string, string>> {
+export async function readControlData(input: {
+  binDir: string;
+  dataDir: string;
+  user: OsUser | undefined;
+}): Promise<Map<string, string>> {
   const result = await runCommand(join(input.binDir, 'pg_controldata'), [input.dataDir], {
     ...runAs(input.user),
     cwd: '/',
@@ -37,7 +41,10 @@ export function parseControlData(text: string): Map<string, string> {
  * `settings` with each recovery-critical setting raised to what pg_control recorded on the primary:
  * with a lower value PostgreSQL refuses hot standby (and pauses recovery). A higher value of the caller's stays.
  */
-export function raiseToControlData(settings: Record<string, string>, control: ReadonlyMap<string, string>): Record<string, string> {
+export function raiseToControlData(
+  settings: Record<string, string>,
+  control: ReadonlyMap<string, string>,
+): Record<string, string> {
   const raised = { ...settings };
   for (const [label, setting] of REQUIRED_AT_LEAST) {
     const required = Number(control.get(label));

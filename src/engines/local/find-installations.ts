@@ -38,8 +38,10 @@ export const DEFAULT_DEBIAN_ROOT = '/usr/lib/postgresql';
 export async function findInstallations(options: FindInstallationsOptions = {}): Promise<PgInstallation[]> {
   const candidates: Array<{ dir: string; source: PgInstallation['source'] }> = [];
   if (options.binDir) candidates.push({ dir: options.binDir, source: 'configured' });
-  for (const dir of await listDebianBinDirs(options.debianRoot ?? DEFAULT_DEBIAN_ROOT)) candidates.push({ dir, source: 'debian' });
-  for (const dir of await listPathBinDirs(options.searchPath ?? process.env.PATH ?? '')) candidates.push({ dir, source: 'path' });
+  for (const dir of await listDebianBinDirs(options.debianRoot ?? DEFAULT_DEBIAN_ROOT))
+    candidates.push({ dir, source: 'debian' });
+  for (const dir of await listPathBinDirs(options.searchPath ?? process.env.PATH ?? ''))
+    candidates.push({ dir, source: 'path' });
 
   const seen = new Set<string>();
   const found: PgInstallation[] = [];
@@ -51,11 +53,16 @@ export async function findInstallations(options: FindInstallationsOptions = {}):
     if (installation) found.push(installation);
   }
   const rank = { configured: 0, debian: 1, path: 2 } as const;
-  return found.sort((a, b) => b.major - a.major || rank[a.source] - rank[b.source] || compareVersions(b.version, a.version));
+  return found.sort(
+    (a, b) => b.major - a.major || rank[a.source] - rank[b.source] || compareVersions(b.version, a.version),
+  );
 }
 
 /** One bin directory → an installation, or undefined when it has no `postgres` that answers `--version`. */
-export async function inspectBinDir(binDir: string, source: PgInstallation['source'] = 'configured'): Promise<PgInstallation | undefined> {
+export async function inspectBinDir(
+  binDir: string,
+  source: PgInstallation['source'] = 'configured',
+): Promise<PgInstallation | undefined> {
   const postgres = join(binDir, 'postgres');
   if (!(await isExecutable(postgres))) return undefined;
   const result = await runCommand(postgres, ['--version'], { timeoutMs: 10_000 }).catch(() => undefined);

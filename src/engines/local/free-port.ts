@@ -28,7 +28,9 @@ function askKernel(): Promise<number> {
     server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : undefined;
-      server.close(() => (port === undefined ? reject(new Error('the kernel returned no port for 127.0.0.1:0')) : resolve(port)));
+      server.close(() =>
+        port === undefined ? reject(new Error('the kernel returned no port for 127.0.0.1:0')) : resolve(port),
+      );
     });
   });
 }

@@ -26,7 +26,8 @@ export async function initCluster(input: InitClusterInput): Promise<string> {
     await runCommand(
       join(input.binDir, 'initdb'),
       [
-        '-D', files.dataDir,
+        '-D',
+        files.dataDir,
         `--username=${SERVER_ROLE}`,
         `--pwfile=${files.pwfilePath}`,
         '--auth=scram-sha-256',
@@ -34,7 +35,14 @@ export async function initCluster(input: InitClusterInput): Promise<string> {
         '--locale=C',
         '--no-sync',
       ],
-      { ...runAs(user), cwd: '/', signal: input.signal, secrets: [password], timeoutMs: 120_000, errorCode: 'INITDB_FAILED' },
+      {
+        ...runAs(user),
+        cwd: '/',
+        signal: input.signal,
+        secrets: [password],
+        timeoutMs: 120_000,
+        errorCode: 'INITDB_FAILED',
+      },
     );
   } finally {
     await rm(files.pwfilePath, { force: true });

@@ -54,7 +54,10 @@ export function createLocalEngine(options: LocalEngineOptions = {}): LocalEngine
 
 async function probeLocal(options: LocalEngineOptions, installations: PgInstallation[]): Promise<ProbeResult> {
   const servers = installations.filter(canStartServers);
-  const configuredProblem = options.binDir && !(await inspectBinDir(options.binDir)) ? `the configured binDir ${options.binDir} has no working postgres; ` : '';
+  const configuredProblem =
+    options.binDir && !(await inspectBinDir(options.binDir))
+      ? `the configured binDir ${options.binDir} has no working postgres; `
+      : '';
   if (servers.length === 0) {
     const reason = `${configuredProblem}no PostgreSQL server binaries (postgres, initdb, pg_ctl) found in ${searchedPlaces(options)}; install postgresql-15 (apt-get install postgresql-15)`;
     return { kind: 'local', usable: false, reason, majors: [] };
@@ -68,13 +71,20 @@ async function probeLocal(options: LocalEngineOptions, installations: PgInstalla
 }
 
 /** The installation for `major` (the newest when undefined) that has what it takes to start a server. */
-export function pickInstallation(installations: PgInstallation[], major: number | undefined, binDir?: string): PgInstallation {
+export function pickInstallation(
+  installations: PgInstallation[],
+  major: number | undefined,
+  binDir?: string,
+): PgInstallation {
   const servers = installations.filter(canStartServers);
   const match = major === undefined ? servers[0] : servers.find((i) => i.major === major);
   if (match) return match;
   const wanted = major ?? servers[0]?.major ?? 15;
   const clientOnly = installations.find((i) => i.major === wanted);
-  const found = servers.length > 0 ? `found ${servers.map((i) => `${i.major} (${i.binDir})`).join(', ')}` : `found none in ${searchedPlaces({ binDir })}`;
+  const found =
+    servers.length > 0
+      ? `found ${servers.map((i) => `${i.major} (${i.binDir})`).join(', ')}`
+      : `found none in ${searchedPlaces({ binDir })}`;
   throw new EngineError(
     'POSTGRES_MAJOR_NOT_INSTALLED',
     `PostgreSQL ${major ?? '(any major)'} server binaries are not installed here (engine=local ${found}` +
@@ -99,7 +109,10 @@ function assertRecoverySignalSupported(installation: PgInstallation): void {
 
 async function requireServerUser(osUser: string | undefined): Promise<OsUser | undefined> {
   const resolved = await resolveServerUser(osUser);
-  if (!resolved.ok) throw new EngineError('SERVER_USER_MISSING', resolved.reason, { hint: 'run pgdrill doctor to see what the local engine needs' });
+  if (!resolved.ok)
+    throw new EngineError('SERVER_USER_MISSING', resolved.reason, {
+      hint: 'run pgdrill doctor to see what the local engine needs',
+    });
   return resolved.user;
 }
 

@@ -37,7 +37,10 @@ export async function resolveServerUser(osUser: string = DEFAULT_SERVER_OS_USER)
     };
   }
   if (user.uid === 0) {
-    return { ok: false, reason: `the OS user '${osUser}' has uid 0; postgres refuses to run as root: choose an unprivileged osUser` };
+    return {
+      ok: false,
+      reason: `the OS user '${osUser}' has uid 0; postgres refuses to run as root: choose an unprivileged osUser`,
+    };
   }
   return { ok: true, user };
 }
@@ -50,7 +53,8 @@ export async function lookupOsUser(name: string): Promise<OsUser | undefined> {
   const text = viaGetent ?? (await readFile('/etc/passwd', 'utf8').catch(() => ''));
   for (const line of text.split('\n')) {
     const [entryName, , uid, gid, , home] = line.split(':');
-    if (entryName === name && uid !== undefined && gid !== undefined) return { name, uid: Number(uid), gid: Number(gid), ...(home ? { home } : {}) };
+    if (entryName === name && uid !== undefined && gid !== undefined)
+      return { name, uid: Number(uid), gid: Number(gid), ...(home ? { home } : {}) };
   }
   return undefined;
 }

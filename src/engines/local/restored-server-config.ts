@@ -1,19 +1,39 @@
-import { engineSettingLines, ENGINE_OWNED_SETTINGS, findSettingProblems, quoteSetting, refusedSettings, renderSettingLines } from './server-config.js';
+import {
+  engineSettingLines,
+  ENGINE_OWNED_SETTINGS,
+  findSettingProblems,
+  quoteSetting,
+  refusedSettings,
+  renderSettingLines,
+} from './server-config.js';
 
 // On a restored server these keep WAL from leaving and make recovery end in promotion.
 const RESTORE_OWNED_SETTINGS: ReadonlyMap<string, string> = new Map([
   ...ENGINE_OWNED_SETTINGS,
-  ...['archive_mode', 'archive_command', 'archive_library'].map((name) => [name, 'set by the local engine (a restored server never archives WAL)'] as const),
-  ...['primary_conninfo', 'primary_slot_name'].map((name) => [name, 'set by the local engine (a restored server never follows a primary)'] as const),
+  ...['archive_mode', 'archive_command', 'archive_library'].map(
+    (name) => [name, 'set by the local engine (a restored server never archives WAL)'] as const,
+  ),
+  ...['primary_conninfo', 'primary_slot_name'].map(
+    (name) => [name, 'set by the local engine (a restored server never follows a primary)'] as const,
+  ),
   ['recovery_target_action', 'set by the local engine (recovery always ends in promotion)'],
   ['hot_standby', 'set by the local engine (it watches recovery through a hot-standby connection)'],
 ]);
 
 /** Refuse keys of `settings` and `recovery` that a restored server must not take, listing every problem at once. */
-export function assertRestoredSettingsAllowed(settings: Record<string, string> = {}, recovery: Record<string, string> = {}): void {
-  const problems = [...findSettingProblems(settings, RESTORE_OWNED_SETTINGS, 'settings.'), ...findSettingProblems(recovery, RESTORE_OWNED_SETTINGS, 'recovery.')];
+export function assertRestoredSettingsAllowed(
+  settings: Record<string, string> = {},
+  recovery: Record<string, string> = {},
+): void {
+  const problems = [
+    ...findSettingProblems(settings, RESTORE_OWNED_SETTINGS, 'settings.'),
+    ...findSettingProblems(recovery, RESTORE_OWNED_SETTINGS, 'recovery.'),
+  ];
   if (problems.length > 0) {
-    throw refusedSettings(problems, 'remove these keys: on a restored server the engine chooses the address, port and socket, turns archiving off and always promotes');
+    throw refusedSettings(
+      problems,
+      'remove these keys: on a restored server the engine chooses the address, port and socket, turns archiving off and always promotes',
+    );
   }
 }
 
@@ -65,7 +85,7 @@ export function renderRestoredServerConf(input: RestoredConfigInput): string {
     '# ServerSpec.settings, raised to what pg_control requires',
     ...renderSettingLines(input.settings),
   ];
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 // At startup PostgreSQL 15 rejects a recovery_target_time with a zone abbreviation such as ISO 8601's "Z"

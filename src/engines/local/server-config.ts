@@ -54,10 +54,14 @@ export function renderHbaConf(tcpFrom = '127.0.0.1/32'): string {
 
 /** The block appended to postgresql.conf: isolation, no archiving, speed over durability, then the caller's. */
 export function renderServerSettings(input: ServerSettingsInput): string {
-  const lines = ['', '# --- pgdrill (engine=local): a throwaway server, never archived, never reachable from elsewhere ---', ...engineSettingLines(input)];
+  const lines = [
+    '',
+    '# --- pgdrill (engine=local): a throwaway server, never archived, never reachable from elsewhere ---',
+    ...engineSettingLines(input),
+  ];
   const extra = Object.entries(input.extra ?? {});
   if (extra.length > 0) lines.push('# ServerSpec.settings', ...renderSettingLines(input.extra));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** What every local server gets, fresh or restored: loopback, the private socket, no archiving, no durability. */
@@ -91,19 +95,31 @@ export function assertSettingsAllowed(settings: Record<string, string> = {}): vo
 }
 
 /** One line per refused key: not a GUC name, owned by the engine (`owned`: lower-case name → why), or a multi-line value. */
-export function findSettingProblems(settings: Record<string, string>, owned: ReadonlyMap<string, string>, prefix = ''): string[] {
+export function findSettingProblems(
+  settings: Record<string, string>,
+  owned: ReadonlyMap<string, string>,
+  prefix = '',
+): string[] {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(settings)) {
     const name = key.toLowerCase();
-    if (!/^[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)?$/.test(name)) problems.push(`${prefix}${key}: not a PostgreSQL setting name`);
+    if (!/^[a-z_][a-z0-9_$]*(\.[a-z_][a-z0-9_$]*)?$/.test(name))
+      problems.push(`${prefix}${key}: not a PostgreSQL setting name`);
     else if (owned.has(name)) problems.push(`${prefix}${key}: ${owned.get(name)}`);
     if (/[\n\r\0]/.test(value)) problems.push(`${prefix}${key}: the value contains a line break or NUL`);
   }
   return problems;
 }
 
-export function refusedSettings(problems: string[], hint = 'remove these keys from the server settings; the engine chooses the address, port and socket itself'): ConfigError {
-  return new ConfigError('INVALID_SERVER_SETTINGS', `${problems.length} server setting(s) refused by the local engine`, { details: problems, hint });
+export function refusedSettings(
+  problems: string[],
+  hint = 'remove these keys from the server settings; the engine chooses the address, port and socket itself',
+): ConfigError {
+  return new ConfigError(
+    'INVALID_SERVER_SETTINGS',
+    `${problems.length} server setting(s) refused by the local engine`,
+    { details: problems, hint },
+  );
 }
 
 /** A postgresql.conf string literal: single quotes, an embedded quote doubled. */

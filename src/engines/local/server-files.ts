@@ -29,7 +29,12 @@ export async function createServerFiles(workDir: string, user: OsUser | undefine
   const owned = [serverDir];
   try {
     await chownTo(serverDir, user);
-    const files = { serverDir, dataDir: join(serverDir, 'data'), logPath: join(serverDir, 'server.log'), pwfilePath: join(serverDir, 'pwfile') };
+    const files = {
+      serverDir,
+      dataDir: join(serverDir, 'data'),
+      logPath: join(serverDir, 'server.log'),
+      pwfilePath: join(serverDir, 'pwfile'),
+    };
     await makePrivateDir(files.dataDir, user);
     await writeFile(files.logPath, '', { mode: 0o600 });
     await chownTo(files.logPath, user);
@@ -66,7 +71,10 @@ export interface RestoredServerFiles extends ServerFiles {
   identPath: string;
 }
 
-export async function createRestoredServerFiles(workDir: string, user: OsUser | undefined): Promise<RestoredServerFiles> {
+export async function createRestoredServerFiles(
+  workDir: string,
+  user: OsUser | undefined,
+): Promise<RestoredServerFiles> {
   const files = await createServerFiles(workDir, user);
   const scratchDir = join(files.serverDir, 'scratch');
   try {
@@ -75,7 +83,9 @@ export async function createRestoredServerFiles(workDir: string, user: OsUser | 
     await removeServerFiles(files.owned);
     throw error;
   }
-  const [configPath, hbaPath, identPath] = ['postgresql.conf', 'pg_hba.conf', 'pg_ident.conf'].map((name) => join(files.serverDir, name)) as [string, string, string];
+  const [configPath, hbaPath, identPath] = ['postgresql.conf', 'pg_hba.conf', 'pg_ident.conf'].map((name) =>
+    join(files.serverDir, name),
+  ) as [string, string, string];
   return { ...files, scratchDir, configPath, hbaPath, identPath };
 }
 

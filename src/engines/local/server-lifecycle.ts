@@ -13,7 +13,11 @@ export const LOG_LINES_ON_FAILURE = 20;
 
 // One teardown for every path (stop, dispose, failed start, SIGINT through the cleanup registry); runs once.
 // If pgdrill dies before it runs, the supervisor stops the server and removes its files instead.
-export function createTeardown(installation: PgInstallation, files: ServerFiles, user: OsUser | undefined): () => Promise<void> {
+export function createTeardown(
+  installation: PgInstallation,
+  files: ServerFiles,
+  user: OsUser | undefined,
+): () => Promise<void> {
   recordServer(files);
   const supervisor = startSupervisor({ dirs: files.owned });
   let done: Promise<void> | undefined;
@@ -35,7 +39,11 @@ export function createTeardown(installation: PgInstallation, files: ServerFiles,
 // socket dir outside it, which the sweep finds in TMPDIR on its own.
 function recordServer(files: ServerFiles): void {
   const outside = files.owned.filter((path) => path !== files.serverDir);
-  addToOwnerRecord(files.serverDir, { dataDirs: [files.dataDir], paths: outside }, `PostgreSQL server in ${files.serverDir}`);
+  addToOwnerRecord(
+    files.serverDir,
+    { dataDirs: [files.dataDir], paths: outside },
+    `PostgreSQL server in ${files.serverDir}`,
+  );
   for (const path of outside) addToOwnerRecord(path, {}, `socket directory of ${files.dataDir}`);
 }
 

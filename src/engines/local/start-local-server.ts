@@ -34,12 +34,25 @@ interface Boot {
  * Create (from the template cluster, else by initdb) and start a server for `installation` under spec.workDir;
  * on any failure remove all of it.
  */
-export async function startLocalServer(installation: PgInstallation, user: OsUser | undefined, spec: ServerSpec, templates?: TemplateCache): Promise<StartedLocalServer> {
+export async function startLocalServer(
+  installation: PgInstallation,
+  user: OsUser | undefined,
+  spec: ServerSpec,
+  templates?: TemplateCache,
+): Promise<StartedLocalServer> {
   const startedAt = Date.now();
   if (spec.signal?.aborted) throw abortError(installation, startedAt, spec.signal);
   const files = await createServerFiles(spec.workDir, user);
   const teardown = createTeardown(installation, files, user);
-  const boot: Boot = { installation, files, user, spec, templates, startedAt, phase: { name: 'initdb', since: startedAt } };
+  const boot: Boot = {
+    installation,
+    files,
+    user,
+    spec,
+    templates,
+    startedAt,
+    phase: { name: 'initdb', since: startedAt },
+  };
   try {
     return await bootServer(boot, teardown);
   } catch (error) {
@@ -53,13 +66,23 @@ async function bootServer(boot: Boot, teardown: () => Promise<void>): Promise<St
   const { installation, files, user, spec } = boot;
   const password = randomBytes(24).toString('base64url');
   const template = await boot.templates?.find(installation, user).catch(() => undefined);
-  const baseConf = template ? await copyTemplate(boot, template) : await initCluster({ binDir: installation.binDir, files, user, password, signal: spec.signal });
+  const baseConf = template
+    ? await copyTemplate(boot, template)
+    : await initCluster({ binDir: installation.binDir, files, user, password, signal: spec.signal });
   // Stored before the first start: a cleanly shut down cluster with no postmaster.pid and no data.
   if (!template) await boot.templates?.store(installation, user, files.dataDir);
   const timeoutMs = spec.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
   boot.phase = { name: 'start', since: Date.now() };
-  const renderConfig = (port: number): string => baseConf + renderServerSettings({ port, socketDir: files.socketDir, extra: spec.settings });
-  const started = await startPostmaster({ binDir: installation.binDir, files, user, renderConfig, timeoutMs, signal: spec.signal });
+  const renderConfig = (port: number): string =>
+    baseConf + renderServerSettings({ port, socketDir: files.socketDir, extra: spec.settings });
+  const started = await startPostmaster({
+    binDir: installation.binDir,
+    files,
+    user,
+    renderConfig,
+    timeoutMs,
+    signal: spec.signal,
+  });
   boot.phase.port = started.port;
   if (!started.ok) throw started.cause;
   const pgCtlDoneAt = Date.now();
@@ -67,10 +90,21 @@ async function bootServer(boot: Boot, teardown: () => Promise<void>): Promise<St
   // A copy of the template: this drill's own password over the private socket, then the scram-only pg_hba.conf.
   if (template) {
     const hbaPath = join(files.dataDir, 'pg_hba.conf');
-    await admitDrillRole({ socket: { socketDir: files.socketDir, port: started.port }, login: { user: SERVER_ROLE, database: 'postgres' }, password, hbaPath, user });
+    await admitDrillRole({
+      socket: { socketDir: files.socketDir, port: started.port },
+      login: { user: SERVER_ROLE, database: 'postgres' },
+      password,
+      hbaPath,
+      user,
+    });
   }
   // Until the postmaster has reloaded pg_hba.conf, TCP logins are rejected (28000).
-  const version = await confirmConnection({ connection, deadline: boot.phase.since + timeoutMs, signal: spec.signal, alsoTransient: template ? ['28000'] : [] });
+  const version = await confirmConnection({
+    connection,
+    deadline: boot.phase.since + timeoutMs,
+    signal: spec.signal,
+    alsoTransient: template ? ['28000'] : [],
+  });
   if (spec.signal?.aborted) throw spec.signal.reason;
   const now = Date.now();
   const timings = {
@@ -81,7 +115,16 @@ async function bootServer(boot: Boot, teardown: () => Promise<void>): Promise<St
     totalMs: now - boot.startedAt,
   };
   const { major, binDir } = installation;
-  return new StartedLocalServer({ major, version, binDir, dataDir: files.dataDir, logPath: files.logPath, connection, timings, teardown });
+  return new StartedLocalServer({
+    major,
+    version,
+    binDir,
+    dataDir: files.dataDir,
+    logPath: files.logPath,
+    connection,
+    timings,
+    teardown,
+  });
 }
 
 /** The template's files into this server's data dir, trusting only the private socket until the drill's password is set. */
@@ -99,11 +142,15 @@ async function describeFailure(boot: Boot, error: unknown): Promise<Error> {
   if (isDrillError(error) && !(error instanceof CommandError)) return error;
   if (phase.name === 'initdb') {
     const why = error instanceof Error ? error.message : String(error);
-    return new EngineError('SERVER_START_FAILED', `initdb (or the copy of the template cluster) of PostgreSQL ${installation.major} failed after ${elapsed} ms (engine=local): ${why}`, {
-      cause: error,
-      details: error instanceof CommandError ? error.stderrTail : [],
-      hint: `the lines below are initdb's output; check that ${boot.files.serverDir} is on a writable file system with free space`,
-    });
+    return new EngineError(
+      'SERVER_START_FAILED',
+      `initdb (or the copy of the template cluster) of PostgreSQL ${installation.major} failed after ${elapsed} ms (engine=local): ${why}`,
+      {
+        cause: error,
+        details: error instanceof CommandError ? error.stderrTail : [],
+        hint: `the lines below are initdb's output; check that ${boot.files.serverDir} is on a writable file system with free space`,
+      },
+    );
   }
   const what = `PostgreSQL ${installation.major} did not accept connections after ${elapsed} ms (engine=local, port=${phase.port ?? 'none'})`;
   return postmasterFailure({ what, error, logPath: boot.files.logPath });

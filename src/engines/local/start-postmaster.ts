@@ -43,7 +43,10 @@ export async function startPostmaster(input: StartPostmasterInput): Promise<Star
       recordPostmaster(input.files);
       return { ok: true, port };
     } catch (cause) {
-      const lost = attempt < MAX_PORT_ATTEMPTS && !input.signal?.aborted && isBindFailure(await readFrom(input.files.logPath, logOffset));
+      const lost =
+        attempt < MAX_PORT_ATTEMPTS &&
+        !input.signal?.aborted &&
+        isBindFailure(await readFrom(input.files.logPath, logOffset));
       if (!lost) return { ok: false, port, cause };
     }
   }
@@ -58,7 +61,15 @@ async function runPgCtlStart(input: StartPostmasterInput): Promise<void> {
   await runCommand(
     join(input.binDir, 'pg_ctl'),
     ['start', '-w', '-t', String(seconds), '-D', input.files.dataDir, '-l', input.files.logPath, ...options],
-    { ...runAs(input.user), cwd: '/', env: serverEnvironment(input.user?.home), extendEnv: false, signal: input.signal, timeoutMs: input.timeoutMs + 10_000, errorCode: 'PG_CTL_START_FAILED' },
+    {
+      ...runAs(input.user),
+      cwd: '/',
+      env: serverEnvironment(input.user?.home),
+      extendEnv: false,
+      signal: input.signal,
+      timeoutMs: input.timeoutMs + 10_000,
+      errorCode: 'PG_CTL_START_FAILED',
+    },
   );
 }
 

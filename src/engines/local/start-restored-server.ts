@@ -9,7 +9,11 @@ import type { PgInstallation } from './find-installations.js';
 import type { OsUser } from './os-user.js';
 import { prepareRestoredDataDir } from './prepare-restored-datadir.js';
 import { RestoredLocalServer, type RestoredServerTimings } from './restored-local-server.js';
-import { assertRestoredSettingsAllowed, renderRecoveryHbaConf, renderRestoredServerConf } from './restored-server-config.js';
+import {
+  assertRestoredSettingsAllowed,
+  renderRecoveryHbaConf,
+  renderRestoredServerConf,
+} from './restored-server-config.js';
 import { guardRestoreCommand } from '../server-environment.js';
 import { SERVER_ROLE } from './server-config.js';
 import { createRestoredServerFiles, writePrivateFile, type RestoredServerFiles } from './server-files.js';
@@ -36,7 +40,11 @@ interface Run {
 }
 
 /** Fill a fresh data dir with spec.restore, recover it to its end, admit only the drill; on any failure remove all of it. */
-export async function startRestoredServer(installation: PgInstallation, user: OsUser | undefined, spec: RestoredServerSpec): Promise<RestoredLocalServer> {
+export async function startRestoredServer(
+  installation: PgInstallation,
+  user: OsUser | undefined,
+  spec: RestoredServerSpec,
+): Promise<RestoredLocalServer> {
   const startedAt = Date.now();
   if (spec.signal?.aborted) throw abortError(installation, startedAt, spec.signal);
   const files = await createRestoredServerFiles(spec.workDir, user);
@@ -58,33 +66,67 @@ async function restoreAndRecover(run: Run, teardown: () => Promise<void>): Promi
   enter(run, 'prepare');
   assertRestoredSettingsAllowed(spec.settings, spec.recovery); // again: restore() may have added recovery settings
   const major = await prepareRestoredDataDir({ installation, dataDir: files.dataDir, user });
-  const settings = raiseToControlData(spec.settings ?? {}, await readControlData({ binDir: installation.binDir, dataDir: files.dataDir, user }));
+  const settings = raiseToControlData(
+    spec.settings ?? {},
+    await readControlData({ binDir: installation.binDir, dataDir: files.dataDir, user }),
+  );
   await writePrivateFile(files.hbaPath, renderRecoveryHbaConf(), user);
   await writePrivateFile(files.identPath, '', user);
   // What restore_command needs reaches it through a private file, never the postmaster's environment.
   const recoverySettings = { ...spec.recovery };
   if (recoverySettings.restore_command)
-    recoverySettings.restore_command = await guardRestoreCommand({ command: recoverySettings.restore_command, env: spec.serverEnv, scratchDir: files.scratchDir, runAs: user });
+    recoverySettings.restore_command = await guardRestoreCommand({
+      command: recoverySettings.restore_command,
+      env: spec.serverEnv,
+      scratchDir: files.scratchDir,
+      runAs: user,
+    });
   const postmasterAt = enter(run, 'start');
   const { socketDir, dataDir, hbaPath, identPath } = files;
-  const renderConfig = (port: number): string => renderRestoredServerConf({ port, socketDir, dataDir, hbaPath, identPath, recovery: recoverySettings, settings });
+  const renderConfig = (port: number): string =>
+    renderRestoredServerConf({ port, socketDir, dataDir, hbaPath, identPath, recovery: recoverySettings, settings });
   const recoveryTimeoutMs = spec.recoveryTimeoutMs ?? DEFAULT_RECOVERY_TIMEOUT_MS;
   // pg_ctl -w waits for hot standby, i.e. replay up to consistency: the recovery deadline bounds it too.
   const timeoutMs = Math.min(spec.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, recoveryTimeoutMs);
-  const started = await startPostmaster({ binDir: installation.binDir, files, user, renderConfig, configFile: files.configPath, timeoutMs, signal: spec.signal });
+  const started = await startPostmaster({
+    binDir: installation.binDir,
+    files,
+    user,
+    renderConfig,
+    configFile: files.configPath,
+    timeoutMs,
+    signal: spec.signal,
+  });
   run.port = started.port;
   // pg_ctl gives up at its timeout while replay to consistency may go on; only a postmaster that never got as far as listening is a failed start.
   if (!started.ok && !(await isPostmasterAlive(dataDir)) && !(await hasListened(files.logPath))) throw started.cause;
   enter(run, 'recovery');
   const socket = { socketDir, port: started.port };
   const deadline = postmasterAt + recoveryTimeoutMs;
-  const wait = await waitForRecovery({ socket, dataDir, superusers: spec.superusers ?? DEFAULT_SUPERUSERS, deadline, signal: spec.signal });
+  const wait = await waitForRecovery({
+    socket,
+    dataDir,
+    superusers: spec.superusers ?? DEFAULT_SUPERUSERS,
+    deadline,
+    signal: spec.signal,
+  });
   const durationMs = Date.now() - postmasterAt;
   if (wait.ended !== 'promoted') await stopPostmaster({ binDir: installation.binDir, dataDir, user });
-  const recovery: RecoveryOutcome = { ended: wait.ended, durationMs, log: await readFile(files.logPath, 'utf8'), major };
+  const recovery: RecoveryOutcome = {
+    ended: wait.ended,
+    durationMs,
+    log: await readFile(files.logPath, 'utf8'),
+    major,
+  };
   const openAt = enter(run, 'open');
   const password = randomBytes(24).toString('base64url');
-  const connection = { host: '127.0.0.1', port: started.port, user: SERVER_ROLE, password, database: wait.ended === 'promoted' ? wait.login.database : 'postgres' };
+  const connection = {
+    host: '127.0.0.1',
+    port: started.port,
+    user: SERVER_ROLE,
+    password,
+    database: wait.ended === 'promoted' ? wait.login.database : 'postgres',
+  };
   const version = await openForDrill(run, wait, socket, connection);
   const now = Date.now();
   const timings: RestoredServerTimings = {
@@ -94,15 +136,41 @@ async function restoreAndRecover(run: Run, teardown: () => Promise<void>): Promi
     openMs: wait.ended === 'promoted' ? now - openAt : 0,
     totalMs: now - run.began.restore,
   };
-  return new RestoredLocalServer({ major, version, binDir: installation.binDir, dataDir, logPath: files.logPath, connection, timings, teardown, recovery });
+  return new RestoredLocalServer({
+    major,
+    version,
+    binDir: installation.binDir,
+    dataDir,
+    logPath: files.logPath,
+    connection,
+    timings,
+    teardown,
+    recovery,
+  });
 }
 
 /** After promotion: the drill's role and the scram-only pg_hba.conf, proven by a password login over TCP. Returns server_version. */
-async function openForDrill(run: Run, wait: RecoveryWait, socket: { socketDir: string; port: number }, connection: RestoredLocalServer['connection']): Promise<string> {
+async function openForDrill(
+  run: Run,
+  wait: RecoveryWait,
+  socket: { socketDir: string; port: number },
+  connection: RestoredLocalServer['connection'],
+): Promise<string> {
   if (wait.ended !== 'promoted') return run.installation.version;
-  await admitDrillRole({ socket, login: wait.login, password: connection.password, hbaPath: run.files.hbaPath, user: run.user });
+  await admitDrillRole({
+    socket,
+    login: wait.login,
+    password: connection.password,
+    hbaPath: run.files.hbaPath,
+    user: run.user,
+  });
   // Until the postmaster has reloaded pg_hba.conf, TCP logins are still rejected (28000).
-  const version = await confirmConnection({ connection, deadline: Date.now() + 30_000, signal: run.spec.signal, alsoTransient: ['28000'] });
+  const version = await confirmConnection({
+    connection,
+    deadline: Date.now() + 30_000,
+    signal: run.spec.signal,
+    alsoTransient: ['28000'],
+  });
   run.spec.signal?.throwIfAborted();
   return version;
 }
@@ -130,13 +198,21 @@ async function describeFailure(run: Run, error: unknown): Promise<unknown> {
   const elapsed = Date.now() - run.began[phase]!;
   if (phase === 'prepare') {
     const why = error instanceof Error ? error.message : String(error);
-    return new EngineError('SERVER_START_FAILED', `preparing the restored data directory ${files.dataDir} for PostgreSQL ${installation.major} failed after ${elapsed} ms (engine=local): ${why}`, {
-      cause: error,
-      details: error instanceof CommandError ? error.stderrTail : [],
-      hint: 'the lines below are the failing tool\'s output; a missing or unreadable global/pg_control means the backup is incomplete',
-    });
+    return new EngineError(
+      'SERVER_START_FAILED',
+      `preparing the restored data directory ${files.dataDir} for PostgreSQL ${installation.major} failed after ${elapsed} ms (engine=local): ${why}`,
+      {
+        cause: error,
+        details: error instanceof CommandError ? error.stderrTail : [],
+        hint: "the lines below are the failing tool's output; a missing or unreadable global/pg_control means the backup is incomplete",
+      },
+    );
   }
-  const doing = { start: 'did not start', recovery: 'failed while recovering', open: 'failed while admitting the drill role' }[phase];
+  const doing = {
+    start: 'did not start',
+    recovery: 'failed while recovering',
+    open: 'failed while admitting the drill role',
+  }[phase];
   const what = `restored PostgreSQL ${installation.major} ${doing} after ${elapsed} ms (engine=local, port=${run.port ?? 'none'})`;
   return postmasterFailure({ what, error, logPath: files.logPath });
 }

@@ -14,15 +14,21 @@ export interface StopPostmasterInput {
  * Stop the server on `dataDir` whatever state it is in: a fast shutdown, then an immediate one, then
  * SIGKILL of the postmaster named in postmaster.pid when it still runs. Returns what it had to do.
  */
-export async function stopPostmaster(input: StopPostmasterInput): Promise<'not-running' | 'fast' | 'immediate' | 'killed'> {
+export async function stopPostmaster(
+  input: StopPostmasterInput,
+): Promise<'not-running' | 'fast' | 'immediate' | 'killed'> {
   const pid = await readPostmasterPid(input.dataDir);
   if (pid === undefined || !(await isPostmasterOf(pid, input.dataDir))) return killUnlisted(input.dataDir);
   for (const mode of ['fast', 'immediate'] as const) {
-    const stopped = await runCommand(join(input.binDir, 'pg_ctl'), ['stop', '-D', input.dataDir, '-m', mode, '-w', '-t', '30'], {
-      ...runAs(input.user),
-      cwd: '/',
-      timeoutMs: 40_000,
-    }).then(
+    const stopped = await runCommand(
+      join(input.binDir, 'pg_ctl'),
+      ['stop', '-D', input.dataDir, '-m', mode, '-w', '-t', '30'],
+      {
+        ...runAs(input.user),
+        cwd: '/',
+        timeoutMs: 40_000,
+      },
+    ).then(
       () => true,
       () => false,
     );

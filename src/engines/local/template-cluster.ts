@@ -54,9 +54,15 @@ export function createTemplateCache(dir: string): TemplateCache {
       try {
         await mkdir(dir, { recursive: true, mode: 0o700 });
         await removeAbandoned(dir);
-        await runCommand('cp', ['-a', '--', dataDir, partial], { timeoutMs: 120_000, errorCode: 'TEMPLATE_COPY_FAILED' });
+        await runCommand('cp', ['-a', '--', dataDir, partial], {
+          timeoutMs: 120_000,
+          errorCode: 'TEMPLATE_COPY_FAILED',
+        });
         // Another drill may have stored the same template meanwhile: theirs stays, ours goes.
-        const stored = await rename(partial, join(dir, key)).then(() => true, () => false);
+        const stored = await rename(partial, join(dir, key)).then(
+          () => true,
+          () => false,
+        );
         if (stored) await removeOlder(dir, installation, key);
       } catch {
         // A cache that cannot be written costs the next drill an initdb, nothing else.
@@ -66,7 +72,11 @@ export function createTemplateCache(dir: string): TemplateCache {
     },
 
     async copyTo(template, dataDir, signal) {
-      await runCommand('cp', ['-a', '--', `${template}/.`, dataDir], { signal, timeoutMs: 120_000, errorCode: 'TEMPLATE_COPY_FAILED' });
+      await runCommand('cp', ['-a', '--', `${template}/.`, dataDir], {
+        signal,
+        timeoutMs: 120_000,
+        errorCode: 'TEMPLATE_COPY_FAILED',
+      });
     },
   };
 }
@@ -103,7 +113,7 @@ function sha256(text: string): string {
 async function removeOlder(dir: string, installation: PgInstallation, keep: string): Promise<void> {
   const prefix = installationPrefix(installation);
   for (const name of await readdir(dir)) {
-    if (name !== keep && name.startsWith(prefix) && /^[^.]+$/.test(name)) await rm(join(dir, name), { recursive: true, force: true });
+    if (name !== keep && name.startsWith(prefix) && /^[^.]+$/.test(name))
+      await rm(join(dir, name), { recursive: true, force: true });
   }
 }
-

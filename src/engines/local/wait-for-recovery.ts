@@ -41,7 +41,9 @@ export async function waitForRecovery(input: WaitForRecoveryInput): Promise<Reco
     const candidates = login ? [login.user] : input.superusers.filter((user) => !refusals.has(user));
     // Every candidate is missing or not a superuser while the server accepts connections: waiting will not help.
     if (candidates.length === 0) throw superuserUnknown(input.superusers, refusals);
-    const probe = (await acceptsConnections(input.dataDir)) ? await probeCandidates(input.socket, candidates, refusals) : undefined;
+    const probe = (await acceptsConnections(input.dataDir))
+      ? await probeCandidates(input.socket, candidates, refusals)
+      : undefined;
     if (probe) {
       login = probe.login;
       if (!probe.inRecovery) return { ended: 'promoted', login };
@@ -60,7 +62,11 @@ async function acceptsConnections(dataDir: string): Promise<boolean> {
 }
 
 /** The first candidate that answers, or undefined (not accepting connections yet, or every candidate refused: see `refusals`). */
-async function probeCandidates(socket: SocketTarget, candidates: readonly string[], refusals: Map<string, string>): Promise<Answer | undefined> {
+async function probeCandidates(
+  socket: SocketTarget,
+  candidates: readonly string[],
+  refusals: Map<string, string>,
+): Promise<Answer | undefined> {
   for (const user of candidates) {
     const probe = await probeAs(socket, user);
     if (probe.kind === 'answered') return probe;

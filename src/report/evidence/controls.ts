@@ -30,23 +30,31 @@ export function controlRows(drill: DrillReport): ControlRow[] {
   const restored = drill.steps.find((s) => s.name === 'restore');
   const backup = drill.backup?.[0];
   const failedChecks = drill.checks.filter((c) => c.status !== 'passed' && c.status !== 'skipped');
-  const objectiveStatus = (s: DrillReport['objectives']['rto']['status']): ControlRow['status'] => (s === 'met' ? 'evidenced' : s === 'missed' ? 'exception' : 'not evidenced');
+  const objectiveStatus = (s: DrillReport['objectives']['rto']['status']): ControlRow['status'] =>
+    s === 'met' ? 'evidenced' : s === 'missed' ? 'exception' : 'not evidenced';
   return [
     {
       evidence: 'A real backup was restored into a separate, throwaway server',
-      observed: restored ? `restore ${restored.status} on ${drill.engine ? `PostgreSQL ${drill.engine.version}` : 'no server'} at ${drill.startedAt}` : 'no restore ran',
+      observed: restored
+        ? `restore ${restored.status} on ${drill.engine ? `PostgreSQL ${drill.engine.version}` : 'no server'} at ${drill.startedAt}`
+        : 'no restore ran',
       status: restored?.status === 'passed' ? 'evidenced' : 'exception',
       controls: ['SOC2-A1.3', 'ISO27001-A.8.13', 'HIPAA-164.308(a)(7)(ii)(D)'],
     },
     {
       evidence: 'The backup is identified: location, size, checksum, creation time',
-      observed: backup ? `${backup.key} from ${backup.store}${backup.sha256 ? `, sha256 ${backup.sha256}` : backup.etag ? `, ETag ${backup.etag}` : ''}${backup.createdAt ? `, created ${backup.createdAt}` : ''}` : 'no backup was found',
+      observed: backup
+        ? `${backup.key} from ${backup.store}${backup.sha256 ? `, sha256 ${backup.sha256}` : backup.etag ? `, ETag ${backup.etag}` : ''}${backup.createdAt ? `, created ${backup.createdAt}` : ''}`
+        : 'no backup was found',
       status: backup ? 'evidenced' : 'exception',
       controls: ['SOC2-A1.2', 'ISO27001-A.8.13'],
     },
     {
       evidence: 'The restored data was checked, not only the exit code',
-      observed: drill.checks.length === 0 ? 'no checks ran' : `${drill.checks.length - failedChecks.length} of ${drill.checks.length} checks held${failedChecks.length ? `; not: ${failedChecks.map((c) => c.name).join(', ')}` : ''}`,
+      observed:
+        drill.checks.length === 0
+          ? 'no checks ran'
+          : `${drill.checks.length - failedChecks.length} of ${drill.checks.length} checks held${failedChecks.length ? `; not: ${failedChecks.map((c) => c.name).join(', ')}` : ''}`,
       status: drill.checks.length === 0 ? 'not evidenced' : failedChecks.length ? 'exception' : 'evidenced',
       controls: ['SOC2-A1.3', 'SOC2-CC7.5', 'ISO27001-A.8.13', 'HIPAA-164.308(a)(7)(ii)(D)'],
     },
@@ -63,14 +71,20 @@ export function controlRows(drill: DrillReport): ControlRow[] {
       controls: ['SOC2-A1.2', 'SOC2-A1.3', 'ISO27001-A.8.13'],
     },
     {
-      evidence: 'Point-in-time recovery proven from the server\'s own stop record',
-      observed: drill.recovery ? `${drill.recovery.reached ? 'reached' : 'NOT reached'} ${drill.recovery.target}: ${drill.recovery.stopRecord ?? `end of archive after ${drill.recovery.segmentsRestored} segments`}` : 'logical restore: no WAL replay',
+      evidence: "Point-in-time recovery proven from the server's own stop record",
+      observed: drill.recovery
+        ? `${drill.recovery.reached ? 'reached' : 'NOT reached'} ${drill.recovery.target}: ${drill.recovery.stopRecord ?? `end of archive after ${drill.recovery.segmentsRestored} segments`}`
+        : 'logical restore: no WAL replay',
       status: drill.recovery ? (drill.recovery.reached ? 'evidenced' : 'exception') : 'not applicable',
       controls: ['SOC2-A1.3', 'SOC2-CC7.5'],
     },
     {
       evidence: 'A failure is recorded with its cause and the next step',
-      observed: drill.error ? `${drill.error.code}: ${drill.error.message}${drill.error.hint ? ` (next: ${drill.error.hint})` : ''}` : drill.status === 'passed' ? `no failure; drill took ${formatDuration(drill.durationMs / 1000)}` : 'see the failed checks',
+      observed: drill.error
+        ? `${drill.error.code}: ${drill.error.message}${drill.error.hint ? ` (next: ${drill.error.hint})` : ''}`
+        : drill.status === 'passed'
+          ? `no failure; drill took ${formatDuration(drill.durationMs / 1000)}`
+          : 'see the failed checks',
       status: drill.status === 'passed' ? 'not applicable' : 'evidenced',
       controls: ['SOC2-CC7.5', 'HIPAA-164.308(a)(7)(ii)(D)'],
     },

@@ -41,18 +41,34 @@ const BACKUP_LABELS: Record<string, string> = {
 
 /** One backup as label/value pairs: the documented fields first, then whatever the source recorded. */
 export function backupFacts(backup: NonNullable<DrillReport['backup']>[number]): [string, string][] {
-  const keys = [...Object.keys(BACKUP_LABELS), ...Object.keys(backup).filter((k) => !(k in BACKUP_LABELS) && k !== 'lastModified')];
+  const keys = [
+    ...Object.keys(BACKUP_LABELS),
+    ...Object.keys(backup).filter((k) => !(k in BACKUP_LABELS) && k !== 'lastModified'),
+  ];
   return keys.flatMap((key) => {
     const value = backup[key];
     if (value === undefined) return [];
-    return [[BACKUP_LABELS[key] ?? key, key === 'ageSeconds' ? formatDuration(Number(value)) : String(value)] as [string, string]];
+    return [
+      [BACKUP_LABELS[key] ?? key, key === 'ageSeconds' ? formatDuration(Number(value)) : String(value)] as [
+        string,
+        string,
+      ],
+    ];
   });
 }
 
 /** How recovery ended, as label/value pairs; a logical restore says why there is none. */
 export function recoveryFacts(drill: DrillReport): [string, string][] {
   const r = drill.recovery;
-  if (!r) return [['recovery', drill.source?.kind === 'pgdump' ? 'logical restore (pg_dump): no WAL replay; the recovery point is the backup itself' : 'not reached: the restore did not get that far']];
+  if (!r)
+    return [
+      [
+        'recovery',
+        drill.source?.kind === 'pgdump'
+          ? 'logical restore (pg_dump): no WAL replay; the recovery point is the backup itself'
+          : 'not reached: the restore did not get that far',
+      ],
+    ];
   return [
     ['target', r.target],
     ['target reached', r.reached ? 'yes' : 'no'],
@@ -61,7 +77,10 @@ export function recoveryFacts(drill: DrillReport): [string, string][] {
     ['redo done at (LSN)', r.redoDoneAt ?? 'unknown'],
     ['new timeline', r.newTimeline === undefined ? 'unknown' : String(r.newTimeline)],
     ['WAL segments fetched', String(r.segmentsRestored)],
-    ['archive', `${r.archive.count} segments, ${r.archive.first ?? '?'} … ${r.archive.last ?? '?'}${r.archive.missing.length ? `; missing ${r.archive.missing.join(', ')}` : ''}`],
+    [
+      'archive',
+      `${r.archive.count} segments, ${r.archive.first ?? '?'} … ${r.archive.last ?? '?'}${r.archive.missing.length ? `; missing ${r.archive.missing.join(', ')}` : ''}`,
+    ],
     ['replay', formatDuration(r.replaySeconds)],
     ...(r.rpoSeconds === undefined ? [] : [['achieved RPO', formatDuration(r.rpoSeconds)] as [string, string]]),
     ...r.problems.map((p) => ['problem', p] as [string, string]),
@@ -77,7 +96,10 @@ export function engineFacts(drill: DrillReport): [string, string][] {
     ...(e.image ? [['image', e.image] as [string, string]] : []),
     ...(e.binDir ? [['binaries', e.binDir] as [string, string]] : []),
     ['connection', e.connection],
-    ['extensions', e.extensions?.length ? e.extensions.map((x) => `${x.name} ${x.version}`).join(', ') : 'none recorded'],
+    [
+      'extensions',
+      e.extensions?.length ? e.extensions.map((x) => `${x.name} ${x.version}`).join(', ') : 'none recorded',
+    ],
   ];
 }
 

@@ -2,7 +2,16 @@ import { formatDuration } from '../../util/duration.js';
 import type { DrillReport, JsonReport } from '../report-schema.js';
 import { CONTROLS, controlRows } from './controls.js';
 import { escapeHtml as h } from './escape.js';
-import { backupFacts, checkCounts, engineFacts, formatObjective, formatTook, recoveryFacts, toolFacts, VERDICT_TEXT } from './evidence-text.js';
+import {
+  backupFacts,
+  checkCounts,
+  engineFacts,
+  formatObjective,
+  formatTook,
+  recoveryFacts,
+  toolFacts,
+  VERDICT_TEXT,
+} from './evidence-text.js';
 import { HTML_STYLES } from './html-styles.js';
 import { timelineSvg } from './timeline-svg.js';
 
@@ -79,20 +88,25 @@ ${controlsTable(drill)}
 function checksTable(drill: DrillReport): string {
   if (drill.checks.length === 0) return '<p>No check ran.</p>';
   const rows = drill.checks.map((c) => {
-    const details = c.details?.length ? `<ul class="details">${c.details.map((d) => `<li>${h(d)}</li>`).join('')}</ul>` : '';
+    const details = c.details?.length
+      ? `<ul class="details">${c.details.map((d) => `<li>${h(d)}</li>`).join('')}</ul>`
+      : '';
     return `<tr><td>${h(c.name)}</td>${statusCell(c.status)}<td>${h(c.expected ?? '')}</td><td>${h(c.actual ?? '')}</td><td>${h(c.message)}${details}</td><td>${h(formatTook(c.durationMs / 1000))}</td></tr>`;
   });
   return `<table class="checks"><thead><tr><th>check</th><th>status</th><th>expected</th><th>actual</th><th>result</th><th>took</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
 
 function errorBlock(error: NonNullable<DrillReport['error']>): string {
-  const details = error.details?.length ? `<ul class="details">${error.details.map((d) => `<li><code>${h(d)}</code></li>`).join('')}</ul>` : '';
+  const details = error.details?.length
+    ? `<ul class="details">${error.details.map((d) => `<li><code>${h(d)}</code></li>`).join('')}</ul>`
+    : '';
   return `<h3>Why the drill stopped</h3><p class="error"><strong>${h(error.code)}</strong>: ${h(error.message)}</p>${details}${error.hint ? `<p>Next step: ${h(error.hint)}</p>` : ''}`;
 }
 
 function controlsTable(drill: DrillReport): string {
   const rows = controlRows(drill).map(
-    (r) => `<tr><td>${h(r.evidence)}</td><td>${h(r.observed)}</td><td class="status ${r.status.replace(' ', '-')}">${h(r.status)}</td><td>${r.controls.map((c) => h(CONTROLS[c])).join('<br>')}</td></tr>`,
+    (r) =>
+      `<tr><td>${h(r.evidence)}</td><td>${h(r.observed)}</td><td class="status ${r.status.replace(' ', '-')}">${h(r.status)}</td><td>${r.controls.map((c) => h(CONTROLS[c])).join('<br>')}</td></tr>`,
   );
   return `<table class="controls"><thead><tr><th>evidence</th><th>this drill</th><th>status</th><th>supports</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }

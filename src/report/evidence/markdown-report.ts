@@ -2,7 +2,16 @@ import { formatDuration } from '../../util/duration.js';
 import type { DrillReport, JsonReport } from '../report-schema.js';
 import { CONTROLS, controlRows } from './controls.js';
 import { escapeMarkdown as m } from './escape.js';
-import { backupFacts, checkCounts, engineFacts, formatObjective, formatTook, recoveryFacts, toolFacts, VERDICT_TEXT } from './evidence-text.js';
+import {
+  backupFacts,
+  checkCounts,
+  engineFacts,
+  formatObjective,
+  formatTook,
+  recoveryFacts,
+  toolFacts,
+  VERDICT_TEXT,
+} from './evidence-text.js';
 
 /** The evidence report in Markdown: the same sections as the HTML, the timeline as a table. */
 export function renderMarkdownReport(report: JsonReport): string {
@@ -17,13 +26,19 @@ export function renderMarkdownReport(report: JsonReport): string {
     '',
     table(
       ['drill', 'status', 'RTO (restore time)', 'RPO (data loss)', 'checks'],
-      report.drills.map((d) => [d.name, d.status, formatObjective(d.objectives.rto), formatObjective(d.objectives.rpo), checkCounts(d)]),
+      report.drills.map((d) => [
+        d.name,
+        d.status,
+        formatObjective(d.objectives.rto),
+        formatObjective(d.objectives.rpo),
+        checkCounts(d),
+      ]),
     ),
     ...report.drills.flatMap((d, i) => drillSection(d, i)),
     '## Tools and host',
     '',
     facts(toolFacts(report)),
-    '_pgdrill produces evidence that restores were tested; it does not make a system compliant. Which criteria this evidence supports, and how, is described in pgdrill\'s docs/evidence.md._',
+    "_pgdrill produces evidence that restores were tested; it does not make a system compliant. Which criteria this evidence supports, and how, is described in pgdrill's docs/evidence.md._",
     '',
   ];
   return lines.join('\n');
@@ -41,7 +56,9 @@ function drillSection(drill: DrillReport, index: number): string[] {
     '',
     m(drill.source?.description ?? 'unknown source'),
     '',
-    ...(backups.length === 0 ? ['No backup was found.', ''] : backups.flatMap((b, i) => [...(backups.length > 1 ? [`Backup ${i + 1}:`, ''] : []), facts(backupFacts(b))])),
+    ...(backups.length === 0
+      ? ['No backup was found.', '']
+      : backups.flatMap((b, i) => [...(backups.length > 1 ? [`Backup ${i + 1}:`, ''] : []), facts(backupFacts(b))])),
     '### Server',
     '',
     facts(engineFacts(drill)),
@@ -53,24 +70,56 @@ function drillSection(drill: DrillReport, index: number): string[] {
     ]),
     '### Timeline',
     '',
-    drill.timeline.length ? table(['phase', 'status', 'from', 'took'], drill.timeline.map((p) => [p.name, p.status, formatDuration(p.startSeconds), formatTook(p.durationSeconds)])) : 'No step ran.\n',
+    drill.timeline.length
+      ? table(
+          ['phase', 'status', 'from', 'took'],
+          drill.timeline.map((p) => [p.name, p.status, formatDuration(p.startSeconds), formatTook(p.durationSeconds)]),
+        )
+      : 'No step ran.\n',
     '### Checks',
     '',
     drill.checks.length
-      ? table(['check', 'status', 'expected', 'actual', 'result'], drill.checks.map((c) => [c.name, c.status, c.expected ?? '', c.actual ?? '', [c.message, ...(c.details ?? [])].join(' · ')]))
+      ? table(
+          ['check', 'status', 'expected', 'actual', 'result'],
+          drill.checks.map((c) => [
+            c.name,
+            c.status,
+            c.expected ?? '',
+            c.actual ?? '',
+            [c.message, ...(c.details ?? [])].join(' · '),
+          ]),
+        )
       : 'No check ran.\n',
     '### Recovery proof',
     '',
     facts(recoveryFacts(drill)),
-    ...(drill.error ? ['### Why the drill stopped', '', `**${m(drill.error.code)}**: ${m(drill.error.message)}`, '', ...(drill.error.details ?? []).map((d) => `- ${m(d)}`), ...(drill.error.hint ? ['', `Next step: ${m(drill.error.hint)}`] : []), ''] : []),
+    ...(drill.error
+      ? [
+          '### Why the drill stopped',
+          '',
+          `**${m(drill.error.code)}**: ${m(drill.error.message)}`,
+          '',
+          ...(drill.error.details ?? []).map((d) => `- ${m(d)}`),
+          ...(drill.error.hint ? ['', `Next step: ${m(drill.error.hint)}`] : []),
+          '',
+        ]
+      : []),
     '### Evidence for auditors',
     '',
-    table(['evidence', 'this drill', 'status', 'supports'], controlRows(drill).map((r) => [r.evidence, r.observed, r.status, r.controls.map((c) => CONTROLS[c]).join('; ')])),
+    table(
+      ['evidence', 'this drill', 'status', 'supports'],
+      controlRows(drill).map((r) => [r.evidence, r.observed, r.status, r.controls.map((c) => CONTROLS[c]).join('; ')]),
+    ),
   ];
 }
 
 function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(m).join(' | ')} |`), ''].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(m).join(' | ')} |`),
+    '',
+  ].join('\n');
 }
 
 function facts(rows: [string, string][]): string {

@@ -6,7 +6,12 @@ import { formatTook } from './evidence-text.js';
 const WIDTH = 720;
 const LABEL = 220;
 const ROW = 22;
-const COLOURS: Record<TimelinePhase['status'], string> = { passed: '#2e7d32', failed: '#c62828', error: '#ef6c00', skipped: '#9e9e9e' };
+const COLOURS: Record<TimelinePhase['status'], string> = {
+  passed: '#2e7d32',
+  failed: '#c62828',
+  error: '#ef6c00',
+  skipped: '#9e9e9e',
+};
 
 /**
  * The drill's phases as an inline SVG Gantt bar per phase (no script, no external asset: it prints and

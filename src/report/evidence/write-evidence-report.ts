@@ -12,9 +12,13 @@ export function evidenceFormatOf(file: string): EvidenceFormat {
   const ext = extname(file).toLowerCase();
   if (ext === '.html' || ext === '.htm') return 'html';
   if (ext === '.md' || ext === '.markdown') return 'markdown';
-  throw new ConfigError('REPORT_FORMAT_UNKNOWN', `--report ${file}: cannot tell the report format from the extension "${ext || '(none)'}"`, {
-    hint: 'name the file .html (self-contained HTML, prints to PDF) or .md (Markdown)',
-  });
+  throw new ConfigError(
+    'REPORT_FORMAT_UNKNOWN',
+    `--report ${file}: cannot tell the report format from the extension "${ext || '(none)'}"`,
+    {
+      hint: 'name the file .html (self-contained HTML, prints to PDF) or .md (Markdown)',
+    },
+  );
 }
 
 export async function writeEvidenceReport(report: JsonReport, file: string): Promise<void> {

@@ -4,10 +4,15 @@ export const barmanCloudOptionsSchema = z
   .strictObject({
     database: z.string().default('postgres').describe('The database of the restored cluster that checks connect to.'),
     store: z.string().describe('Name of an S3 entry under `storage` (the bucket barman-cloud-backup wrote to).'),
-    prefix: z.string().default('').describe('The path inside the bucket of the destination URL (`s3://bucket/<prefix>`).'),
+    prefix: z
+      .string()
+      .default('')
+      .describe('The path inside the bucket of the destination URL (`s3://bucket/<prefix>`).'),
     server: z.string().describe('The barman server name (CloudNativePG: the cluster name).'),
     backup: z.string().default('latest').describe('Backup id to restore, or `latest` (the newest with status DONE).'),
   })
-  .describe('A backup written by barman-cloud-backup (the format CloudNativePG uses); WAL through barman-cloud-wal-restore.');
+  .describe(
+    'A backup written by barman-cloud-backup (the format CloudNativePG uses); WAL through barman-cloud-wal-restore.',
+  );
 
 export type BarmanCloudOptions = z.output<typeof barmanCloudOptionsSchema>;

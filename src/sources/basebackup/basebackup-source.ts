@@ -14,7 +14,12 @@ import { parseSegmentKey, segmentOfLsn, segmentName } from '../../recovery/wal-s
 import type { StoreConfig } from '../../storage/create-store.js';
 import type { ObjectInfo, ObjectStore } from '../../storage/object-store.js';
 import { pickBackup } from '../../storage/pick-backup.js';
-import { awsEnv, type ArchivedSegment, type PhysicalContext, type PreparedPhysical } from '../physical/physical-source.js';
+import {
+  awsEnv,
+  type ArchivedSegment,
+  type PhysicalContext,
+  type PreparedPhysical,
+} from '../physical/physical-source.js';
 import type { BasebackupOptions } from './basebackup-options.js';
 import { peekTarFile } from './tar-peek.js';
 
@@ -30,26 +35,53 @@ export async function prepareBasebackup(
   const has = (name: string) => files.find((f) => f.key === `${dir}/${name}`);
   const base = has('base.tar.gz') ?? has('base.tar');
   if (!base && !has('PG_VERSION'))
-    throw new SourceError('BACKUP_NOT_FOUND', `${store.description}/${dir} holds neither base.tar[.gz] nor PG_VERSION`, { hint: 'point key/prefix at the directory pg_basebackup wrote' });
-  const versionText = base ? await peekTarFile(await decoded(store, base), 'PG_VERSION') : await readText(store, `${dir}/PG_VERSION`);
+    throw new SourceError(
+      'BACKUP_NOT_FOUND',
+      `${store.description}/${dir} holds neither base.tar[.gz] nor PG_VERSION`,
+      { hint: 'point key/prefix at the directory pg_basebackup wrote' },
+    );
+  const versionText = base
+    ? await peekTarFile(await decoded(store, base), 'PG_VERSION')
+    : await readText(store, `${dir}/PG_VERSION`);
   const start = await readStart(store, files, dir, base);
-  const archive: ArchivedSegment[] = (await ctx.walStore.list(options.wal.prefix, { signal: ctx.signal })).flatMap((o) => {
-    const segment = parseSegmentKey(o.key);
-    return segment ? [{ ...segment, lastModified: o.lastModified }] : [];
-  });
+  const archive: ArchivedSegment[] = (await ctx.walStore.list(options.wal.prefix, { signal: ctx.signal })).flatMap(
+    (o) => {
+      const segment = parseSegmentKey(o.key);
+      return segment ? [{ ...segment, lastModified: o.lastModified }] : [];
+    },
+  );
   const prefetch = options.wal.prefetch;
   let prefetcher: WalPrefetch | undefined;
   return {
     major: versionText ? Number(versionText.trim()) : undefined,
-    provenance: { store: store.description, key: dir, size: files.reduce((s, f) => s + f.size, 0), lastModified: (base ?? files[0]!).lastModified.toISOString(), format: base ? 'pg_basebackup tar' : 'pg_basebackup plain', wal: `${ctx.walStore.description}/${options.wal.prefix}` },
+    provenance: {
+      store: store.description,
+      key: dir,
+      size: files.reduce((s, f) => s + f.size, 0),
+      lastModified: (base ?? files[0]!).lastModified.toISOString(),
+      format: base ? 'pg_basebackup tar' : 'pg_basebackup plain',
+      wal: `${ctx.walStore.description}/${options.wal.prefix}`,
+    },
     startSegment: start,
     archive,
     // The prefetcher reads the archive in pgdrill's own process: the server's restore_command needs no credentials.
-    serverEnv: (access) => (prefetch ? {} : { ...awsEnv(ctx.env, access.caBundle), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
+    serverEnv: (access) =>
+      prefetch ? {} : { ...awsEnv(ctx.env, access.caBundle), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     restoreCommand: async (target, access) => {
-      if (!prefetch) return fetchWalCommand({ store: withCaBundle(ctx.walStoreConfig, access.caBundle), prefix: options.wal.prefix });
+      if (!prefetch)
+        return fetchWalCommand({
+          store: withCaBundle(ctx.walStoreConfig, access.caBundle),
+          prefix: options.wal.prefix,
+        });
       await prefetcher?.close();
-      prefetcher = await startWalPrefetch({ store: ctx.walStore, prefix: options.wal.prefix, spoolDir: join(target.scratchDir, 'wal-spool'), runAs: target.runAs, window: prefetch, start });
+      prefetcher = await startWalPrefetch({
+        store: ctx.walStore,
+        prefix: options.wal.prefix,
+        spoolDir: join(target.scratchDir, 'wal-spool'),
+        runAs: target.runAs,
+        window: prefetch,
+        start,
+      });
       return prefetcher.restoreCommand;
     },
     close: async () => {
@@ -80,7 +112,12 @@ async function findBackupDir(store: ObjectStore, options: BasebackupOptions, sig
   });
   const unique = [...new Map(candidates.map((c) => [c.key, c])).values()];
   const where = `${store.description} under prefix "${options.prefix ?? ''}"`;
-  return pickBackup(unique, { pick: options.pick, pattern: options.pattern ? new RegExp(options.pattern) : undefined, orderBy: options.orderBy, where }).key;
+  return pickBackup(unique, {
+    pick: options.pick,
+    pattern: options.pattern ? new RegExp(options.pattern) : undefined,
+    orderBy: options.orderBy,
+    where,
+  }).key;
 }
 
 /**
@@ -89,9 +126,16 @@ async function findBackupDir(store: ObjectStore, options: BasebackupOptions, sig
  */
 async function readStart(store: ObjectStore, files: ObjectInfo[], dir: string, base: ObjectInfo | undefined) {
   if (files.some((f) => f.key === `${dir}/backup_manifest`)) {
-    const manifest = JSON.parse(await readText(store, `${dir}/backup_manifest`)) as { 'WAL-Ranges'?: Array<{ Timeline: number; 'Start-LSN': string }> };
+    const manifest = JSON.parse(await readText(store, `${dir}/backup_manifest`)) as {
+      'WAL-Ranges'?: Array<{ Timeline: number; 'Start-LSN': string }>;
+    };
     const range = manifest['WAL-Ranges']?.[0];
-    if (range) return { timeline: range.Timeline, number: segmentOfLsn(range['Start-LSN']), name: segmentName(range.Timeline, segmentOfLsn(range['Start-LSN'])) };
+    if (range)
+      return {
+        timeline: range.Timeline,
+        number: segmentOfLsn(range['Start-LSN']),
+        name: segmentName(range.Timeline, segmentOfLsn(range['Start-LSN'])),
+      };
   }
   const label = files.some((f) => f.key === `${dir}/backup_label`)
     ? await readText(store, `${dir}/backup_label`)
@@ -110,7 +154,12 @@ async function decoded(store: ObjectStore, object: ObjectInfo): Promise<Readable
 }
 
 /** Extract one tar of the backup; the object must be read whole (bytes = listed size) and tar must succeed. */
-async function extractTar(store: ObjectStore, object: ObjectInfo, into: string, as: { uid?: number; gid?: number; signal?: AbortSignal }): Promise<void> {
+async function extractTar(
+  store: ObjectStore,
+  object: ObjectInfo,
+  into: string,
+  as: { uid?: number; gid?: number; signal?: AbortSignal },
+): Promise<void> {
   const what = `${store.description}/${object.key}`;
   let bytes = 0;
   let failure: Error | undefined;
@@ -121,11 +170,18 @@ async function extractTar(store: ObjectStore, object: ObjectInfo, into: string, 
     },
     flush(done) {
       if (bytes === object.size) return done();
-      done(new StorageError('STORAGE_READ_INCOMPLETE', `reading ${what} ended after ${bytes} of its ${object.size} bytes`, { hint: 'the connection to the store was cut or the object changed while it was read; run the drill again' }));
+      done(
+        new StorageError(
+          'STORAGE_READ_INCOMPLETE',
+          `reading ${what} ended after ${bytes} of its ${object.size} bytes`,
+          { hint: 'the connection to the store was cut or the object changed while it was read; run the drill again' },
+        ),
+      );
     },
   });
   const remember = (stage: 'read' | 'gunzip') => (error: Error | null | undefined) => {
-    if (error && !failure && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') failure = classifyStreamError(error, stage, what, bytes);
+    if (error && !failure && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+      failure = classifyStreamError(error, stage, what, bytes);
   };
   const end = createTarEndWatch();
   const watch = new Transform({
@@ -144,22 +200,41 @@ async function extractTar(store: ObjectStore, object: ObjectInfo, into: string, 
   }
   if (!input.readableEnded) await finished(input.resume()).catch(() => undefined);
   if (failure) throw failure;
-  if (bytes !== object.size) throw new StorageError('STORAGE_READ_INCOMPLETE', `${what} was not read whole: ${bytes} of its ${object.size} bytes`, { hint: 'run the drill again' });
+  if (bytes !== object.size)
+    throw new StorageError(
+      'STORAGE_READ_INCOMPLETE',
+      `${what} was not read whole: ${bytes} of its ${object.size} bytes`,
+      { hint: 'run the drill again' },
+    );
   if (!end.ended())
-    throw new SourceError('BACKUP_TRUNCATED', `${what} was read whole (${bytes} bytes) but its tar stream stops without the two zero blocks that end a tar archive`, {
-      hint: 'the base backup was cut when it was written or uploaded; take a new one and check the job that uploads it',
-    });
+    throw new SourceError(
+      'BACKUP_TRUNCATED',
+      `${what} was read whole (${bytes} bytes) but its tar stream stops without the two zero blocks that end a tar archive`,
+      {
+        hint: 'the base backup was cut when it was written or uploaded; take a new one and check the job that uploads it',
+      },
+    );
 }
 
 /** A read cut is the store's fault (exit 3); a gzip stream that stops or does not decode is the backup's. */
 function classifyStreamError(error: Error, stage: 'read' | 'gunzip', what: string, bytes: number): Error {
   if (error instanceof DrillError || error.name === 'AbortError') return error;
-  if (stage === 'read') return new StorageError('STORAGE_READ_INCOMPLETE', `reading ${what} failed after ${bytes} bytes: ${error.message}`, { cause: error, hint: 'the store or the connection to it failed mid-read; run the drill again' });
-  const truncated = (error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(error.message);
-  return new SourceError(truncated ? 'BACKUP_TRUNCATED' : 'DECOMPRESS_FAILED', `${what} ${truncated ? 'stops in the middle of its gzip stream' : 'does not decompress'} (${error.message})`, {
-    cause: error,
-    hint: 'the base backup is damaged or was cut when it was uploaded; take a new one',
-  });
+  if (stage === 'read')
+    return new StorageError(
+      'STORAGE_READ_INCOMPLETE',
+      `reading ${what} failed after ${bytes} bytes: ${error.message}`,
+      { cause: error, hint: 'the store or the connection to it failed mid-read; run the drill again' },
+    );
+  const truncated =
+    (error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(error.message);
+  return new SourceError(
+    truncated ? 'BACKUP_TRUNCATED' : 'DECOMPRESS_FAILED',
+    `${what} ${truncated ? 'stops in the middle of its gzip stream' : 'does not decompress'} (${error.message})`,
+    {
+      cause: error,
+      hint: 'the base backup is damaged or was cut when it was uploaded; take a new one',
+    },
+  );
 }
 
 async function readText(store: ObjectStore, key: string): Promise<string> {
@@ -169,9 +244,30 @@ async function readText(store: ObjectStore, key: string): Promise<string> {
 }
 
 // Object stores keep no empty directories; a data directory needs these even when empty.
-const EMPTY_DIRS = ['pg_wal/archive_status', 'pg_tblspc', 'pg_replslot', 'pg_twophase', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_stat', 'pg_stat_tmp', 'pg_logical/snapshots', 'pg_logical/mappings', 'pg_commit_ts', 'pg_dynshmem', 'pg_subtrans'];
+const EMPTY_DIRS = [
+  'pg_wal/archive_status',
+  'pg_tblspc',
+  'pg_replslot',
+  'pg_twophase',
+  'pg_notify',
+  'pg_serial',
+  'pg_snapshots',
+  'pg_stat',
+  'pg_stat_tmp',
+  'pg_logical/snapshots',
+  'pg_logical/mappings',
+  'pg_commit_ts',
+  'pg_dynshmem',
+  'pg_subtrans',
+];
 
-async function copyPlain(store: ObjectStore, files: ObjectInfo[], dir: string, dataDir: string, signal?: AbortSignal): Promise<void> {
+async function copyPlain(
+  store: ObjectStore,
+  files: ObjectInfo[],
+  dir: string,
+  dataDir: string,
+  signal?: AbortSignal,
+): Promise<void> {
   for (const empty of EMPTY_DIRS) await mkdir(join(dataDir, empty), { recursive: true, mode: 0o700 });
   for (const file of files) {
     const path = join(dataDir, file.key.slice(dir.length + 1));

@@ -4,7 +4,11 @@ import type { Readable } from 'node:stream';
  * Find a small file near the start of a tar stream (PG_VERSION, backup_label) without reading the whole
  * archive: walk the 512-byte headers of the first `limit` bytes only.
  */
-export async function peekTarFile(stream: Readable, wanted: string, limit = 8 * 1024 * 1024): Promise<string | undefined> {
+export async function peekTarFile(
+  stream: Readable,
+  wanted: string,
+  limit = 8 * 1024 * 1024,
+): Promise<string | undefined> {
   let buffer = Buffer.alloc(0);
   try {
     for await (const chunk of stream) {
@@ -30,7 +34,8 @@ function scan(buffer: Buffer, wanted: string): string | undefined {
     const size = parseInt(cString(header.subarray(124, 136)).trim() || '0', 8);
     const full = (prefix ? `${prefix}/${name}` : name).replace(/^\.\//, '');
     const dataEnd = offset + 512 + size;
-    if (full === wanted) return dataEnd <= buffer.length ? buffer.subarray(offset + 512, dataEnd).toString('utf8') : undefined;
+    if (full === wanted)
+      return dataEnd <= buffer.length ? buffer.subarray(offset + 512, dataEnd).toString('utf8') : undefined;
     offset = offset + 512 + Math.ceil(size / 512) * 512;
   }
   return undefined;

@@ -14,14 +14,21 @@ import type { PgbackrestOptions } from './pgbackrest-options.js';
 export type PgbackrestS3KeyType = 'shared' | 'web-id' | 'auto';
 
 /** The key type of an S3 store for pgdrill's environment (none for a filesystem store); an AWS profile alone is refused, pgBackRest cannot read one. */
-export function pgbackrestS3KeyType(store: StoreConfig, env: Record<string, string | undefined>): PgbackrestS3KeyType | undefined {
+export function pgbackrestS3KeyType(
+  store: StoreConfig,
+  env: Record<string, string | undefined>,
+): PgbackrestS3KeyType | undefined {
   if (!('s3' in store)) return undefined;
   if (env.AWS_ACCESS_KEY_ID || env.AWS_SECRET_ACCESS_KEY) return 'shared';
   if (env.AWS_ROLE_ARN && env.AWS_WEB_IDENTITY_TOKEN_FILE) return 'web-id';
   if (env.AWS_PROFILE)
-    throw new ConfigError('PGBACKREST_S3_CREDENTIALS', `pgBackRest cannot use the AWS profile ${env.AWS_PROFILE} (AWS_PROFILE): it reads only keys in the environment, a web identity or an instance role`, {
-      hint: 'export the profile\'s keys (eval "$(aws configure export-credentials --format env)"), set AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, or unset AWS_PROFILE to use the instance role',
-    });
+    throw new ConfigError(
+      'PGBACKREST_S3_CREDENTIALS',
+      `pgBackRest cannot use the AWS profile ${env.AWS_PROFILE} (AWS_PROFILE): it reads only keys in the environment, a web identity or an instance role`,
+      {
+        hint: 'export the profile\'s keys (eval "$(aws configure export-credentials --format env)"), set AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, or unset AWS_PROFILE to use the instance role',
+      },
+    );
   return 'auto';
 }
 
@@ -48,12 +55,23 @@ export function pgbackrestArgs(store: StoreConfig, options: PgbackrestOptions, d
     '--log-level-console=warn',
     '--log-level-stderr=error',
   ];
-  if ('filesystem' in store) return [...args, '--repo1-type=posix', `--repo1-path=${joinRepoPath(store.filesystem.root, options.path)}`];
+  if ('filesystem' in store)
+    return [...args, '--repo1-type=posix', `--repo1-path=${joinRepoPath(store.filesystem.root, options.path)}`];
   const s3 = store.s3;
-  args.push('--repo1-type=s3', `--repo1-s3-bucket=${s3.bucket}`, `--repo1-s3-region=${s3.region ?? 'us-east-1'}`, `--repo1-path=${joinRepoPath(s3.prefix ?? '', options.path)}`);
+  args.push(
+    '--repo1-type=s3',
+    `--repo1-s3-bucket=${s3.bucket}`,
+    `--repo1-s3-region=${s3.region ?? 'us-east-1'}`,
+    `--repo1-path=${joinRepoPath(s3.prefix ?? '', options.path)}`,
+  );
   if (s3.endpoint) {
     const url = new URL(s3.endpoint);
-    if (url.protocol !== 'https:') throw new ConfigError('PGBACKREST_NEEDS_HTTPS', `pgBackRest only speaks HTTPS to S3; the endpoint is ${s3.endpoint}`, { hint: 'serve the S3 endpoint over HTTPS' });
+    if (url.protocol !== 'https:')
+      throw new ConfigError(
+        'PGBACKREST_NEEDS_HTTPS',
+        `pgBackRest only speaks HTTPS to S3; the endpoint is ${s3.endpoint}`,
+        { hint: 'serve the S3 endpoint over HTTPS' },
+      );
     args.push(`--repo1-s3-endpoint=${url.hostname}`);
     if (url.port) args.push(`--repo1-storage-port=${url.port}`);
   } else {
@@ -72,21 +90,33 @@ export function pgbackrestArgs(store: StoreConfig, options: PgbackrestOptions, d
  * of pgdrill's environment): static keys and the cipher pass as PGBACKREST_* secrets, or for web-id the
  * role and the path of the token file, which pgBackRest reads itself.
  */
-export function pgbackrestEnv(env: Record<string, string | undefined>, options: PgbackrestOptions): Record<string, string> {
+export function pgbackrestEnv(
+  env: Record<string, string | undefined>,
+  options: PgbackrestOptions,
+): Record<string, string> {
   const out: Record<string, string> = {};
   if (env.AWS_ACCESS_KEY_ID) out.PGBACKREST_REPO1_S3_KEY = env.AWS_ACCESS_KEY_ID;
   if (env.AWS_SECRET_ACCESS_KEY) out.PGBACKREST_REPO1_S3_KEY_SECRET = env.AWS_SECRET_ACCESS_KEY;
   if (env.AWS_SESSION_TOKEN && out.PGBACKREST_REPO1_S3_KEY) out.PGBACKREST_REPO1_S3_TOKEN = env.AWS_SESSION_TOKEN;
-  if (!out.PGBACKREST_REPO1_S3_KEY && !out.PGBACKREST_REPO1_S3_KEY_SECRET && env.AWS_ROLE_ARN && env.AWS_WEB_IDENTITY_TOKEN_FILE) {
+  if (
+    !out.PGBACKREST_REPO1_S3_KEY &&
+    !out.PGBACKREST_REPO1_S3_KEY_SECRET &&
+    env.AWS_ROLE_ARN &&
+    env.AWS_WEB_IDENTITY_TOKEN_FILE
+  ) {
     out.AWS_ROLE_ARN = env.AWS_ROLE_ARN;
     out.AWS_WEB_IDENTITY_TOKEN_FILE = env.AWS_WEB_IDENTITY_TOKEN_FILE;
   }
   if (options.cipherPassEnv) {
     const pass = env[options.cipherPassEnv];
     if (!pass)
-      throw new ConfigError('CIPHER_PASS_NOT_SET', `environment variable ${options.cipherPassEnv} (the repository cipher pass) is not set`, {
-        hint: `export ${options.cipherPassEnv} in the environment that runs pgdrill`,
-      });
+      throw new ConfigError(
+        'CIPHER_PASS_NOT_SET',
+        `environment variable ${options.cipherPassEnv} (the repository cipher pass) is not set`,
+        {
+          hint: `export ${options.cipherPassEnv} in the environment that runs pgdrill`,
+        },
+      );
     out.PGBACKREST_REPO1_CIPHER_TYPE = 'aes-256-cbc';
     out.PGBACKREST_REPO1_CIPHER_PASS = pass;
   }
@@ -94,7 +124,10 @@ export function pgbackrestEnv(env: Record<string, string | undefined>, options: 
 }
 
 function joinRepoPath(root: string, path: string): string {
-  return `/${[root, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
+  return `/${[root, path]
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/')}`;
 }
 
 /** The (empty) include directory pgdrill gives pgBackRest, inside its private lock directory. */

@@ -2,7 +2,12 @@ import { CommandError, SourceError, StorageError } from '../../errors.js';
 import { runCommand } from '../../process/run-command.js';
 import { parseSegmentKey } from '../../recovery/wal-segments.js';
 import { shellQuote } from '../../util/shell-quote.js';
-import { joinKey, type ArchivedSegment, type PhysicalContext, type PreparedPhysical } from '../physical/physical-source.js';
+import {
+  joinKey,
+  type ArchivedSegment,
+  type PhysicalContext,
+  type PreparedPhysical,
+} from '../physical/physical-source.js';
 import { pgbackrestArgs, pgbackrestEnv, pgbackrestS3KeyType, preparePgbackrestDirs } from './pgbackrest-args.js';
 import type { PgbackrestOptions } from './pgbackrest-options.js';
 
@@ -25,50 +30,93 @@ export interface InfoStanza {
 }
 
 /** List the repository with `pgbackrest info`, pick the set, and describe how to restore it. */
-export async function preparePgbackrest(ctx: PhysicalContext & { options: PgbackrestOptions }): Promise<PreparedPhysical> {
+export async function preparePgbackrest(
+  ctx: PhysicalContext & { options: PgbackrestOptions },
+): Promise<PreparedPhysical> {
   const { options } = ctx;
   const env = pgbackrestEnv(ctx.env, options);
   const s3KeyType = pgbackrestS3KeyType(ctx.storeConfig, ctx.env);
   const where = `pgBackRest stanza ${options.stanza} in ${ctx.store.description}${options.path}`;
   await preparePgbackrestDirs(ctx.workDir);
-  const info = await runPgbackrest([...pgbackrestArgs(ctx.storeConfig, options, { lock: ctx.workDir, s3KeyType }), '--output=json', 'info'], env, where);
+  const info = await runPgbackrest(
+    [...pgbackrestArgs(ctx.storeConfig, options, { lock: ctx.workDir, s3KeyType }), '--output=json', 'info'],
+    env,
+    where,
+  );
   // pgBackRest copies undecryptable bytes into its JSON verbatim (invalid JSON); they only matter as text.
-  const stanza = (JSON.parse(info.trim().replace(/[\u0000-\u001f\u007f]/g, '?')) as InfoStanza[]).find((s) => s.name === options.stanza);
-  const repoProblems = (stanza?.repo ?? []).filter((r) => r.status.code !== 0).map((r) => `repo${r.key}: ${printable(r.status.message)}`);
+  const stanza = (JSON.parse(info.trim().replace(/[\u0000-\u001f\u007f]/g, '?')) as InfoStanza[]).find(
+    (s) => s.name === options.stanza,
+  );
+  const repoProblems = (stanza?.repo ?? [])
+    .filter((r) => r.status.code !== 0)
+    .map((r) => `repo${r.key}: ${printable(r.status.message)}`);
   // Status 99 with a TLS, connection or timeout message: pgBackRest could not read the repository at all.
-  if (stanza?.status.code === 99 && repoProblems.some((m) => /CryptoError|HostConnectError|timeout|SocketError|TlsError/i.test(m)))
+  if (
+    stanza?.status.code === 99 &&
+    repoProblems.some((m) => /CryptoError|HostConnectError|timeout|SocketError|TlsError/i.test(m))
+  )
     throw new StorageError('STORAGE_UNREACHABLE', `pgBackRest could not read ${where}`, {
       details: repoProblems,
-      hint: /hostname .* in certificate/.test(repoProblems.join()) ? 'pgBackRest verifies certificates by DNS name: use a DNS name in the endpoint, or verifyTls: false for a test server' : 'check the endpoint, TLS settings and credentials of the store',
+      hint: /hostname .* in certificate/.test(repoProblems.join())
+        ? 'pgBackRest verifies certificates by DNS name: use a DNS name in the endpoint, or verifyTls: false for a test server'
+        : 'check the endpoint, TLS settings and credentials of the store',
     });
   // Temporary credentials (repo1-s3-key-type auto or web-id) that pgBackRest could not get: the world's fault, not the backup's.
-  if (s3KeyType && s3KeyType !== 'shared' && stanza?.status.code === 99 && repoProblems.some((m) => /security-credentials|sts\.amazonaws|WebIdentity|AWS_ROLE_ARN/i.test(m)))
-    throw new StorageError('STORAGE_ACCESS_DENIED', `pgBackRest could not get ${s3KeyType === 'web-id' ? 'web identity' : 'instance role'} credentials (repo1-s3-key-type=${s3KeyType}) for ${where}`, {
-      details: repoProblems,
-      hint: s3KeyType === 'web-id' ? 'check AWS_ROLE_ARN, that AWS_WEB_IDENTITY_TOKEN_FILE is readable, and that STS is reachable' : 'run where an instance role is attached (EC2 metadata service), or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE',
-    });
+  if (
+    s3KeyType &&
+    s3KeyType !== 'shared' &&
+    stanza?.status.code === 99 &&
+    repoProblems.some((m) => /security-credentials|sts\.amazonaws|WebIdentity|AWS_ROLE_ARN/i.test(m))
+  )
+    throw new StorageError(
+      'STORAGE_ACCESS_DENIED',
+      `pgBackRest could not get ${s3KeyType === 'web-id' ? 'web identity' : 'instance role'} credentials (repo1-s3-key-type=${s3KeyType}) for ${where}`,
+      {
+        details: repoProblems,
+        hint:
+          s3KeyType === 'web-id'
+            ? 'check AWS_ROLE_ARN, that AWS_WEB_IDENTITY_TOKEN_FILE is readable, and that STS is reachable'
+            : 'run where an instance role is attached (EC2 metadata service), or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE',
+      },
+    );
   // An encrypted repository read with the wrong pass decrypts to garbage: pgBackRest reports a FormatError.
-  if (options.cipherPassEnv && stanza?.status.code === 99 && repoProblems.some((m) => /FormatError|CryptoError|decrypt/i.test(m)))
-    throw new SourceError('DECRYPT_FAILED', `pgBackRest could not decrypt ${where} with the pass in ${options.cipherPassEnv}`, {
-      details: repoProblems,
-      hint: `the cipher pass in ${options.cipherPassEnv} is wrong, or the repository is not encrypted with aes-256-cbc`,
-    });
+  if (
+    options.cipherPassEnv &&
+    stanza?.status.code === 99 &&
+    repoProblems.some((m) => /FormatError|CryptoError|decrypt/i.test(m))
+  )
+    throw new SourceError(
+      'DECRYPT_FAILED',
+      `pgBackRest could not decrypt ${where} with the pass in ${options.cipherPassEnv}`,
+      {
+        details: repoProblems,
+        hint: `the cipher pass in ${options.cipherPassEnv} is wrong, or the repository is not encrypted with aes-256-cbc`,
+      },
+    );
   if (!stanza || (stanza.backup ?? []).length === 0)
-    throw new SourceError('BACKUP_NOT_FOUND', `${where} has no readable backup${stanza ? ` (status: ${stanza.status.message})` : ''}`, {
-      details: repoProblems,
-      hint: 'check the store, path and stanza; `pgbackrest info` on the database host lists what exists',
-    });
+    throw new SourceError(
+      'BACKUP_NOT_FOUND',
+      `${where} has no readable backup${stanza ? ` (status: ${stanza.status.message})` : ''}`,
+      {
+        details: repoProblems,
+        hint: 'check the store, path and stanza; `pgbackrest info` on the database host lists what exists',
+      },
+    );
   const backup = options.set === 'latest' ? stanza.backup.at(-1)! : stanza.backup.find((b) => b.label === options.set);
   if (!backup)
-    throw new SourceError('BACKUP_NOT_FOUND', `${where} has no backup set ${options.set}`, { details: stanza.backup.map((b) => `${b.label} (${b.type})`), hint: 'use one of the labels above, or set: latest' });
+    throw new SourceError('BACKUP_NOT_FOUND', `${where} has no backup set ${options.set}`, {
+      details: stanza.backup.map((b) => `${b.label} (${b.type})`),
+      hint: 'use one of the labels above, or set: latest',
+    });
   const db = stanza.db.find((d) => d.id === backup.database.id);
   const archiveId = stanza.archive.find((a) => a.database.id === backup.database.id)?.id;
-  const archivePrefix = joinKey(options.path, 'archive', options.stanza, archiveId) + '/';
+  const archivePrefix = `${joinKey(options.path, 'archive', options.stanza, archiveId)}/`;
   const archive: ArchivedSegment[] = (await ctx.store.list(archivePrefix, { signal: ctx.signal })).flatMap((o) => {
     const segment = parseSegmentKey(o.key);
     return segment ? [{ ...segment, lastModified: o.lastModified }] : [];
   });
-  const args = (lock: string, caBundle?: string) => pgbackrestArgs(ctx.storeConfig, options, { lock, caBundle, s3KeyType });
+  const args = (lock: string, caBundle?: string) =>
+    pgbackrestArgs(ctx.storeConfig, options, { lock, caBundle, s3KeyType });
   return {
     major: db ? Number(db.version) : undefined,
     provenance: {
@@ -88,34 +136,75 @@ export async function preparePgbackrest(ctx: PhysicalContext & { options: Pgback
     archive,
     serverEnv: () => env,
     restoreCommand: (target, access) =>
-      ['pgbackrest', ...args(target.scratchDir, access.caBundle), `--pg1-path=${target.dataDir}`, 'archive-get', '%f', '"%p"'].map((a) => (a === '"%p"' ? a : shellQuote(a))).join(' '),
+      [
+        'pgbackrest',
+        ...args(target.scratchDir, access.caBundle),
+        `--pg1-path=${target.dataDir}`,
+        'archive-get',
+        '%f',
+        '"%p"',
+      ]
+        .map((a) => (a === '"%p"' ? a : shellQuote(a)))
+        .join(' '),
     async restore(target, access) {
       await preparePgbackrestDirs(target.scratchDir, target.runAs);
-      await runPgbackrest([...args(target.scratchDir, access.caBundle), `--pg1-path=${target.dataDir}`, `--set=${backup.label}`, 'restore'], env, where, target.runAs);
+      await runPgbackrest(
+        [
+          ...args(target.scratchDir, access.caBundle),
+          `--pg1-path=${target.dataDir}`,
+          `--set=${backup.label}`,
+          'restore',
+        ],
+        env,
+        where,
+        target.runAs,
+      );
     },
   };
 }
 
 /** Run pgbackrest and map its error codes: 95 crypto and 55 missing file are the backup's fault. */
-export async function runPgbackrest(args: string[], env: Record<string, string>, where: string, runAs?: { uid: number; gid: number }): Promise<string> {
+export async function runPgbackrest(
+  args: string[],
+  env: Record<string, string>,
+  where: string,
+  runAs?: { uid: number; gid: number },
+): Promise<string> {
   try {
-    return (await runCommand('pgbackrest', args, { env, uid: runAs?.uid, gid: runAs?.gid, secrets: Object.values(env) })).stdout;
+    return (
+      await runCommand('pgbackrest', args, { env, uid: runAs?.uid, gid: runAs?.gid, secrets: Object.values(env) })
+    ).stdout;
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     const said = error.stderrTail.join('\n');
     const code = Number(/\[(\d{3})\]/.exec(said)?.[1] ?? error.exitCode);
     const message = `pgbackrest ${args.at(-1)} failed for ${where} (pgBackRest error ${code})`;
     const options = { cause: error, details: error.stderrTail };
-    if (code === 95) throw new SourceError('DECRYPT_FAILED', message, { ...options, hint: 'the repository cipher pass is wrong (cipherPassEnv), or the repository is not encrypted' });
+    if (code === 95)
+      throw new SourceError('DECRYPT_FAILED', message, {
+        ...options,
+        hint: 'the repository cipher pass is wrong (cipherPassEnv), or the repository is not encrypted',
+      });
     if (code === 55 || code === 61 || code === 62 || code === 28 || code === 29)
-      throw new SourceError('REPOSITORY_DAMAGED', message, { ...options, hint: 'a file of the repository is missing or damaged: run `pgbackrest verify` on the repository host' });
-    if (code === 39 || code === 41 || code === 49 || code === 104) throw new StorageError('STORAGE_UNREACHABLE', message, { ...options, hint: 'check the endpoint, TLS settings and credentials of the store' });
+      throw new SourceError('REPOSITORY_DAMAGED', message, {
+        ...options,
+        hint: 'a file of the repository is missing or damaged: run `pgbackrest verify` on the repository host',
+      });
+    if (code === 39 || code === 41 || code === 49 || code === 104)
+      throw new StorageError('STORAGE_UNREACHABLE', message, {
+        ...options,
+        hint: 'check the endpoint, TLS settings and credentials of the store',
+      });
     throw new SourceError('PGBACKREST_FAILED', message, { ...options, hint: 'see the pgBackRest messages above' });
   }
 }
 
 /** pgBackRest quotes undecryptable bytes in its messages: keep them readable and short. */
 export function printable(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e\n]/g, '?').split('\n').filter((l) => !/^FormatError: key\/value found outside/.test(l)).join(' ');
+  const clean = text
+    .replace(/[^\x20-\x7e\n]/g, '?')
+    .split('\n')
+    .filter((l) => !/^FormatError: key\/value found outside/.test(l))
+    .join(' ');
   return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
 }

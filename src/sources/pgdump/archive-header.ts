@@ -47,7 +47,8 @@ export function readArchiveHeader(bytes: Buffer, format: Exclude<DumpFormat, 'pl
     const formatVersion = `${major}.${minor}.${rev}`;
     if (version >= 10_700) byte(); // offset size
     byte(); // format
-    if (version >= 11_500) byte(); // compression algorithm
+    if (version >= 11_500)
+      byte(); // compression algorithm
     else if (version >= 10_200) int(); // compression level
     if (version < 11_000) return { formatVersion };
     for (let i = 0; i < 7; i++) int(); // creation time: sec, min, hour, mday, mon, year, isdst

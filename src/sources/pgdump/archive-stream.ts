@@ -46,10 +46,14 @@ export async function openArchive(options: OpenArchiveOptions): Promise<OpenedAr
   // A premature close is our own reader stopping early (the table-of-contents peek); a cut read still shows
   // in requireWhole as bytes short of the size.
   const remember = (stage: Stage) => (error: Error | null | undefined) => {
-    if (error && !failure && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') failure = classify(error, stage, { what, bytes, size: options.size });
+    if (error && !failure && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+      failure = classify(error, stage, { what, bytes, size: options.size });
   };
   let readRetries = 0;
-  const raw = await options.store.read(options.key, { signal: options.signal, expectedSize: options.size, onResume: () => {
+  const raw = await options.store.read(options.key, {
+    signal: options.signal,
+    expectedSize: options.size,
+    onResume: () => {
       readRetries += 1;
       options.onResume?.();
     },
@@ -65,12 +69,23 @@ export async function openArchive(options: OpenArchiveOptions): Promise<OpenedAr
     },
     flush(done) {
       if (options.size === undefined || bytes === options.size) return done();
-      done(new StorageError('STORAGE_READ_INCOMPLETE', `reading ${what} ended after ${bytes} of its ${options.size} bytes`, { hint: 'the connection to the store was cut or the object changed while it was read; run the drill again' }));
+      done(
+        new StorageError(
+          'STORAGE_READ_INCOMPLETE',
+          `reading ${what} ended after ${bytes} of its ${options.size} bytes`,
+          { hint: 'the connection to the store was cut or the object changed while it was read; run the drill again' },
+        ),
+      );
     },
   });
   let stream: Readable = pipeline(raw, tap, remember('read'));
   let plaintextRecognised = false;
-  if (options.decrypt) stream = pipeline(stream, createOpensslDecrypt({ ...options.decrypt, what, plaintextRecognised: () => plaintextRecognised }), remember('decrypt'));
+  if (options.decrypt)
+    stream = pipeline(
+      stream,
+      createOpensslDecrypt({ ...options.decrypt, what, plaintextRecognised: () => plaintextRecognised }),
+      remember('decrypt'),
+    );
   const head = await readHead(stream, 4);
   stream = head.stream;
   const compression = options.compression === 'auto' ? sniffCompression(head.bytes) : options.compression;
@@ -97,7 +112,11 @@ export async function openArchive(options: OpenArchiveOptions): Promise<OpenedAr
     requireWhole(format) {
       if (failure) throw failure;
       if (options.size !== undefined && bytes !== options.size)
-        throw new StorageError('STORAGE_READ_INCOMPLETE', `${what} was not read whole: ${bytes} of its ${options.size} bytes`, { hint: 'the connection to the store was cut; run the drill again' });
+        throw new StorageError(
+          'STORAGE_READ_INCOMPLETE',
+          `${what} was not read whole: ${bytes} of its ${options.size} bytes`,
+          { hint: 'the connection to the store was cut; run the drill again' },
+        );
       end.require(format, { what, storedBytes: bytes });
       return stored();
     },
@@ -112,27 +131,39 @@ function classify(error: Error, stage: Stage, at: { what: string; bytes: number;
   if (isDiskFull(error)) return error;
   const zlib = (error as NodeJS.ErrnoException).code;
   if (stage !== 'read' && (zlib === 'Z_BUF_ERROR' || /unexpected end of file/i.test(error.message)))
-    return new SourceError('DUMP_TRUNCATED', `${at.what} was read whole (${at.bytes} bytes) but its compressed stream stops before its end (${error.message})`, {
-      cause: error,
-      hint: 'the backup was cut when it was written or uploaded; take a new backup and check the job that writes it',
-    });
+    return new SourceError(
+      'DUMP_TRUNCATED',
+      `${at.what} was read whole (${at.bytes} bytes) but its compressed stream stops before its end (${error.message})`,
+      {
+        cause: error,
+        hint: 'the backup was cut when it was written or uploaded; take a new backup and check the job that writes it',
+      },
+    );
   if (stage !== 'read' && zlib?.startsWith('Z_'))
     return new SourceError('DECOMPRESS_FAILED', `${at.what} does not decompress: ${error.message}`, {
       cause: error,
       hint: 'the archive is damaged, or the suite names the wrong `compression`',
     });
   if (stage === 'read')
-    return new StorageError('STORAGE_READ_INCOMPLETE', `reading ${at.what} failed after ${at.bytes}${at.size === undefined ? '' : ` of ${at.size}`} bytes: ${error.message}`, {
-      cause: error,
-      hint: 'the store or the connection to it failed mid-read; run the drill again',
-    });
+    return new StorageError(
+      'STORAGE_READ_INCOMPLETE',
+      `reading ${at.what} failed after ${at.bytes}${at.size === undefined ? '' : ` of ${at.size}`} bytes: ${error.message}`,
+      {
+        cause: error,
+        hint: 'the store or the connection to it failed mid-read; run the drill again',
+      },
+    );
   return error;
 }
 
 function wrongKeyFor(what: string, compression: Compression, d: Omit<OpensslDecryptOptions, 'what'>): SourceError {
-  return new SourceError('DECRYPT_FAILED', `decrypting ${what} with ${d.cipher}${d.pbkdf2 ? ` -pbkdf2 -iter ${d.iterations}` : ''} -md ${d.digest} did not give a ${compression} stream`, {
-    hint: 'the key in the environment variable is wrong, or the archive was encrypted with other openssl options (cipher, -pbkdf2, -iter, -md)',
-  });
+  return new SourceError(
+    'DECRYPT_FAILED',
+    `decrypting ${what} with ${d.cipher}${d.pbkdf2 ? ` -pbkdf2 -iter ${d.iterations}` : ''} -md ${d.digest} did not give a ${compression} stream`,
+    {
+      hint: 'the key in the environment variable is wrong, or the archive was encrypted with other openssl options (cipher, -pbkdf2, -iter, -md)',
+    },
+  );
 }
 
 /** Read at least `min` bytes without consuming them: they are put back for the next reader. */

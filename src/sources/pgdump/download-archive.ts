@@ -28,7 +28,11 @@ export async function downloadDirectory(
   for (const file of archive.files ?? []) {
     const path = join(target, file.key.slice(archive.key.length + 1));
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    const body = await store.read(file.key, { signal: options.signal, expectedSize: file.size, onResume: () => void (readRetries += 1) });
+    const body = await store.read(file.key, {
+      signal: options.signal,
+      expectedSize: file.size,
+      onResume: () => void (readRetries += 1),
+    });
     let bytes = 0;
     body.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
@@ -36,9 +40,13 @@ export async function downloadDirectory(
     });
     await pipeline(body, createWriteStream(path, { mode: 0o600 }), { signal: options.signal });
     if (bytes !== file.size)
-      throw new StorageError('STORAGE_READ_INCOMPLETE', `${store.description}/${file.key} was not read whole: ${bytes} of its ${file.size} bytes`, {
-        hint: 'the connection to the store was cut or the object changed while it was read; run the drill again',
-      });
+      throw new StorageError(
+        'STORAGE_READ_INCOMPLETE',
+        `${store.description}/${file.key} was not read whole: ${bytes} of its ${file.size} bytes`,
+        {
+          hint: 'the connection to the store was cut or the object changed while it was read; run the drill again',
+        },
+      );
   }
   return { readRetries };
 }

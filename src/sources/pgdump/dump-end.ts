@@ -19,7 +19,9 @@ export interface DumpEndWatch {
  * trailer) and the tar headers (a tar archive ends with two zero blocks at a header position). Custom
  * archives need no watch: pg_restore fails on every missing data block.
  */
-export function createDumpEndWatch(options: { format?: DumpFormat; what?: string; storedBytes?: () => number } = {}): DumpEndWatch {
+export function createDumpEndWatch(
+  options: { format?: DumpFormat; what?: string; storedBytes?: () => number } = {},
+): DumpEndWatch {
   let tail = Buffer.alloc(0);
   let decoded = 0;
   const tar = createTarEndWatch();
@@ -43,16 +45,28 @@ export function createDumpEndWatch(options: { format?: DumpFormat; what?: string
     },
   });
   const check: DumpEndWatch['require'] = (format, { what, storedBytes }) => {
-      if (format === 'plain' && !PLAIN_TRAILER.test(tail.toString('utf8')))
-        throw truncated(what, storedBytes, `its SQL stops after ${decoded} bytes without pg_dump's closing line "-- PostgreSQL database dump complete"`);
-      if (format === 'tar' && !tar.ended())
-        throw truncated(what, storedBytes, `its tar stream stops after ${decoded} bytes without the two zero blocks that end a tar archive`);
+    if (format === 'plain' && !PLAIN_TRAILER.test(tail.toString('utf8')))
+      throw truncated(
+        what,
+        storedBytes,
+        `its SQL stops after ${decoded} bytes without pg_dump's closing line "-- PostgreSQL database dump complete"`,
+      );
+    if (format === 'tar' && !tar.ended())
+      throw truncated(
+        what,
+        storedBytes,
+        `its tar stream stops after ${decoded} bytes without the two zero blocks that end a tar archive`,
+      );
   };
   return { transform, require: check };
 }
 
 function truncated(what: string, storedBytes: number, why: string): SourceError {
-  return new SourceError('DUMP_TRUNCATED', `${what} was read whole (${storedBytes} bytes) but the dump stops before its end: ${why}`, {
-    hint: 'the backup was cut when it was written or uploaded (a full disk, a killed pg_dump, an interrupted copy); take a new backup and check the job that writes it',
-  });
+  return new SourceError(
+    'DUMP_TRUNCATED',
+    `${what} was read whole (${storedBytes} bytes) but the dump stops before its end: ${why}`,
+    {
+      hint: 'the backup was cut when it was written or uploaded (a full disk, a killed pg_dump, an interrupted copy); take a new backup and check the job that writes it',
+    },
+  );
 }

@@ -14,7 +14,11 @@ export interface FoundArchive {
 }
 
 /** Resolve an archive spec to what is stored: the exact key, or latest/oldest under a prefix. */
-export async function findArchive(store: ObjectStore, archive: ArchiveOptions, signal?: AbortSignal): Promise<FoundArchive> {
+export async function findArchive(
+  store: ObjectStore,
+  archive: ArchiveOptions,
+  signal?: AbortSignal,
+): Promise<FoundArchive> {
   if (archive.key !== undefined) {
     const key = archive.key.replace(/\/+$/, '');
     const object = archive.format === 'directory' ? undefined : await store.head(key, { signal });
@@ -43,7 +47,10 @@ export function candidatesOf(objects: ObjectInfo[]): ObjectInfo[] {
   const inDir = (key: string) => dirs.some((d) => key.startsWith(`${d}/`));
   const files = objects.filter((o) => !inDir(o.key) && !o.key.endsWith('/'));
   const folded = dirs.map((d) => {
-    const folder = asDirectory(d, objects.filter((o) => o.key.startsWith(`${d}/`)));
+    const folder = asDirectory(
+      d,
+      objects.filter((o) => o.key.startsWith(`${d}/`)),
+    );
     return { key: folder.key, size: folder.size, lastModified: folder.lastModified };
   });
   return [...files, ...folded];

@@ -58,7 +58,10 @@ export async function inspectArchive(options: InspectOptions): Promise<ArchiveIn
     }
     if (!format) {
       stream.destroy();
-      throw unreadable(options.what, `its first bytes are neither a pg_dump archive nor SQL (${JSON.stringify(head.bytes.subarray(0, 8).toString('latin1'))})`);
+      throw unreadable(
+        options.what,
+        `its first bytes are neither a pg_dump archive nor SQL (${JSON.stringify(head.bytes.subarray(0, 8).toString('latin1'))})`,
+      );
     }
     header = readArchiveHeader(head.bytes, format);
   } else {
@@ -71,16 +74,24 @@ export async function inspectArchive(options: InspectOptions): Promise<ArchiveIn
   try {
     // The pg_restore of the dump's own major (or newer): an older one cannot read a newer archive.
     reader = await options.pgRestore(header?.dumpMajor, 'path' in options.input ? [options.input.path] : []);
-    const result = await runCommand(reader.file, [...reader.args, ...args], { input: stream, errorCode: 'ARCHIVE_UNREADABLE', tailLines: 10 });
+    const result = await runCommand(reader.file, [...reader.args, ...args], {
+      input: stream,
+      errorCode: 'ARCHIVE_UNREADABLE',
+      tailLines: 10,
+    });
     return { format, facts: readSchemaFacts(result.stdout), dumpMajor: header?.dumpMajor };
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     const said = error.stderrTail.join('\n');
     if (/unsupported version .* in file header/.test(said))
-      throw new EngineError('PG_RESTORE_TOO_OLD', `${options.what} (archive format ${header?.formatVersion ?? 'unknown'}${header?.dumpVersion ? `, pg_dump ${header.dumpVersion}` : ''}) was written by a newer pg_dump than ${reader?.where ?? 'pg_restore'} can read`, {
-        details: error.stderrTail,
-        hint: `install the PostgreSQL client of the major the dump came from or newer (e.g. apt-get install postgresql-client-${header?.dumpMajor ?? 17}), or use the docker engine with an image of that major`,
-      });
+      throw new EngineError(
+        'PG_RESTORE_TOO_OLD',
+        `${options.what} (archive format ${header?.formatVersion ?? 'unknown'}${header?.dumpVersion ? `, pg_dump ${header.dumpVersion}` : ''}) was written by a newer pg_dump than ${reader?.where ?? 'pg_restore'} can read`,
+        {
+          details: error.stderrTail,
+          hint: `install the PostgreSQL client of the major the dump came from or newer (e.g. apt-get install postgresql-client-${header?.dumpMajor ?? 17}), or use the docker engine with an image of that major`,
+        },
+      );
     throw unreadable(options.what, error.stderrTail.at(-1) ?? `pg_restore exited ${error.exitCode}`, error);
   } finally {
     stream?.destroy();

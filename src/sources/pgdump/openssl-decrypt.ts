@@ -37,7 +37,10 @@ export function createOpensslDecrypt(options: OpensslDecryptOptions): Transform 
       if (header.length < 16) return done();
       if (!header.subarray(0, 8).equals(MAGIC))
         return done(
-          fail(`${options.what} is not an openssl-encrypted file (no "Salted__" header)`, 'remove `decrypt` from the suite if the archive is not encrypted, or check that the right object is picked'),
+          fail(
+            `${options.what} is not an openssl-encrypted file (no "Salted__" header)`,
+            'remove `decrypt` from the suite if the archive is not encrypted, or check that the right object is picked',
+          ),
         );
       const salt = header.subarray(8, 16);
       const { key, iv } = deriveKeyAndIv(options, salt);
@@ -46,15 +49,34 @@ export function createOpensslDecrypt(options: OpensslDecryptOptions): Transform 
       done(null, decipher.update(header.subarray(16)));
     },
     flush(done: TransformCallback) {
-      if (!decipher) return done(fail(`${options.what} ended before its encryption header`, 'the object is truncated or empty', 'DUMP_TRUNCATED'));
+      if (!decipher)
+        return done(
+          fail(
+            `${options.what} ended before its encryption header`,
+            'the object is truncated or empty',
+            'DUMP_TRUNCATED',
+          ),
+        );
       // CBC ciphertext is whole 16-byte blocks: anything else is a cut object, whatever the key.
       if (cipherBytes % 16 !== 0)
-        return done(fail(`${options.what} ends mid-block: ${cipherBytes} bytes of ciphertext is not a whole number of 16-byte blocks, so the object is truncated`, cut, 'DUMP_TRUNCATED'));
+        return done(
+          fail(
+            `${options.what} ends mid-block: ${cipherBytes} bytes of ciphertext is not a whole number of 16-byte blocks, so the object is truncated`,
+            cut,
+            'DUMP_TRUNCATED',
+          ),
+        );
       try {
         done(null, decipher.final());
       } catch {
         if (options.plaintextRecognised?.())
-          return done(fail(`${options.what} decrypted to a valid start but its last block is not valid padding: the object is truncated or damaged at its end`, cut, 'DUMP_TRUNCATED'));
+          return done(
+            fail(
+              `${options.what} decrypted to a valid start but its last block is not valid padding: the object is truncated or damaged at its end`,
+              cut,
+              'DUMP_TRUNCATED',
+            ),
+          );
         done(
           fail(
             `could not decrypt ${options.what} with ${options.cipher}${options.pbkdf2 ? ` -pbkdf2 -iter ${options.iterations}` : ''} -md ${options.digest}: bad decrypt`,
@@ -79,7 +101,9 @@ function bytesToKey(passphrase: string, salt: Buffer, digest: string, length: nu
   const blocks: Buffer[] = [];
   let previous = Buffer.alloc(0);
   while (Buffer.concat(blocks).length < length) {
-    previous = createHash(digest).update(Buffer.concat([previous, Buffer.from(passphrase), salt])).digest();
+    previous = createHash(digest)
+      .update(Buffer.concat([previous, Buffer.from(passphrase), salt]))
+      .digest();
     blocks.push(previous);
   }
   return Buffer.concat(blocks).subarray(0, length);

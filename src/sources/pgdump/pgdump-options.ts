@@ -10,9 +10,20 @@ export const decryptSchema = z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name')
       .describe('Name of the environment variable holding the passphrase (never the passphrase itself).'),
-    pbkdf2: z.boolean().default(true).describe('Whether the archive was encrypted with `-pbkdf2` (false: legacy EVP_BytesToKey).'),
-    iterations: z.number().int().positive().default(10000).describe('`-iter` used at encryption (openssl default 10000).'),
-    digest: z.enum(['sha256', 'sha1', 'md5']).default('sha256').describe('`-md` used at encryption (openssl default sha256).'),
+    pbkdf2: z
+      .boolean()
+      .default(true)
+      .describe('Whether the archive was encrypted with `-pbkdf2` (false: legacy EVP_BytesToKey).'),
+    iterations: z
+      .number()
+      .int()
+      .positive()
+      .default(10000)
+      .describe('`-iter` used at encryption (openssl default 10000).'),
+    digest: z
+      .enum(['sha256', 'sha1', 'md5'])
+      .default('sha256')
+      .describe('`-md` used at encryption (openssl default sha256).'),
   })
   .describe('Decrypt an archive made with `openssl enc -e -<cipher> -pbkdf2 -salt`.');
 
@@ -23,7 +34,13 @@ const pickSchema = z
 
 /** One archive: either an exact `key`, or the latest/oldest under `prefix` (filtered by `pattern`). */
 export const archiveSchema = z.strictObject({
-  key: z.string().min(1).optional().describe('Exact key (S3) or path (filesystem) of the archive. A directory-format dump is the prefix holding toc.dat.'),
+  key: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Exact key (S3) or path (filesystem) of the archive. A directory-format dump is the prefix holding toc.dat.',
+    ),
   prefix: z.string().optional().describe('Pick an archive under this prefix (with `pick`, `pattern`, `orderBy`).'),
   pick: pickSchema,
   pattern: z.string().optional().describe('Regular expression the key must match, e.g. `orders-.*\\.dump\\.gz$`.'),
@@ -45,7 +62,10 @@ export const archiveSchema = z.strictObject({
     .regex(/^[0-9a-f]{64}$/i, 'expected 64 hex digits')
     .optional()
     .describe('Expected SHA-256 of the stored object; the restore fails when the bytes read differ.'),
-  dataOnly: z.boolean().default(false).describe('Restore only data (`--data-only`), e.g. a data dump after a schema dump.'),
+  dataOnly: z
+    .boolean()
+    .default(false)
+    .describe('Restore only data (`--data-only`), e.g. a data dump after a schema dump.'),
   schemaOnly: z.boolean().default(false).describe('Restore only the schema (`--schema-only`).'),
 });
 
@@ -53,10 +73,16 @@ export const pgdumpOptionsSchema = archiveSchema
   .extend({
     store: z.string().describe('Name of an entry under `storage`.'),
     archives: z
-      .array(archiveSchema.describe('One archive: the same keys that pick and read a single archive (key or prefix, pattern, format, decrypt, …).'))
+      .array(
+        archiveSchema.describe(
+          'One archive: the same keys that pick and read a single archive (key or prefix, pattern, format, decrypt, …).',
+        ),
+      )
       .min(1)
       .optional()
-      .describe('Several archives restored in order into one database (schema dump first, then data-only dumps). Replaces key/prefix.'),
+      .describe(
+        'Several archives restored in order into one database (schema dump first, then data-only dumps). Replaces key/prefix.',
+      ),
     database: z
       .string()
       .regex(/^[A-Za-z_][A-Za-z0-9_$-]*$/, 'expected a plain database name')
@@ -65,20 +91,29 @@ export const pgdumpOptionsSchema = archiveSchema
     jobs: z
       .union([z.literal('auto'), z.number().int().min(1).max(64)])
       .default('auto')
-      .describe('`pg_restore --jobs`. `auto`: the number of cores for custom and directory archives, 1 where parallel restore is impossible (tar, plain).'),
+      .describe(
+        '`pg_restore --jobs`. `auto`: the number of cores for custom and directory archives, 1 where parallel restore is impossible (tar, plain).',
+      ),
     roles: z
       .enum(['create', 'skip'])
       .default('create')
-      .describe('`create`: create every role the archive names (NOLOGIN) so owners and grants restore as in production. `skip`: `--no-owner --no-privileges`.'),
+      .describe(
+        '`create`: create every role the archive names (NOLOGIN) so owners and grants restore as in production. `skip`: `--no-owner --no-privileges`.',
+      ),
     only: z
       .strictObject({
-        tables: z.array(z.string()).optional().describe('Restore only these tables (`schema.table`), as in `pg_restore -t`.'),
+        tables: z
+          .array(z.string())
+          .optional()
+          .describe('Restore only these tables (`schema.table`), as in `pg_restore -t`.'),
         schemas: z.array(z.string()).optional().describe('Restore only these schemas (`pg_restore -n`).'),
       })
       .optional()
       .describe('Table-level restore. pgdrill then also checks that nothing else was restored.'),
   })
-  .describe('A logical backup made by pg_dump: custom, directory, tar or plain SQL; optionally gzip/zstd-compressed and openssl-encrypted.');
+  .describe(
+    'A logical backup made by pg_dump: custom, directory, tar or plain SQL; optionally gzip/zstd-compressed and openssl-encrypted.',
+  );
 
 export type ArchiveOptions = z.output<typeof archiveSchema>;
 export type PgdumpOptions = z.output<typeof pgdumpOptionsSchema>;

@@ -23,8 +23,11 @@ export function createPlainRolesTransform(mode: 'create' | 'skip'): Transform {
       inCopy = true;
       return line;
     }
-    if (mode === 'skip') return OWNER.test(line) || PRIVILEGE_LINE.test(line) ? `-- pgdrill (roles: skip): ${line.slice(0, 60)}` : line;
-    const names = [OWNER.exec(line)?.[1], ...(GRANT.exec(line)?.[1]?.split(/,\s*/) ?? [])].filter((n): n is string => !!n);
+    if (mode === 'skip')
+      return OWNER.test(line) || PRIVILEGE_LINE.test(line) ? `-- pgdrill (roles: skip): ${line.slice(0, 60)}` : line;
+    const names = [OWNER.exec(line)?.[1], ...(GRANT.exec(line)?.[1]?.split(/,\s*/) ?? [])].filter(
+      (n): n is string => !!n,
+    );
     const fresh = names.map((n) => n.trim()).filter((n) => !created.has(n.toLowerCase()));
     for (const n of fresh) created.add(n.toLowerCase());
     return [...fresh.map(createRoleStatement), line].join('\n');
@@ -33,7 +36,7 @@ export function createPlainRolesTransform(mode: 'create' | 'skip'): Transform {
     transform(chunk: Buffer, _e, done: TransformCallback) {
       const lines = (partial + chunk.toString('utf8')).split('\n');
       partial = lines.pop() ?? '';
-      done(null, lines.length ? lines.map(handle).join('\n') + '\n' : '');
+      done(null, lines.length ? `${lines.map(handle).join('\n')}\n` : '');
     },
     flush(done: TransformCallback) {
       done(null, partial ? handle(partial) : '');

@@ -49,7 +49,11 @@ export interface PreparedArchive {
  * Find one archive and read its table of contents; fetch it into the drill's private directory only when
  * parallel restore needs a seekable file (a plain archive already on local disk is used in place).
  */
-export async function prepareArchive(ctx: PgdumpContext, options: ArchiveOptions, index: number): Promise<PreparedArchive> {
+export async function prepareArchive(
+  ctx: PgdumpContext,
+  options: ArchiveOptions,
+  index: number,
+): Promise<PreparedArchive> {
   const found = await findArchive(ctx.store, options, ctx.signal);
   await ctx.beforeFetch?.(found, options, index);
   const what = `${ctx.store.description}/${found.key}`;
@@ -66,21 +70,40 @@ export async function prepareArchive(ctx: PgdumpContext, options: ArchiveOptions
   let localPath: string | undefined;
   let facts: SchemaFacts;
   let dumpMajor: number | undefined;
-  const inPlace = !options.decrypt && options.compression !== 'gzip' && options.compression !== 'zstd' ? ctx.store.localPath?.(found.key) : undefined;
+  const inPlace =
+    !options.decrypt && options.compression !== 'gzip' && options.compression !== 'zstd'
+      ? ctx.store.localPath?.(found.key)
+      : undefined;
   if (found.files) {
     localPath = inPlace ?? join(ctx.workDir, `archive-${index}.dir`);
     if (!inPlace) {
       await mkdir(localPath, { mode: 0o700 });
-      const { readRetries } = await downloadDirectory(ctx.store, found, localPath, { signal: ctx.signal, onBytes: (b) => ctx.onBytes?.(b, found.size) });
+      const { readRetries } = await downloadDirectory(ctx.store, found, localPath, {
+        signal: ctx.signal,
+        onBytes: (b) => ctx.onBytes?.(b, found.size),
+      });
       provenance.readRetries = readRetries;
     }
-    ({ format, facts, dumpMajor } = await inspectArchive({ pgRestore: ctx.pgRestore, input: { path: localPath, format: 'directory' }, what }));
+    ({ format, facts, dumpMajor } = await inspectArchive({
+      pgRestore: ctx.pgRestore,
+      input: { path: localPath, format: 'directory' },
+      what,
+    }));
   } else {
     const peek = await openArchive(streamOptions);
     try {
-      ({ format, facts, dumpMajor } = await inspectArchive({ pgRestore: ctx.pgRestore, input: { stream: peek.stream }, what }));
+      ({ format, facts, dumpMajor } = await inspectArchive({
+        pgRestore: ctx.pgRestore,
+        input: { stream: peek.stream },
+        what,
+      }));
     } catch (error) {
-      throw peek.failure() ?? (options.decrypt && isDrillError(error) && error.code === 'ARCHIVE_UNREADABLE' ? wrongKey(what, options, error) : error);
+      throw (
+        peek.failure() ??
+        (options.decrypt && isDrillError(error) && error.code === 'ARCHIVE_UNREADABLE'
+          ? wrongKey(what, options, error)
+          : error)
+      );
     }
     provenance.compression = peek.compression;
     if (jobsFor(ctx, format) > 1 && inPlace && peek.compression === 'none') {
@@ -103,9 +126,24 @@ export async function prepareArchive(ctx: PgdumpContext, options: ArchiveOptions
   if (facts.pgDumpVersion) provenance.producedBy = `pg_dump ${facts.pgDumpVersion}`;
   if (facts.sourceVersion) provenance.sourceServer = `PostgreSQL ${facts.sourceVersion}`;
   const timescaleVersion = needsTimescale(facts)
-    ? await readDumpedTimescaleVersion({ pgRestore: await ctx.pgRestore(dumpMajor, localPath ? [localPath] : []), format, input: localPath ? { path: localPath } : { stream: (await openArchive(streamOptions)).stream }, signal: ctx.signal })
+    ? await readDumpedTimescaleVersion({
+        pgRestore: await ctx.pgRestore(dumpMajor, localPath ? [localPath] : []),
+        format,
+        input: localPath ? { path: localPath } : { stream: (await openArchive(streamOptions)).stream },
+        signal: ctx.signal,
+      })
     : undefined;
-  return { options, found, format, facts, jobs: jobsFor(ctx, format), localPath, provenance, dumpMajor, timescaleVersion };
+  return {
+    options,
+    found,
+    format,
+    facts,
+    jobs: jobsFor(ctx, format),
+    localPath,
+    provenance,
+    dumpMajor,
+    timescaleVersion,
+  };
 }
 
 export function jobsFor(ctx: PgdumpContext, format: DumpFormat): number {
@@ -115,24 +153,57 @@ export function jobsFor(ctx: PgdumpContext, format: DumpFormat): number {
 }
 
 /** `provenance.readRetries` counts the resumed reads of every pass over the object (peek, download, restore). */
-export function openOptions(ctx: PgdumpContext, options: ArchiveOptions, key: string, size: number, provenance: BackupProvenance): OpenArchiveOptions {
+export function openOptions(
+  ctx: PgdumpContext,
+  options: ArchiveOptions,
+  key: string,
+  size: number,
+  provenance: BackupProvenance,
+): OpenArchiveOptions {
   let decrypt: OpenArchiveOptions['decrypt'];
   if (options.decrypt) {
     const passphrase = ctx.env[options.decrypt.keyEnv];
     if (!passphrase)
-      throw new ConfigError('DECRYPT_KEY_NOT_SET', `environment variable ${options.decrypt.keyEnv} (the decryption key of ${key}) is not set`, {
-        hint: `export ${options.decrypt.keyEnv} in the environment that runs pgdrill (a CI secret)`,
-      });
-    decrypt = { cipher: options.decrypt.openssl, passphrase, pbkdf2: options.decrypt.pbkdf2, iterations: options.decrypt.iterations, digest: options.decrypt.digest };
+      throw new ConfigError(
+        'DECRYPT_KEY_NOT_SET',
+        `environment variable ${options.decrypt.keyEnv} (the decryption key of ${key}) is not set`,
+        {
+          hint: `export ${options.decrypt.keyEnv} in the environment that runs pgdrill (a CI secret)`,
+        },
+      );
+    decrypt = {
+      cipher: options.decrypt.openssl,
+      passphrase,
+      pbkdf2: options.decrypt.pbkdf2,
+      iterations: options.decrypt.iterations,
+      digest: options.decrypt.digest,
+    };
   }
-  return { store: ctx.store, key, decrypt, compression: options.compression, signal: ctx.signal, size, onBytes: (b) => ctx.onBytes?.(b, size), onResume: () => void (provenance.readRetries = (provenance.readRetries ?? 0) + 1) };
+  return {
+    store: ctx.store,
+    key,
+    decrypt,
+    compression: options.compression,
+    signal: ctx.signal,
+    size,
+    onBytes: (b) => ctx.onBytes?.(b, size),
+    onResume: () => void (provenance.readRetries = (provenance.readRetries ?? 0) + 1),
+  };
 }
 
-export function verifyDigest(stored: { sha256: string; bytes: number }, options: ArchiveOptions, what: string): Partial<BackupProvenance> {
+export function verifyDigest(
+  stored: { sha256: string; bytes: number },
+  options: ArchiveOptions,
+  what: string,
+): Partial<BackupProvenance> {
   if (options.sha256 && options.sha256.toLowerCase() !== stored.sha256)
-    throw new SourceError('CHECKSUM_MISMATCH', `${what} has SHA-256 ${stored.sha256}, expected ${options.sha256.toLowerCase()} (${stored.bytes} bytes read)`, {
-      hint: 'the stored object changed or is damaged; compare it with the checksum recorded when the backup was taken',
-    });
+    throw new SourceError(
+      'CHECKSUM_MISMATCH',
+      `${what} has SHA-256 ${stored.sha256}, expected ${options.sha256.toLowerCase()} (${stored.bytes} bytes read)`,
+      {
+        hint: 'the stored object changed or is damaged; compare it with the checksum recorded when the backup was taken',
+      },
+    );
   return { sha256: stored.sha256 };
 }
 
@@ -140,8 +211,12 @@ export function verifyDigest(stored: { sha256: string; bytes: number }, options:
 // (or the openssl options) differ from the ones the backup was encrypted with.
 function wrongKey(what: string, options: ArchiveOptions, cause: DrillError): SourceError {
   const d = options.decrypt!;
-  return new SourceError('DECRYPT_FAILED', `decrypting ${what} with ${d.openssl}${d.pbkdf2 ? ` -pbkdf2 -iter ${d.iterations}` : ''} -md ${d.digest} gave neither a compressed stream nor a pg_dump archive`, {
-    cause,
-    hint: `the key in ${d.keyEnv} is wrong, or the archive was encrypted with other openssl options (cipher, -pbkdf2, -iter, -md)`,
-  });
+  return new SourceError(
+    'DECRYPT_FAILED',
+    `decrypting ${what} with ${d.openssl}${d.pbkdf2 ? ` -pbkdf2 -iter ${d.iterations}` : ''} -md ${d.digest} gave neither a compressed stream nor a pg_dump archive`,
+    {
+      cause,
+      hint: `the key in ${d.keyEnv} is wrong, or the archive was encrypted with other openssl options (cipher, -pbkdf2, -iter, -md)`,
+    },
+  );
 }

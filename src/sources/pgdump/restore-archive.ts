@@ -55,7 +55,12 @@ export async function restoreArchive(options: RestoreArchiveOptions): Promise<vo
       if (sql) await drainRest(sql);
     } else {
       const input = 'stream' in options.input ? options.input.stream : undefined;
-      await options.server.runClient('pg_restore', pgRestoreArgs(options), { input, onStderrLine, signal, errorCode: 'RESTORE_FAILED' });
+      await options.server.runClient('pg_restore', pgRestoreArgs(options), {
+        input,
+        onStderrLine,
+        signal,
+        errorCode: 'RESTORE_FAILED',
+      });
       if (input) await drainRest(input);
     }
     const late = options.inputFailure?.();
@@ -70,13 +75,19 @@ export async function restoreArchive(options: RestoreArchiveOptions): Promise<vo
       const reason = upstream
         ? `${upstream.message}`
         : `${tool} ${error instanceof CommandError && error.exitCode !== undefined ? `exited with code ${error.exitCode}` : 'failed'} after reporting ${errors} error${errors === 1 ? '' : 's'}`;
-      throw new SourceError(isDrillError(upstream) ? upstream.code : 'RESTORE_FAILED', `restoring ${options.what} failed: ${reason}`, {
-        cause: upstream ?? error,
-        details: noteworthy.length > 0 ? noteworthy.slice(-40) : error instanceof CommandError ? error.stderrTail : [],
-        hint: upstream
-          ? (isDrillError(upstream) ? upstream.hint : undefined) ?? 'the stored archive could not be read whole: it is truncated or damaged'
-          : 'the archive is damaged, incomplete, or needs objects (roles, extensions, tablespaces) the restore server lacks; see the lines above',
-      });
+      throw new SourceError(
+        isDrillError(upstream) ? upstream.code : 'RESTORE_FAILED',
+        `restoring ${options.what} failed: ${reason}`,
+        {
+          cause: upstream ?? error,
+          details:
+            noteworthy.length > 0 ? noteworthy.slice(-40) : error instanceof CommandError ? error.stderrTail : [],
+          hint: upstream
+            ? ((isDrillError(upstream) ? upstream.hint : undefined) ??
+              'the stored archive could not be read whole: it is truncated or damaged')
+            : 'the archive is damaged, incomplete, or needs objects (roles, extensions, tablespaces) the restore server lacks; see the lines above',
+        },
+      );
     }
     throw error;
   }
@@ -105,7 +116,8 @@ function pgRestoreArgs(options: RestoreArchiveOptions): string[] {
   for (const schema of options.only?.schemas ?? []) args.push(`--schema=${schema}`);
   const tables = options.only?.tables ?? [];
   if (tables.length > 0 && !options.only?.schemas) {
-    for (const schema of new Set(tables.map((t) => (t.includes('.') ? t.split('.')[0]! : 'public')))) args.push(`--schema=${schema}`);
+    for (const schema of new Set(tables.map((t) => (t.includes('.') ? t.split('.')[0]! : 'public'))))
+      args.push(`--schema=${schema}`);
   }
   for (const table of tables) args.push(`--table=${table.includes('.') ? table.slice(table.indexOf('.') + 1) : table}`);
   if ('path' in options.input) args.push(options.input.path);

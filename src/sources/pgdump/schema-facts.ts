@@ -21,7 +21,8 @@ export function readSchemaFacts(sql: string): SchemaFacts {
   const sourceVersion = /^-- Dumped from database version (.+)$/m.exec(sql)?.[1]?.trim();
   const pgDumpVersion = /^-- Dumped by pg_dump version (.+)$/m.exec(sql)?.[1]?.trim();
   const extensions = new Set<string>();
-  for (const m of sql.matchAll(new RegExp(String.raw`^CREATE EXTENSION (?:IF NOT EXISTS )?${IDENT}`, 'gm'))) extensions.add(unquote(m[1]!));
+  for (const m of sql.matchAll(new RegExp(String.raw`^CREATE EXTENSION (?:IF NOT EXISTS )?${IDENT}`, 'gm')))
+    extensions.add(unquote(m[1]!));
   const roles = new Set<string>();
   for (const m of sql.matchAll(new RegExp(String.raw`OWNER TO ${IDENT};`, 'g'))) roles.add(unquote(m[1]!));
   for (const m of sql.matchAll(/^(?:GRANT|REVOKE) .*? (?:TO|FROM) (.+?)(?: WITH GRANT OPTION| GRANTED BY .*)?;$/gm))

@@ -16,7 +16,10 @@ export const needsTimescale = (facts: SchemaFacts): boolean => facts.extensions.
 
 /** Server settings with timescaledb added to shared_preload_libraries (kept after any the suite names). */
 export function withTimescalePreload(settings: Record<string, string> = {}): Record<string, string> {
-  const libraries = (settings.shared_preload_libraries ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const libraries = (settings.shared_preload_libraries ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (libraries.includes('timescaledb')) return settings;
   return { ...settings, shared_preload_libraries: [...libraries, 'timescaledb'].join(',') };
 }
@@ -52,7 +55,12 @@ export async function readDumpedTimescaleVersion(options: {
   if ('path' in options.input) args.push(options.input.path);
   const input = 'stream' in options.input ? options.input.stream : undefined;
   try {
-    const { stdout } = await runCommand(options.pgRestore.file, [...options.pgRestore.args, ...args], { input, errorCode: 'ARCHIVE_UNREADABLE', tailLines: 10, signal: options.signal });
+    const { stdout } = await runCommand(options.pgRestore.file, [...options.pgRestore.args, ...args], {
+      input,
+      errorCode: 'ARCHIVE_UNREADABLE',
+      tailLines: 10,
+      signal: options.signal,
+    });
     for (const line of stdout.split('\n')) {
       const hit = VERSION_ROW.exec(line);
       if (hit) return hit[1];
@@ -70,24 +78,46 @@ interface TimescaleTarget {
 }
 
 const psql = (t: TimescaleTarget, sql: string) =>
-  t.server.runClient('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', t.database, '-c', sql], { signal: t.signal, errorCode: 'TIMESCALE_RESTORE_FAILED' });
+  t.server.runClient('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', t.database, '-c', sql], {
+    signal: t.signal,
+    errorCode: 'TIMESCALE_RESTORE_FAILED',
+  });
 
 /** Create the extension at the dumped version and put the database in restoring mode. */
 export async function beginTimescaleRestore(t: TimescaleTarget & { version?: string; what: string }): Promise<void> {
   if (!t.version)
-    throw new SourceError('TIMESCALEDB_VERSION_UNKNOWN', `${t.what} uses timescaledb but records no timescaledb_version in _timescaledb_catalog.metadata`, {
-      hint: 'the dump lacks TimescaleDB catalog data (was it taken with --exclude-schema or --schema?); take a full pg_dump of the database',
-    });
+    throw new SourceError(
+      'TIMESCALEDB_VERSION_UNKNOWN',
+      `${t.what} uses timescaledb but records no timescaledb_version in _timescaledb_catalog.metadata`,
+      {
+        hint: 'the dump lacks TimescaleDB catalog data (was it taken with --exclude-schema or --schema?); take a full pg_dump of the database',
+      },
+    );
   const preload = (await psql(t, 'SHOW shared_preload_libraries')).stdout.trim();
-  if (!preload.split(',').map((s) => s.trim()).includes('timescaledb'))
-    throw new EngineError('TIMESCALEDB_NOT_PRELOADED', `the restore server preloads "${preload}", without timescaledb`, {
-      hint: 'the engine must apply shared_preload_libraries=timescaledb (the local engine does); an image must not override it',
-    });
-  const available = (await psql(t, "SELECT coalesce(default_version, '') FROM pg_available_extensions WHERE name = 'timescaledb'")).stdout.trim();
+  if (
+    !preload
+      .split(',')
+      .map((s) => s.trim())
+      .includes('timescaledb')
+  )
+    throw new EngineError(
+      'TIMESCALEDB_NOT_PRELOADED',
+      `the restore server preloads "${preload}", without timescaledb`,
+      {
+        hint: 'the engine must apply shared_preload_libraries=timescaledb (the local engine does); an image must not override it',
+      },
+    );
+  const available = (
+    await psql(t, "SELECT coalesce(default_version, '') FROM pg_available_extensions WHERE name = 'timescaledb'")
+  ).stdout.trim();
   if (available !== t.version)
-    throw new EngineError('EXTENSION_VERSION_MISMATCH', `${t.what} was dumped with timescaledb ${t.version}, but PostgreSQL ${t.server.major} here has timescaledb ${available || 'not installed'}`, {
-      hint: `install TimescaleDB ${t.version} for PostgreSQL ${t.server.major} on the restore side: pre/post restore needs the exact dumped version`,
-    });
+    throw new EngineError(
+      'EXTENSION_VERSION_MISMATCH',
+      `${t.what} was dumped with timescaledb ${t.version}, but PostgreSQL ${t.server.major} here has timescaledb ${available || 'not installed'}`,
+      {
+        hint: `install TimescaleDB ${t.version} for PostgreSQL ${t.server.major} on the restore side: pre/post restore needs the exact dumped version`,
+      },
+    );
   await psql(t, `CREATE EXTENSION IF NOT EXISTS timescaledb VERSION '${t.version.replace(/'/g, "''")}'`);
   await psql(t, 'SELECT timescaledb_pre_restore()');
 }

@@ -46,7 +46,17 @@ export interface ToolAccess {
 
 /** AWS credentials and CA from pgdrill's own environment, for tools the server or pgdrill runs. */
 export function awsEnv(env: Record<string, string | undefined>, caBundle?: string): Record<string, string> {
-  const keys = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED'];
+  const keys = [
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_PROFILE',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_EC2_METADATA_DISABLED',
+  ];
   const out: Record<string, string> = {};
   for (const k of keys) if (env[k]) out[k] = env[k]!;
   if (caBundle) out.AWS_CA_BUNDLE = caBundle;

@@ -30,7 +30,10 @@ const hostile: Record<string, string> = {
 
 function check(name: string): CheckResult {
   const found = run.drills[0]!.checks.find((c) => c.name.includes(`sql ${name} `));
-  if (!found) throw new Error(`no check named ${name}: ${JSON.stringify(run.drills[0]!.steps)} ${run.drills[0]!.checks.map((c) => c.name).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `no check named ${name}: ${JSON.stringify(run.drills[0]!.steps)} ${run.drills[0]!.checks.map((c) => c.name).join(', ')}`,
+    );
   return found;
 }
 
@@ -38,7 +41,10 @@ beforeAll(async () => {
   lab = await startBackupLab();
   programOutput = join(lab.dir, 'program-ran');
   const checks = Object.entries(hostile)
-    .map(([name, query]) => `      - sql: { name: ${name}, query: "${query.replace('PROGRAM_OUTPUT', programOutput)}", equals: 1 }`)
+    .map(
+      ([name, query]) =>
+        `      - sql: { name: ${name}, query: "${query.replace('PROGRAM_OUTPUT', programOutput)}", equals: 1 }`,
+    )
     .join('\n');
   const file = await lab.writeSuite(
     'privileges',
@@ -73,7 +79,9 @@ test('suite SQL runs as pgdrill_check, which is not a superuser', () => {
 test('COPY … TO PROGRAM is refused and the program never runs', () => {
   const result = check('program');
   expect(result.status).toBe('error');
-  expect(result.message).toMatch(/^ERROR 42501: suite SQL runs read-only as role pgdrill_check .*: must be superuser or have privileges of the pg_execute_server_program role/);
+  expect(result.message).toMatch(
+    /^ERROR 42501: suite SQL runs read-only as role pgdrill_check .*: must be superuser or have privileges of the pg_execute_server_program role/,
+  );
   expect(existsSync(programOutput)).toBe(false);
 });
 
@@ -101,7 +109,9 @@ test('an ordinary SQL error is reported as it is, not as a refusal', () => {
 test('a statement over checkTimeout is cancelled, saying the limit', () => {
   const result = check('sleep');
   expect(result.status).toBe('error');
-  expect(result.message).toMatch(/^ERROR 57014: suite SQL runs read-only as role pgdrill_check, each statement at most 3 s .*canceling statement due to statement timeout/);
+  expect(result.message).toMatch(
+    /^ERROR 57014: suite SQL runs read-only as role pgdrill_check, each statement at most 3 s .*canceling statement due to statement timeout/,
+  );
 });
 
 test('the restored data is unchanged afterwards', () => {
@@ -136,8 +146,11 @@ test('through the built CLI: exit 1, an <error> for the refused check, the rows 
   const cli = await lab.runCli(['run', file, '--engine', 'local', '--junit', junit]);
   expect(cli.exitCode, cli.stderr).toBe(1);
   const xml = await readFile(junit, 'utf8');
-  const testcase = (name: string) => xml.slice(xml.indexOf(`name="${name}`), xml.indexOf('</testcase>', xml.indexOf(`name="${name}`)));
-  expect(testcase('sql wipe')).toMatch(/<error message="ERROR 25006: suite SQL runs read-only as role pgdrill_check [^"]*cannot execute DELETE in a read-only transaction/);
+  const testcase = (name: string) =>
+    xml.slice(xml.indexOf(`name="${name}`), xml.indexOf('</testcase>', xml.indexOf(`name="${name}`)));
+  expect(testcase('sql wipe')).toMatch(
+    /<error message="ERROR 25006: suite SQL runs read-only as role pgdrill_check [^"]*cannot execute DELETE in a read-only transaction/,
+  );
   expect(testcase('rows shop.users"')).toContain('shop.users has 5000 rows, expected exactly 5000');
   expect(testcase('rows shop.users"')).not.toMatch(/<failure|<error/);
   expect(cli.stdout + cli.stderr).not.toMatch(/at .*\.js:\d+/);
@@ -148,11 +161,13 @@ test('through the built CLI: exit 1, an <error> for the refused check, the rows 
 const docker = await dockerEngineAvailability();
 const dockerSkip = docker.usable ? '' : ` (skipped: ${docker.reason})`;
 
-test.skipIf(!docker.usable)(`logical restore on the docker engine: the same refusal, the rows intact${dockerSkip}`, async () => {
-  const json = join(lab.dir, 'docker.json');
-  const file = await lab.writeSuite(
-    'privileges-docker',
-    `name: privileges-docker\n${lab.storageYaml}drills:
+test.skipIf(!docker.usable)(
+  `logical restore on the docker engine: the same refusal, the rows intact${dockerSkip}`,
+  async () => {
+    const json = join(lab.dir, 'docker.json');
+    const file = await lab.writeSuite(
+      'privileges-docker',
+      `name: privileges-docker\n${lab.storageYaml}drills:
   - name: hostile-docker
     source: { pgdump: { store: lab, database: shop, key: formats/shop.dump } }
     checks:
@@ -160,18 +175,20 @@ test.skipIf(!docker.usable)(`logical restore on the docker engine: the same refu
       - sql: { name: whoami, query: "select current_user", equals: pgdrill_check }
       - rows: { table: shop.users, exact: 5000 }
 `,
-  );
-  const cli = await lab.runCli(['run', file, '--engine', 'docker', '--json', json]);
-  expect(cli.exitCode, cli.stderr).toBe(1);
-  const result = await readJson<RunResult>(json);
-  expect(result.drills[0]!.checks.map((c) => [c.name, c.status])).toEqual([
-    ['sql wipe = 1', 'error'],
-    ['sql whoami = pgdrill_check', 'passed'],
-    ['rows shop.users = 5000', 'passed'],
-  ]);
-  expect(result.drills[0]!.checks[0]!.message).toContain('suite SQL runs read-only as role pgdrill_check');
-  expect(await pgdrillContainers(cli.tmp)).toEqual([]);
-}, 300_000);
+    );
+    const cli = await lab.runCli(['run', file, '--engine', 'docker', '--json', json]);
+    expect(cli.exitCode, cli.stderr).toBe(1);
+    const result = await readJson<RunResult>(json);
+    expect(result.drills[0]!.checks.map((c) => [c.name, c.status])).toEqual([
+      ['sql wipe = 1', 'error'],
+      ['sql whoami = pgdrill_check', 'passed'],
+      ['rows shop.users = 5000', 'passed'],
+    ]);
+    expect(result.drills[0]!.checks[0]!.message).toContain('suite SQL runs read-only as role pgdrill_check');
+    expect(await pgdrillContainers(cli.tmp)).toEqual([]);
+  },
+  300_000,
+);
 
 describe('physical restores: the restored cluster gets the same read-only role', () => {
   let physical: PhysicalLab;
@@ -205,7 +222,9 @@ describe('physical restores: the restored cluster gets the same read-only role',
       ['sql superuser = false', 'passed'],
       [`rows shop.orders = ${b.history.rowsAfterAccident}`, 'passed'],
     ]);
-    expect(result.drills[0]!.checks[1]!.message).toMatch(/suite SQL runs read-only as role pgdrill_check .*cannot execute DELETE in a read-only transaction/);
+    expect(result.drills[0]!.checks[1]!.message).toMatch(
+      /suite SQL runs read-only as role pgdrill_check .*cannot execute DELETE in a read-only transaction/,
+    );
     expect(await serverProcessesUnder(cli.tmp)).toEqual([]);
     if (engine === 'docker') expect(await pgdrillContainers(cli.tmp)).toEqual([]);
   };

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createEventRenderer } from '../../../src/cli/render-events.js';
-import { createLocalEngine, formatSummary, loadSuites, runSuites, writeJUnitReport, type Engine, type RunResult } from '../../../src/index.js';
+import {
+  createLocalEngine,
+  formatSummary,
+  loadSuites,
+  runSuites,
+  writeJUnitReport,
+  type Engine,
+  type RunResult,
+} from '../../../src/index.js';
 import { startBackupLab, type BackupLab } from '../../support/backup-lab.js';
 
 // Restored data is production data: the server's password and the backup key appear nowhere.
@@ -41,8 +49,14 @@ beforeAll(async () => {
 `,
   );
   Object.assign(process.env, lab.env);
-  const sink = new Writable({ write: (chunk, _e, done) => ((rendered += chunk.toString()), done()) }) as unknown as NodeJS.WriteStream;
-  run = await runSuites(await loadSuites([file]), { engines: [engine], emit: createEventRenderer(sink), env: process.env });
+  const sink = new Writable({
+    write: (chunk, _e, done) => ((rendered += chunk.toString()), done()),
+  }) as unknown as NodeJS.WriteStream;
+  run = await runSuites(await loadSuites([file]), {
+    engines: [engine],
+    emit: createEventRenderer(sink),
+    env: process.env,
+  });
   await writeJUnitReport(run, join(out, 'r.junit.xml'));
 }, 300_000);
 
@@ -65,7 +79,12 @@ test('reports carry a connection string without a password', () => {
 });
 
 test('a ${SECRET} a suite puts in a check name or query reaches no output: stdout, stderr, JUnit, JSON, HTML, Markdown', async () => {
-  const files = { junit: join(out, 'cli.junit.xml'), json: join(out, 'cli.json'), html: join(out, 'cli.html'), md: join(out, 'cli.md') };
+  const files = {
+    junit: join(out, 'cli.junit.xml'),
+    json: join(out, 'cli.json'),
+    html: join(out, 'cli.html'),
+    md: join(out, 'cli.md'),
+  };
   const file = await lab.writeSuite(
     'secrets-cli',
     `name: secrets-cli\n${lab.storageYaml}drills:
@@ -78,21 +97,37 @@ test('a ${SECRET} a suite puts in a check name or query reaches no output: stdou
       - rows: { table: shop.users, exact: 5000 }
 `,
   );
-  const cli = await lab.runCli(['run', file, '--engine', 'local', '--junit', files.junit, '--json', files.json, '--report', files.html, '--report', files.md]);
+  const cli = await lab.runCli([
+    'run',
+    file,
+    '--engine',
+    'local',
+    '--junit',
+    files.junit,
+    '--json',
+    files.json,
+    '--report',
+    files.html,
+    '--report',
+    files.md,
+  ]);
   expect(cli.exitCode, cli.stderr).toBe(1);
   const outputs: Record<string, string> = { stdout: cli.stdout, stderr: cli.stderr };
   for (const [name, path] of Object.entries(files)) outputs[name] = await readFile(path, 'utf8');
   const secrets = [lab.passphrase, lab.env.AWS_SECRET_ACCESS_KEY!];
   expect(secrets.every((s) => s.length >= 4)).toBe(true);
   for (const [name, text] of Object.entries(outputs)) {
-    for (const secret of secrets) expect(text.toLowerCase().includes(secret.toLowerCase()), `${name} holds a secret`).toBe(false);
+    for (const secret of secrets)
+      expect(text.toLowerCase().includes(secret.toLowerCase()), `${name} holds a secret`).toBe(false);
   }
   // The secret was there to leak and was replaced, not dropped: the checks ran and say so with ***.
-  const report = JSON.parse(outputs.json!) as { drills: { checks: { name: string; status: string; message: string }[] }[] };
+  const report = JSON.parse(outputs.json!) as {
+    drills: { checks: { name: string; status: string; message: string }[] }[];
+  };
   const checks = report.drills[0]!.checks.map((c) => [c.name, c.status]);
   expect(checks).toEqual([
     ['sql key *** = not the key', 'failed'],
-    ['sql select \'***\'::int = 1', 'error'],
+    ["sql select '***'::int = 1", 'error'],
     ['sql aws *** = 1', 'error'],
     ['rows shop.users = 5000', 'passed'],
   ]);

@@ -57,7 +57,9 @@ describe.skipIf(!docker.usable)(`docker engine${skip}`, () => {
     for (const address of others) expect(await accepts(address, server.connection.port), address).toBe(false);
     const client = new pg.Client({ ...server.connection, ssl: false });
     await client.connect();
-    expect((await client.query<{ v: string }>('select current_setting(\'server_version_num\') as v')).rows[0]!.v).toMatch(/^15/);
+    expect((await client.query<{ v: string }>("select current_setting('server_version_num') as v")).rows[0]!.v).toMatch(
+      /^15/,
+    );
     await client.end();
     const wrong = new pg.Client({ ...server.connection, password: 'not-the-password', ssl: false });
     await expect(wrong.connect()).rejects.toThrow(/password authentication failed/);
@@ -83,7 +85,14 @@ describe.skipIf(!docker.usable)(`docker engine${skip}`, () => {
     // A plain pg_dump script that needs PostGIS, which pgdrill/postgres:15 (Debian's postgresql-15) lacks.
     await writeFile(
       join(dumps, 'gis.sql'),
-      ['-- PostgreSQL database dump', '-- Dumped from database version 15.20', '-- Dumped by pg_dump version 15.20', 'CREATE EXTENSION IF NOT EXISTS postgis WITH SCHEMA public;', 'CREATE TABLE public.places (id integer);', ''].join('\n'),
+      [
+        '-- PostgreSQL database dump',
+        '-- Dumped from database version 15.20',
+        '-- Dumped by pg_dump version 15.20',
+        'CREATE EXTENSION IF NOT EXISTS postgis WITH SCHEMA public;',
+        'CREATE TABLE public.places (id integer);',
+        '',
+      ].join('\n'),
     );
     const suite = join(workDir, 'gis.yaml');
     await writeFile(
@@ -104,7 +113,9 @@ describe.skipIf(!docker.usable)(`docker engine${skip}`, () => {
     const drill = run.drills[0]!;
     expect(drill.status).toBe('error');
     expect(drill.error?.code).toBe('EXTENSION_NOT_AVAILABLE');
-    expect(drill.error?.message).toBe(`the archive needs extension postgis, which PostgreSQL ${drill.engine?.major ?? 15} in the image ${testImage(drill.engine?.major ?? 15)} does not have`);
+    expect(drill.error?.message).toBe(
+      `the archive needs extension postgis, which PostgreSQL ${drill.engine?.major ?? 15} in the image ${testImage(drill.engine?.major ?? 15)} does not have`,
+    );
     expect(drill.error?.hint).toContain('engine.docker.images');
     expect(await pgdrillContainers(workDir)).toEqual([]);
   });
@@ -114,9 +125,21 @@ describe.skipIf(!docker.usable)(`docker engine${skip}`, () => {
     await mkdir(dumps);
     {
       await using source = await createDockerEngine({ pull: 'never' }).start({ workDir, major: 15 }); // the host's pg_dump is 15
-      await source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE TABLE public.items AS SELECT g AS id FROM generate_series(1, 1234) g']);
+      await source.runClient('psql', [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        'CREATE TABLE public.items AS SELECT g AS id FROM generate_series(1, 1234) g',
+      ]);
       await new Promise<void>((resolve, reject) =>
-        execFile(join(PG_BIN, 'pg_dump'), ['-Fc', '-f', join(dumps, 'items.dump')], { env: { ...process.env, ...source.clientEnv() } }, (e, _o, err) => (e ? reject(new Error(err)) : resolve())),
+        execFile(
+          join(PG_BIN, 'pg_dump'),
+          ['-Fc', '-f', join(dumps, 'items.dump')],
+          { env: { ...process.env, ...source.clientEnv() } },
+          (e, _o, err) => (e ? reject(new Error(err)) : resolve()),
+        ),
       );
     }
     const suite = join(workDir, 'in-place.yaml');

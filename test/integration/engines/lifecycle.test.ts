@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { guardRestoreCommand, RESTORE_ENV_FILE, serverEnvironment } from '../../../src/engines/server-environment.js';
-import { currentOwner, isOwnerAlive, ownerGuardShell, readStartTime, type OwnerIdentity } from '../../../src/lifecycle/owner-identity.js';
+import {
+  currentOwner,
+  isOwnerAlive,
+  ownerGuardShell,
+  readStartTime,
+  type OwnerIdentity,
+} from '../../../src/lifecycle/owner-identity.js';
 import { markKept, OWNER_RECORD, readOwnerRecord, writeOwnerRecord } from '../../../src/lifecycle/owner-record.js';
 import { sweepLeftovers } from '../../../src/lifecycle/sweep-leftovers.js';
 
@@ -30,7 +36,10 @@ async function until(what: string, probe: () => boolean | Promise<boolean>, time
   }
 }
 
-function run(command: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  command: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('/bin/sh', ['-c', command], { env: { PATH: process.env.PATH!, ...env } });
     let stdout = '';
@@ -72,7 +81,11 @@ test('restore_command reads its credentials from a 0600 file, not from the envir
   const scratch = join(base, 'scratch');
   await mkdir(scratch, { mode: 0o700 });
   const secret = "s3cr'et $HOME `id`";
-  const command = await guardRestoreCommand({ command: 'printf "%s|%s" "$AWS_SECRET_ACCESS_KEY" "$PGBACKREST_REPO1_CIPHER_PASS"', env: { AWS_SECRET_ACCESS_KEY: secret, PGBACKREST_REPO1_CIPHER_PASS: 'pass' }, scratchDir: scratch });
+  const command = await guardRestoreCommand({
+    command: 'printf "%s|%s" "$AWS_SECRET_ACCESS_KEY" "$PGBACKREST_REPO1_CIPHER_PASS"',
+    env: { AWS_SECRET_ACCESS_KEY: secret, PGBACKREST_REPO1_CIPHER_PASS: 'pass' },
+    scratchDir: scratch,
+  });
   expect(command).not.toContain('s3cr');
   const info = await stat(join(scratch, RESTORE_ENV_FILE));
   expect(info.mode & 0o777).toBe(0o600);
@@ -85,7 +98,16 @@ test('restore_command reads its credentials from a 0600 file, not from the envir
 });
 
 test('a server environment carries PATH, HOME, the locale and TZ, and nothing else', () => {
-  const env = serverEnvironment('/var/lib/postgresql', { PATH: '/usr/bin', LANG: 'C.UTF-8', LC_ALL: 'C', TZ: 'UTC', AWS_SECRET_ACCESS_KEY: 'x', PGPASSWORD: 'y', BACKUP_KEY: 'z', HOME: '/root' });
+  const env = serverEnvironment('/var/lib/postgresql', {
+    PATH: '/usr/bin',
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C',
+    TZ: 'UTC',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    PGPASSWORD: 'y',
+    BACKUP_KEY: 'z',
+    HOME: '/root',
+  });
   expect(env).toEqual({ PATH: '/usr/bin', LANG: 'C.UTF-8', LC_ALL: 'C', TZ: 'UTC', HOME: '/var/lib/postgresql' });
 });
 
@@ -109,35 +131,43 @@ async function processesWorkingIn(dir: string): Promise<number[]> {
   return found;
 }
 
-test.skipIf(!existsSync(SUPERVISOR_MODULE))(`the supervisor stops what works in its directory and removes it once its owner is killed${existsSync(SUPERVISOR_MODULE) ? '' : ' (skipped: run npm run build first)'}`, async () => {
-  const dir = join(base, 'drill');
-  await mkdir(dir);
-  const owner = await startOwnerWithSupervisor(dir);
-  const worker = spawn('sleep', ['600'], { cwd: dir });
-  await until('the worker to run in the directory', async () => (await processesWorkingIn(dir)).includes(worker.pid!));
-  owner.kill('SIGKILL');
-  await until('the directory to be removed', () => !existsSync(dir));
-  expect(await processesWorkingIn(dir)).toEqual([]);
-  expect(worker.signalCode ?? (await new Promise((r) => worker.on('exit', (_c, s) => r(s))))).toBe('SIGKILL');
-});
+test.skipIf(!existsSync(SUPERVISOR_MODULE))(
+  `the supervisor stops what works in its directory and removes it once its owner is killed${existsSync(SUPERVISOR_MODULE) ? '' : ' (skipped: run npm run build first)'}`,
+  async () => {
+    const dir = join(base, 'drill');
+    await mkdir(dir);
+    const owner = await startOwnerWithSupervisor(dir);
+    const worker = spawn('sleep', ['600'], { cwd: dir });
+    await until('the worker to run in the directory', async () =>
+      (await processesWorkingIn(dir)).includes(worker.pid!),
+    );
+    owner.kill('SIGKILL');
+    await until('the directory to be removed', () => !existsSync(dir));
+    expect(await processesWorkingIn(dir)).toEqual([]);
+    expect(worker.signalCode ?? (await new Promise((r) => worker.on('exit', (_c, s) => r(s))))).toBe('SIGKILL');
+  },
+);
 
-test.skipIf(!existsSync(SUPERVISOR_MODULE))('a directory marked kept is left to the user when its owner dies', async () => {
-  const dir = join(base, 'kept');
-  await mkdir(dir);
-  const owner = await startOwnerWithSupervisor(dir);
-  markKept(dir);
-  const exited = new Promise((r) => owner.on('exit', r));
-  owner.kill('SIGKILL');
-  await exited;
-  // The supervisor exits on its own once it has seen the marker; then the directory must still be there.
-  await until('the supervisor to exit', async () => {
-    const out = await run('ps -eo args');
-    return !out.stdout.split('\n').some((l) => l.includes('pgdrill-supervisor') && l.includes(dir));
-  });
-  expect(existsSync(dir)).toBe(true);
-});
+test.skipIf(!existsSync(SUPERVISOR_MODULE))(
+  'a directory marked kept is left to the user when its owner dies',
+  async () => {
+    const dir = join(base, 'kept');
+    await mkdir(dir);
+    const owner = await startOwnerWithSupervisor(dir);
+    markKept(dir);
+    const exited = new Promise((r) => owner.on('exit', r));
+    owner.kill('SIGKILL');
+    await exited;
+    // The supervisor exits on its own once it has seen the marker; then the directory must still be there.
+    await until('the supervisor to exit', async () => {
+      const out = await run('ps -eo args');
+      return !out.stdout.split('\n').some((l) => l.includes('pgdrill-supervisor') && l.includes(dir));
+    });
+    expect(existsSync(dir)).toBe(true);
+  },
+);
 
-test('the sweep removes directories whose owner is gone, and never a live owner\'s, a kept one or one without a record', async () => {
+test("the sweep removes directories whose owner is gone, and never a live owner's, a kept one or one without a record", async () => {
   const dead = join(base, 'pgdrill-dead-1');
   const live = join(base, 'pgdrill-live-1');
   const kept = join(base, 'pgdrill-kept-1');
@@ -147,11 +177,24 @@ test('the sweep removes directories whose owner is gone, and never a live owner\
   writeOwnerRecord(kept, 'drill kept');
   markKept(kept);
   const owner = await deadOwner();
-  await writeFile(join(dead, OWNER_RECORD), JSON.stringify({ owner, createdAt: '2026-12-05T00:00:00Z', purpose: 'drill dead', dataDirs: [], postmasterPids: [], containers: [], paths: [] }));
+  await writeFile(
+    join(dead, OWNER_RECORD),
+    JSON.stringify({
+      owner,
+      createdAt: '2026-12-05T00:00:00Z',
+      purpose: 'drill dead',
+      dataDirs: [],
+      postmasterPids: [],
+      containers: [],
+      paths: [],
+    }),
+  );
   await writeFile(join(dead, 'archive.dump'), 'x');
   expect(readOwnerRecord(dead)?.owner).toEqual(owner);
   const dry = await sweepLeftovers({ baseDir: base, dryRun: true });
-  expect(dry.removed.filter((l) => l.startsWith('directory'))).toEqual([`directory ${dead} left by pgdrill pid ${owner.pid} (gone; drill dead, created 2026-12-05T00:00:00Z)`]);
+  expect(dry.removed.filter((l) => l.startsWith('directory'))).toEqual([
+    `directory ${dead} left by pgdrill pid ${owner.pid} (gone; drill dead, created 2026-12-05T00:00:00Z)`,
+  ]);
   expect(existsSync(dead)).toBe(true);
   const swept = await sweepLeftovers({ baseDir: base });
   expect(swept.removed.filter((l) => l.startsWith('directory'))).toHaveLength(1);

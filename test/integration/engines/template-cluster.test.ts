@@ -32,54 +32,63 @@ async function login(connection: pg.ClientConfig): Promise<string> {
   }
 }
 
-describe.skipIf(!pg15)(`local engine from a template cluster${pg15 ? '' : ' (skipped: PostgreSQL 15 server binaries are not installed)'}`, () => {
-  test('the first server initdbs and stores the template; the next ones copy it, each with its own password and the scram-only pg_hba.conf', async () => {
-    const cache = join(dir, 'cache');
-    const engine = createLocalEngine({ templateCache: cache });
-    const workDir = await mkdtemp(join(dir, 'work-'));
-    await chmod(workDir, 0o711);
-    const first = await engine.start({ workDir, major: 15 });
-    const second = await engine.start({ workDir, major: 15 });
-    const third = await engine.start({ workDir, major: 15 });
-    try {
-      expect(fromTemplate(first)).toBe(false);
-      expect(fromTemplate(second)).toBe(true);
-      expect(fromTemplate(third)).toBe(true);
-      const templates = await readdir(cache);
-      expect(templates).toHaveLength(1);
-      expect(templates[0]).toMatch(/^pg15-[0-9a-f]{8}-[0-9a-f]{16}$/);
-      // 0700 all the way: only pgdrill's user (and the server user, owner of the data) may read a template.
-      expect((await stat(cache)).mode & 0o777).toBe(0o700);
-      const passwords = new Set([first, second, third].map((s) => s.connection.password));
-      expect(passwords.size).toBe(3);
-      for (const server of [second, third]) {
-        expect(await login(server.connection)).toBe('pgdrill');
-        // The template's password (the first server's) and no password at all are refused over TCP.
-        expect(await login({ ...server.connection, password: first.connection.password })).toBe('refused: 28P01');
-        const dataDir = (server as unknown as { dataDir: string }).dataDir;
-        const hba = await readFile(join(dataDir, 'pg_hba.conf'), 'utf8');
-        expect(hba).not.toMatch(/^\s*local\s+all\s+all\s+trust/m);
-        expect(hba).toMatch(/scram-sha-256/);
+describe.skipIf(!pg15)(
+  `local engine from a template cluster${pg15 ? '' : ' (skipped: PostgreSQL 15 server binaries are not installed)'}`,
+  () => {
+    test('the first server initdbs and stores the template; the next ones copy it, each with its own password and the scram-only pg_hba.conf', async () => {
+      const cache = join(dir, 'cache');
+      const engine = createLocalEngine({ templateCache: cache });
+      const workDir = await mkdtemp(join(dir, 'work-'));
+      await chmod(workDir, 0o711);
+      const first = await engine.start({ workDir, major: 15 });
+      const second = await engine.start({ workDir, major: 15 });
+      const third = await engine.start({ workDir, major: 15 });
+      try {
+        expect(fromTemplate(first)).toBe(false);
+        expect(fromTemplate(second)).toBe(true);
+        expect(fromTemplate(third)).toBe(true);
+        const templates = await readdir(cache);
+        expect(templates).toHaveLength(1);
+        expect(templates[0]).toMatch(/^pg15-[0-9a-f]{8}-[0-9a-f]{16}$/);
+        // 0700 all the way: only pgdrill's user (and the server user, owner of the data) may read a template.
+        expect((await stat(cache)).mode & 0o777).toBe(0o700);
+        const passwords = new Set([first, second, third].map((s) => s.connection.password));
+        expect(passwords.size).toBe(3);
+        for (const server of [second, third]) {
+          expect(await login(server.connection)).toBe('pgdrill');
+          // The template's password (the first server's) and no password at all are refused over TCP.
+          expect(await login({ ...server.connection, password: first.connection.password })).toBe('refused: 28P01');
+          const dataDir = (server as unknown as { dataDir: string }).dataDir;
+          const hba = await readFile(join(dataDir, 'pg_hba.conf'), 'utf8');
+          expect(hba).not.toMatch(/^\s*local\s+all\s+all\s+trust/m);
+          expect(hba).toMatch(/scram-sha-256/);
+        }
+      } finally {
+        for (const server of [first, second, third]) await server[Symbol.asyncDispose]();
       }
-    } finally {
-      for (const server of [first, second, third]) await server[Symbol.asyncDispose]();
-    }
-  }, 120_000);
+    }, 120_000);
 
-  test('PGDRILL_CACHE_DIR=off turns templates off; unset, the cache is under XDG_CACHE_HOME', () => {
-    expect(templateCacheDir({ PGDRILL_CACHE_DIR: 'off' })).toBeUndefined();
-    expect(templateCacheDir({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/pgdrill/templates');
-    expect(templateCacheDir({ PGDRILL_CACHE_DIR: '/y' })).toBe('/y/templates');
-  });
-});
+    test('PGDRILL_CACHE_DIR=off turns templates off; unset, the cache is under XDG_CACHE_HOME', () => {
+      expect(templateCacheDir({ PGDRILL_CACHE_DIR: 'off' })).toBeUndefined();
+      expect(templateCacheDir({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/pgdrill/templates');
+      expect(templateCacheDir({ PGDRILL_CACHE_DIR: '/y' })).toBe('/y/templates');
+    });
+  },
+);
 
 describe('the template cache', () => {
   // A stand-in installation: the cache keys templates by the binaries' identity, not by running them.
   async function fakeInstallation(): Promise<PgInstallation> {
     const binDir = join(dir, 'bin');
     await mkdir(binDir, { recursive: true });
-    for (const tool of ['initdb', 'postgres']) await writeFile(join(binDir, tool), `#!/bin/sh\n# ${tool}\n`, { mode: 0o755 });
-    return { major: 15, version: '15.0', binDir, tools: { pg_restore: true, pg_dump: true, psql: true, pg_ctl: true, initdb: true } } as PgInstallation;
+    for (const tool of ['initdb', 'postgres'])
+      await writeFile(join(binDir, tool), `#!/bin/sh\n# ${tool}\n`, { mode: 0o755 });
+    return {
+      major: 15,
+      version: '15.0',
+      binDir,
+      tools: { pg_restore: true, pg_dump: true, psql: true, pg_ctl: true, initdb: true },
+    } as PgInstallation;
   }
   async function fakeDataDir(name: string): Promise<string> {
     const data = join(dir, name);

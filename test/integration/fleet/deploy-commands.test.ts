@@ -16,7 +16,10 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pgdrill-k8s-'));
   await mkdir(join(dir, 'bin'));
-  await writeFile(join(dir, 'bin', 'pgdrill'), `#!/bin/sh\nexec '${process.execPath}' '${join(ROOT, 'dist', 'cli', 'main.js')}' "$@"\n`);
+  await writeFile(
+    join(dir, 'bin', 'pgdrill'),
+    `#!/bin/sh\nexec '${process.execPath}' '${join(ROOT, 'dist', 'cli', 'main.js')}' "$@"\n`,
+  );
   await chmod(join(dir, 'bin', 'pgdrill'), 0o755);
   await mkdir(join(dir, 'backups'));
   await mkdir(join(dir, 'results'));
@@ -42,8 +45,11 @@ async function containerOf(file: string, path: (doc: any) => Container): Promise
 
 function sh(script: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile('/bin/sh', ['-c', script], { env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir, ...env } }, (_e, stdout, stderr) =>
-      resolve({ code: child.exitCode ?? -1, stdout, stderr }),
+    const child = execFile(
+      '/bin/sh',
+      ['-c', script],
+      { env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOME: dir, ...env } },
+      (_e, stdout, stderr) => resolve({ code: child.exitCode ?? -1, stdout, stderr }),
     );
   });
 }
@@ -51,18 +57,31 @@ function sh(script: string, env: Record<string, string>): Promise<{ code: number
 test('each indexed pod runs shard JOB_COMPLETION_INDEX + 1 into /results/<job>/, and the merge pod merges the newest run', async () => {
   const drill = await containerOf('drill-job.yaml', (doc) => doc.spec.template.spec.containers[0]);
   const env = Object.fromEntries(drill.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
-  const local = { ...env, SUITE: join(dir, 'suite.yaml'), RESULTS_DIR: join(dir, 'results'), TMPDIR: join(dir, 'work'), RUN_ID: 'pgdrill-drill-x7k2p' };
-  const pods = await Promise.all([0, 1, 2, 3].map((index) => sh(drill.args.join('\n'), { ...local, JOB_COMPLETION_INDEX: String(index) })));
+  const local = {
+    ...env,
+    SUITE: join(dir, 'suite.yaml'),
+    RESULTS_DIR: join(dir, 'results'),
+    TMPDIR: join(dir, 'work'),
+    RUN_ID: 'pgdrill-drill-x7k2p',
+  };
+  const pods = await Promise.all(
+    [0, 1, 2, 3].map((index) => sh(drill.args.join('\n'), { ...local, JOB_COMPLETION_INDEX: String(index) })),
+  );
   expect(pods.map((p) => p.code)).toEqual([1, 1, 0, 0]);
   expect(pods[2]!.stderr).toMatch(/shard 3\/4 has no drills/);
   const run = join(dir, 'results', 'pgdrill-drill-x7k2p');
-  expect((await readdir(run)).sort()).toEqual([1, 2, 3, 4].flatMap((i) => [`shard-${i}.json`, `shard-${i}.junit.xml`, `shard-${i}.sha256`]));
+  expect((await readdir(run)).sort()).toEqual(
+    [1, 2, 3, 4].flatMap((i) => [`shard-${i}.json`, `shard-${i}.junit.xml`, `shard-${i}.sha256`]),
+  );
   expect(await readdir(join(dir, 'work'))).toEqual([]);
 
   const merge = await containerOf('merge-cronjob.yaml', (doc) => doc.spec.jobTemplate.spec.template.spec.containers[0]);
   const merged = await sh(merge.args.join('\n'), { RESULTS_DIR: join(dir, 'results'), RUN_ID: '' });
   expect(merged.code, merged.stderr).toBe(1);
   const result = JSON.parse(await readFile(join(run, 'merged.json'), 'utf8')) as RunResult;
-  expect(result.drills.map((d) => `${d.name} ${d.error?.code}`)).toEqual(['orders BACKUP_NOT_FOUND', 'billing BACKUP_NOT_FOUND']);
+  expect(result.drills.map((d) => `${d.name} ${d.error?.code}`)).toEqual([
+    'orders BACKUP_NOT_FOUND',
+    'billing BACKUP_NOT_FOUND',
+  ]);
   expect(await readFile(join(run, 'merged.junit.xml'), 'utf8')).toMatch(/<testsuite name="[^"/]+\/orders"/);
 });

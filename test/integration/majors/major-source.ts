@@ -17,7 +17,19 @@ export interface MajorSource {
 }
 
 export async function startMajorSource(image: string): Promise<MajorSource> {
-  const id = (await docker(['run', '-d', '--network', 'none', '--label', 'org.pgdrill.test=major-source', '-e', 'POSTGRES_PASSWORD=source', image])).trim();
+  const id = (
+    await docker([
+      'run',
+      '-d',
+      '--network',
+      'none',
+      '--label',
+      'org.pgdrill.test=major-source',
+      '-e',
+      'POSTGRES_PASSWORD=source',
+      image,
+    ])
+  ).trim();
   const remove = () => docker(['rm', '-f', '-v', id]).then(() => undefined);
   try {
     await waitUntilReady(id);
@@ -27,7 +39,23 @@ export async function startMajorSource(image: string): Promise<MajorSource> {
   }
   return {
     id,
-    psql: (database, sql) => docker(['exec', '-u', 'postgres', id, 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', database, '-c', sql]),
+    psql: (database, sql) =>
+      docker([
+        'exec',
+        '-u',
+        'postgres',
+        id,
+        'psql',
+        '-X',
+        '-q',
+        '-At',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-d',
+        database,
+        '-c',
+        sql,
+      ]),
     dump: async (database, format, target) => {
       if (format === 'd') {
         // -Fd writes a directory: made inside the container, copied out whole.
@@ -37,7 +65,9 @@ export async function startMajorSource(image: string): Promise<MajorSource> {
         await docker(['exec', id, 'rm', '-rf', '/tmp/dump.dir']);
         return;
       }
-      const child = spawn('docker', ['exec', '-u', 'postgres', id, 'pg_dump', `-F${format}`, database], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('docker', ['exec', '-u', 'postgres', id, 'pg_dump', `-F${format}`, database], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const out = createWriteStream(target);
@@ -59,14 +89,24 @@ async function waitUntilReady(id: string): Promise<void> {
       () => false,
     );
     // initdb's temporary server also answers; a query that survives means the real one is up.
-    if (ok && (await docker(['exec', '-u', 'postgres', id, 'psql', '-X', '-At', '-c', 'SELECT 1']).catch(() => '')).trim() === '1') return;
+    if (
+      ok &&
+      (await docker(['exec', '-u', 'postgres', id, 'psql', '-X', '-At', '-c', 'SELECT 1']).catch(() => '')).trim() ===
+        '1'
+    )
+      return;
     const state = (await docker(['inspect', '-f', '{{.State.Running}}', id])).trim();
-    if (state !== 'true') throw new Error(`source container ${id} exited before it accepted connections: ${await docker(['logs', '--tail', '20', id]).catch(() => '')}`);
+    if (state !== 'true')
+      throw new Error(
+        `source container ${id} exited before it accepted connections: ${await docker(['logs', '--tail', '20', id]).catch(() => '')}`,
+      );
   }
 }
 
 export function docker(args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile('docker', args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => (error ? reject(new Error(`docker ${args.slice(0, 3).join(' ')}: ${stderr || error.message}`)) : resolve(stdout))),
+    execFile('docker', args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`docker ${args.slice(0, 3).join(' ')}: ${stderr || error.message}`)) : resolve(stdout),
+    ),
   );
 }

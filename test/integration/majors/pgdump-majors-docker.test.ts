@@ -26,36 +26,42 @@ const SOURCE_SQL = `
 for (const major of [17, 18]) {
   const image = testImage(major);
   const present = runtime !== undefined && (await imageExists(runtime, image));
-  const why = !docker.usable ? docker.reason : !present ? `the image ${image} is not built (scripts/build-images.sh --majors=${major}; tests never pull)` : '';
+  const why = !docker.usable
+    ? docker.reason
+    : !present
+      ? `the image ${image} is not built (scripts/build-images.sh --majors=${major}; tests never pull)`
+      : '';
   const title = (name: string) => (why ? `${name} (skipped: ${why})` : name);
 
-  describe.skipIf(why !== '')(title(`PostgreSQL ${major} dumps made by pg_dump ${major}, restored on the docker engine`), () => {
-    let dir: string;
-    let source: MajorSource | undefined;
-    let run: RunResult;
-    let local: RunResult;
-    const byName = (name: string): DrillResult => run.drills.find((d) => d.name === name)!;
+  describe.skipIf(why !== '')(
+    title(`PostgreSQL ${major} dumps made by pg_dump ${major}, restored on the docker engine`),
+    () => {
+      let dir: string;
+      let source: MajorSource | undefined;
+      let run: RunResult;
+      let local: RunResult;
+      const byName = (name: string): DrillResult => run.drills.find((d) => d.name === name)!;
 
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), `pgdrill-majors-${major}-`));
-      await chmod(dir, 0o711);
-      const backups = join(dir, 'backups');
-      await mkdir(backups);
-      source = await startMajorSource(image);
-      try {
-        await source.psql('postgres', 'CREATE DATABASE shop');
-        await source.psql('shop', SOURCE_SQL);
-        await source.dump('shop', 'c', join(backups, 'shop.dump'));
-        await source.dump('shop', 'd', join(backups, 'shop.dir'));
-        await source.dump('shop', 'p', join(backups, 'shop.sql'));
-      } finally {
-        await source.remove();
-      }
-      const checks = `
+      beforeAll(async () => {
+        dir = await mkdtemp(join(tmpdir(), `pgdrill-majors-${major}-`));
+        await chmod(dir, 0o711);
+        const backups = join(dir, 'backups');
+        await mkdir(backups);
+        source = await startMajorSource(image);
+        try {
+          await source.psql('postgres', 'CREATE DATABASE shop');
+          await source.psql('shop', SOURCE_SQL);
+          await source.dump('shop', 'c', join(backups, 'shop.dump'));
+          await source.dump('shop', 'd', join(backups, 'shop.dir'));
+          await source.dump('shop', 'p', join(backups, 'shop.sql'));
+        } finally {
+          await source.remove();
+        }
+        const checks = `
     checks:
       - rows: { table: public.orders, exact: ${ORDERS} }
       - rows: { table: public.customers, exact: ${CUSTOMERS} }`;
-      const drills = `
+        const drills = `
   - name: custom
     source: { pgdump: { store: backups, database: shop, key: shop.dump, jobs: 1 } }${checks}
   - name: custom-parallel
@@ -65,43 +71,60 @@ for (const major of [17, 18]) {
   - name: plain
     source: { pgdump: { store: backups, database: shop, key: shop.sql } }${checks}
 `;
-      const file = join(dir, 'majors-docker.yaml');
-      await writeFile(file, `name: majors-${major}\nengine: { kind: docker, docker: { pull: never } }\nstorage: { backups: { filesystem: { root: backups } } }\ndrills:${drills}`);
-      run = await runSuites(await loadSuites([file], { env: process.env }), { engine: 'docker', env: process.env });
-      const localFile = join(dir, 'majors-local.yaml');
-      await writeFile(localFile, `name: majors-${major}-local\nengine: { kind: local }\nstorage: { backups: { filesystem: { root: backups } } }\ndrills:${drills}`);
-      local = await runSuites(await loadSuites([localFile], { env: process.env }), { engine: 'local', env: process.env, only: ['custom', 'directory'] });
-    }, 900_000);
+        const file = join(dir, 'majors-docker.yaml');
+        await writeFile(
+          file,
+          `name: majors-${major}\nengine: { kind: docker, docker: { pull: never } }\nstorage: { backups: { filesystem: { root: backups } } }\ndrills:${drills}`,
+        );
+        run = await runSuites(await loadSuites([file], { env: process.env }), { engine: 'docker', env: process.env });
+        const localFile = join(dir, 'majors-local.yaml');
+        await writeFile(
+          localFile,
+          `name: majors-${major}-local\nengine: { kind: local }\nstorage: { backups: { filesystem: { root: backups } } }\ndrills:${drills}`,
+        );
+        local = await runSuites(await loadSuites([localFile], { env: process.env }), {
+          engine: 'local',
+          env: process.env,
+          only: ['custom', 'directory'],
+        });
+      }, 900_000);
 
-    afterAll(async () => {
-      if (!dir) return;
-      expect(await pgdrillContainers(dir)).toEqual([]);
-      await rm(dir, { recursive: true, force: true });
-    });
+      afterAll(async () => {
+        if (!dir) return;
+        expect(await pgdrillContainers(dir)).toEqual([]);
+        await rm(dir, { recursive: true, force: true });
+      });
 
-    test.each(['custom', 'custom-parallel', 'directory', 'plain'])(`%s: restored into PostgreSQL ${major} in ${image} with exact rows`, (name) => {
-      const drill = byName(name);
-      expect(drill.error, JSON.stringify(drill.error)).toBeUndefined();
-      expect(drill.checks.map((c) => [c.type, c.status])).toEqual([
-        ['rows', 'passed'],
-        ['rows', 'passed'],
-      ]);
-      expect(drill.status).toBe('passed');
-      expect(drill.engine).toMatchObject({ kind: 'docker', image, major });
-      expect(drill.backup![0]!.producedBy).toMatch(new RegExp(`^pg_dump ${major}\\.`));
-    });
+      test.each(['custom', 'custom-parallel', 'directory', 'plain'])(
+        `%s: restored into PostgreSQL ${major} in ${image} with exact rows`,
+        (name) => {
+          const drill = byName(name);
+          expect(drill.error, JSON.stringify(drill.error)).toBeUndefined();
+          expect(drill.checks.map((c) => [c.type, c.status])).toEqual([
+            ['rows', 'passed'],
+            ['rows', 'passed'],
+          ]);
+          expect(drill.status).toBe('passed');
+          expect(drill.engine).toMatchObject({ kind: 'docker', image, major });
+          expect(drill.backup![0]!.producedBy).toMatch(new RegExp(`^pg_dump ${major}\\.`));
+        },
+      );
 
-    test.skipIf(hostMajors.includes(major))(`local engine without PostgreSQL ${major}: one error naming the server and the client packages, nothing tried with pg_restore ${hostMajors[0]}`, () => {
-      for (const drill of local.drills) {
-        expect(drill.status).toBe('error');
-        expect(drill.error).toMatchObject({ code: 'POSTGRES_MAJOR_NOT_INSTALLED' });
-        expect(drill.error!.message).toContain(`pg_dump ${major}`);
-        expect(drill.error!.hint).toContain(`postgresql-${major} postgresql-client-${major}`);
-        expect(drill.error!.hint).toContain(`postgres:${major}`);
-      }
-      expect(local.exitCode).toBe(3);
-    });
-  });
+      test.skipIf(hostMajors.includes(major))(
+        `local engine without PostgreSQL ${major}: one error naming the server and the client packages, nothing tried with pg_restore ${hostMajors[0]}`,
+        () => {
+          for (const drill of local.drills) {
+            expect(drill.status).toBe('error');
+            expect(drill.error).toMatchObject({ code: 'POSTGRES_MAJOR_NOT_INSTALLED' });
+            expect(drill.error!.message).toContain(`pg_dump ${major}`);
+            expect(drill.error!.hint).toContain(`postgresql-${major} postgresql-client-${major}`);
+            expect(drill.error!.hint).toContain(`postgres:${major}`);
+          }
+          expect(local.exitCode).toBe(3);
+        },
+      );
+    },
+  );
 
   // Keeps the reason visible in the report when the suite above is skipped.
   test.skipIf(why !== '')(title(`an image of PostgreSQL ${major} is available for the docker engine`), () => {

@@ -8,7 +8,11 @@ import { hasCommand } from '../../support/has-command.js';
 const RULES = join(import.meta.dirname, '..', '..', '..', 'examples', 'alerts', 'pgdrill-rules.yml');
 const hasPromtool = hasCommand('promtool');
 const promtool = (args: string[]) =>
-  new Promise<{ code: number; output: string }>((resolve) => execFile('promtool', args, { encoding: 'utf8' }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, output: stdout + stderr })));
+  new Promise<{ code: number; output: string }>((resolve) =>
+    execFile('promtool', args, { encoding: 'utf8' }, (error, stdout, stderr) =>
+      resolve({ code: error ? 1 : 0, output: stdout + stderr }),
+    ),
+  );
 
 // promtool's rule unit tests: series over (virtual) time, and the alerts expected at given instants.
 const UNIT_TESTS = `rule_files: [${JSON.stringify(RULES)}]
@@ -61,18 +65,21 @@ tests:
               description: "The latest drill did not pass (pgdrill_drill_failed_checks has the count); see the run's report or notification."
 `;
 
-test.skipIf(!hasPromtool)(`the example alert rules pass promtool check rules, and fire when they should${hasPromtool ? '' : ' (skipped: promtool is not installed)'}`, async () => {
-  const check = await promtool(['check', 'rules', RULES]);
-  expect(check.output).toContain('SUCCESS: 5 rules found');
-  expect(check.code).toBe(0);
-  const dir = await mkdtemp(join(tmpdir(), 'pgdrill-rules-'));
-  try {
-    const file = join(dir, 'rules.test.yml');
-    await writeFile(file, UNIT_TESTS);
-    const result = await promtool(['test', 'rules', file]);
-    expect(result.output).toContain('SUCCESS');
-    expect(result.code).toBe(0);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+test.skipIf(!hasPromtool)(
+  `the example alert rules pass promtool check rules, and fire when they should${hasPromtool ? '' : ' (skipped: promtool is not installed)'}`,
+  async () => {
+    const check = await promtool(['check', 'rules', RULES]);
+    expect(check.output).toContain('SUCCESS: 5 rules found');
+    expect(check.code).toBe(0);
+    const dir = await mkdtemp(join(tmpdir(), 'pgdrill-rules-'));
+    try {
+      const file = join(dir, 'rules.test.yml');
+      await writeFile(file, UNIT_TESTS);
+      const result = await promtool(['test', 'rules', file]);
+      expect(result.output).toContain('SUCCESS');
+      expect(result.code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);

@@ -24,7 +24,13 @@ export async function startRecordingServer(behaviour: Behaviour = () => 200): Pr
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const n = requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }) - 1;
+      const n =
+        requests.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }) - 1;
       const action = behaviour(n);
       if (action === 'hang') return;
       res.writeHead(action, { 'content-type': 'text/plain' }).end(action < 300 ? 'ok' : 'nope');

@@ -18,18 +18,31 @@ async function server(behaviour?: Behaviour): Promise<RecordingServer> {
   return s;
 }
 
-const channel = (kind: 'webhook' | 'slack', urlEnv: string, more: Partial<ResolvedChannel> = {}): ResolvedChannel => ({ kind, urlEnv, on: ['failure'], timeoutSeconds: 5, attempts: 3, ...more });
+const channel = (kind: 'webhook' | 'slack', urlEnv: string, more: Partial<ResolvedChannel> = {}): ResolvedChannel => ({
+  kind,
+  urlEnv,
+  on: ['failure'],
+  timeoutSeconds: 5,
+  attempts: 3,
+  ...more,
+});
 const send = (channels: ResolvedChannel[], env: Record<string, string>, run = runOf(passing, failing)) =>
   sendNotifications({ suite, notify: { channels }, run, env, backoffMs: 5, host: 'ci-runner' });
 
 test('the webhook and the Slack message arrive with the expected payload; no URL secret in payload or outcome', async () => {
   const hooks = await server();
-  const env = { HOOK_URL: `${hooks.url}/hook/T0KEN-SECRET`, SLACK_URL: `${hooks.url.replace('//', '//bot:pa55word@')}/services/T0/B0/SLACKSECRET`, PGDRILL_REPORT_URL: 'https://ci.example/jobs/7/report.html' };
+  const env = {
+    HOOK_URL: `${hooks.url}/hook/T0KEN-SECRET`,
+    SLACK_URL: `${hooks.url.replace('//', '//bot:pa55word@')}/services/T0/B0/SLACKSECRET`,
+    PGDRILL_REPORT_URL: 'https://ci.example/jobs/7/report.html',
+  };
   const outcomes = await send([channel('webhook', 'HOOK_URL'), channel('slack', 'SLACK_URL')], env);
-  expect(outcomes).toEqual([
-    { channel: 'webhook via $HOOK_URL', status: 'sent', attempts: 1 },
-    { channel: 'slack via $SLACK_URL', status: 'sent', attempts: 1 },
-  ].map((o) => ({ ...o, reason: undefined })));
+  expect(outcomes).toEqual(
+    [
+      { channel: 'webhook via $HOOK_URL', status: 'sent', attempts: 1 },
+      { channel: 'slack via $SLACK_URL', status: 'sent', attempts: 1 },
+    ].map((o) => ({ ...o, reason: undefined })),
+  );
   const hook = hooks.requests.find((r) => r.url === '/hook/T0KEN-SECRET')!;
   expect(hook.method).toBe('POST');
   expect(hook.headers['content-type']).toBe('application/json');
@@ -41,7 +54,11 @@ test('the webhook and the Slack message arrive with the expected payload; no URL
     reportUrl: 'https://ci.example/jobs/7/report.html',
     drills: [
       { name: 'orders-pitr', status: 'passed', restoreSeconds: 95.5, rpoSeconds: 300 },
-      { name: 'orders-dump', status: 'failed', failedChecks: [{ name: 'rows public.orders >= 1000', expected: '>= 1000', actual: '12' }] },
+      {
+        name: 'orders-dump',
+        status: 'failed',
+        failedChecks: [{ name: 'rows public.orders >= 1000', expected: '>= 1000', actual: '12' }],
+      },
     ],
   });
   const slack = hooks.requests.find((r) => r.url === '/services/T0/B0/SLACKSECRET')!;
@@ -50,7 +67,8 @@ test('the webhook and the Slack message arrive with the expected payload; no URL
   const message = JSON.parse(slack.body) as { text: string; blocks: unknown[] };
   expect(message.text).toBe('❌ pgdrill nightly: failed (exit 1) — 1 of 2 drills passed');
   expect(message.blocks.length).toBe(4);
-  for (const body of [hook.body, slack.body, JSON.stringify(outcomes)]) for (const secret of ['T0KEN-SECRET', 'SLACKSECRET', 'pa55word']) expect(body).not.toContain(secret);
+  for (const body of [hook.body, slack.body, JSON.stringify(outcomes)])
+    for (const secret of ['T0KEN-SECRET', 'SLACKSECRET', 'pa55word']) expect(body).not.toContain(secret);
 });
 
 test('500 twice then 200: three attempts and sent; a 400 is not retried', async () => {
@@ -66,7 +84,9 @@ test('500 twice then 200: three attempts and sent; a 400 is not retried', async 
 
 test('a server that never answers is given up after the per-attempt timeout, every attempt', async () => {
   const silent = await server(() => 'hang');
-  const [outcome] = await send([channel('webhook', 'HOOK_URL', { timeoutSeconds: 0.3, attempts: 2 })], { HOOK_URL: `${silent.url}/hook` });
+  const [outcome] = await send([channel('webhook', 'HOOK_URL', { timeoutSeconds: 0.3, attempts: 2 })], {
+    HOOK_URL: `${silent.url}/hook`,
+  });
   expect(outcome).toMatchObject({ status: 'failed', attempts: 2, reason: 'no answer within 300 ms' });
   expect(silent.requests).toHaveLength(2);
 });
@@ -78,16 +98,34 @@ test('channels are due by verdict; a missing env var is a failed channel, not an
   expect((await send([onSuccess], env))[0]!.status).toBe('not-due');
   expect((await send([onSuccess], env, runOf(passing)))[0]!.status).toBe('sent');
   expect((await send([channel('webhook', 'HOOK_URL')], env, runOf(passing)))[0]!.status).toBe('not-due');
-  expect((await send([channel('webhook', 'HOOK_URL', { on: ['always'] })], env, runOf(passing)))[0]!.status).toBe('sent');
+  expect((await send([channel('webhook', 'HOOK_URL', { on: ['always'] })], env, runOf(passing)))[0]!.status).toBe(
+    'sent',
+  );
   expect(hooks.requests).toHaveLength(2);
-  expect((await send([channel('slack', 'UNSET_HOOK')], {}))[0]).toMatchObject({ status: 'failed', reason: 'UNSET_HOOK is not set' });
+  expect((await send([channel('slack', 'UNSET_HOOK')], {}))[0]).toMatchObject({
+    status: 'failed',
+    reason: 'UNSET_HOOK is not set',
+  });
 });
 
 test('publishRun turns a failed delivery into a warning naming the channel, never the URL, and does not throw', async () => {
   const silent = await server(() => 'hang');
   const events: DrillEvent[] = [];
-  const resolved = { ...suite, file: '/s.yaml', dir: '/', engine: { kind: 'local' }, storage: {}, drills: [], notify: { channels: [channel('slack', 'SLACK_URL', { timeoutSeconds: 0.2, attempts: 1 })] } } as ResolvedSuite;
-  await publishRun([resolved], runOf(failing), { env: { SLACK_URL: `${silent.url}/services/SECRET` }, emit: (e) => events.push(e) });
+  const resolved = {
+    ...suite,
+    file: '/s.yaml',
+    dir: '/',
+    engine: { kind: 'local' },
+    storage: {},
+    drills: [],
+    notify: { channels: [channel('slack', 'SLACK_URL', { timeoutSeconds: 0.2, attempts: 1 })] },
+  } as ResolvedSuite;
+  await publishRun([resolved], runOf(failing), {
+    env: { SLACK_URL: `${silent.url}/services/SECRET` },
+    emit: (e) => events.push(e),
+  });
   const warnings = events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message);
-  expect(warnings).toEqual(["notification slack via $SLACK_URL failed after 1 attempt: no answer within 200 ms; the run's exit code is unchanged"]);
+  expect(warnings).toEqual([
+    "notification slack via $SLACK_URL failed after 1 attempt: no answer within 200 ms; the run's exit code is unchanged",
+  ]);
 });

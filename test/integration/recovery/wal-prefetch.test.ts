@@ -32,8 +32,13 @@ beforeAll(async () => {
   segments = (await readdir(fixture.wal.dir.dir)).filter((name) => /^[0-9A-F]{24}$/.test(name)).sort();
   // A truncated copy of the last segment: the archive ends in a damaged segment.
   const last = segments.at(-1)!;
-  for (const name of segments.slice(0, -1)) await s3.putFile(BUCKET, `wal-short/${name}`, join(fixture.wal.dir.dir, name));
-  await s3.putObject(BUCKET, `wal-short/${last}`, (await readFile(join(fixture.wal.dir.dir, last))).subarray(0, SEGMENT / 2));
+  for (const name of segments.slice(0, -1))
+    await s3.putFile(BUCKET, `wal-short/${name}`, join(fixture.wal.dir.dir, name));
+  await s3.putObject(
+    BUCKET,
+    `wal-short/${last}`,
+    (await readFile(join(fixture.wal.dir.dir, last))).subarray(0, SEGMENT / 2),
+  );
   env = { ...s3.env(), AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   Object.assign(process.env, env);
   store = createStore({ s3: { bucket: BUCKET, endpoint: s3.endpoint, forcePathStyle: true, caBundle: s3.caPath } });
@@ -47,14 +52,23 @@ afterAll(async () => {
 
 /** Run the prefetcher's restore_command for `name` as PostgreSQL does (sh -c, %f and %p expanded). */
 function restore(prefetch: WalPrefetch, name: string, into: string): Promise<{ exitCode: number; stderr: string }> {
-  const command = prefetch.restoreCommand.replace(/%([fp%])/g, (_, c: string) => (c === 'f' ? name : c === 'p' ? into : '%'));
+  const command = prefetch.restoreCommand.replace(/%([fp%])/g, (_, c: string) =>
+    c === 'f' ? name : c === 'p' ? into : '%',
+  );
   return new Promise((resolve) => {
-    const child = execFile('sh', ['-c', command], (_e, _out, stderr) => resolve({ exitCode: child.exitCode ?? -1, stderr }));
+    const child = execFile('sh', ['-c', command], (_e, _out, stderr) =>
+      resolve({ exitCode: child.exitCode ?? -1, stderr }),
+    );
   });
 }
 
 /** Segments in the spool (whole or being written), sampled on every change of the spool directory. */
-function observeSpool(dir: string): { max: () => number; seen: Set<string>; until: (test: (names: string[]) => boolean) => Promise<void>; stop: () => void } {
+function observeSpool(dir: string): {
+  max: () => number;
+  seen: Set<string>;
+  until: (test: (names: string[]) => boolean) => Promise<void>;
+  stop: () => void;
+} {
   let max = 0;
   const seen = new Set<string>();
   const waiters: Array<{ test: (names: string[]) => boolean; resolve: () => void }> = [];
@@ -95,7 +109,9 @@ describe('the WAL prefetcher and its restore_command (real archive in S3)', () =
         await spool.until((names) => names.includes(name));
         const r = await restore(prefetch, name, join(dir, 'RECOVERYXLOG'));
         expect(r.exitCode, r.stderr).toBe(0);
-        expect(Buffer.compare(await readFile(join(dir, 'RECOVERYXLOG')), await readFile(join(fixture.wal.dir.dir, name)))).toBe(0);
+        expect(
+          Buffer.compare(await readFile(join(dir, 'RECOVERYXLOG')), await readFile(join(fixture.wal.dir.dir, name))),
+        ).toBe(0);
       }
       expect(spool.max()).toBeGreaterThanOrEqual(1);
       expect(spool.max()).toBeLessThanOrEqual(2);
@@ -123,7 +139,9 @@ describe('the WAL prefetcher and its restore_command (real archive in S3)', () =
       const last = segments.at(-1)!;
       const r = await restore(prefetch, last, join(dir, 'RECOVERYXLOG'));
       expect(r.exitCode).toBe(128);
-      expect(r.stderr).toContain(`pgdrill fetch-wal: wal-short/${last} holds ${SEGMENT / 2} bytes of WAL, not a whole segment of ${SEGMENT} bytes`);
+      expect(r.stderr).toContain(
+        `pgdrill fetch-wal: wal-short/${last} holds ${SEGMENT / 2} bytes of WAL, not a whole segment of ${SEGMENT} bytes`,
+      );
     } finally {
       await prefetch.close();
     }
@@ -150,10 +168,25 @@ describe('base backup drills with the prefetcher (built CLI, local engine)', () 
       `name: ${name}\nstorage:\n  lab:\n    s3: { bucket: ${BUCKET}, endpoint: "${s3.endpoint}", forcePathStyle: true, caBundle: "${s3.caPath}" }\n` +
         `drills:\n  - name: base\n    source: { basebackup: { store: lab, key: ${fixture.prefix}, database: shop, wal: { prefix: ${prefix}, prefetch: 2 } } }\n${extra}`,
     );
-  const spoolOf = async (tmp: string) => (await readdir(tmp, { recursive: true }).catch(() => [] as string[])).filter((p) => p.includes('wal-spool'));
+  const spoolOf = async (tmp: string) =>
+    (await readdir(tmp, { recursive: true }).catch(() => [] as string[])).filter((p) => p.includes('wal-spool'));
 
-  it('passes with the rows of the archive\'s end, and no spool, server or file is left', async () => {
-    const r = await runCli(['run', await suite('pass', 'wal/', `    checks:\n      - rows: { table: shop.orders, exact: ${fixture.history.rowsAfterAccident} }\n`), '--engine', 'local'], env, {}, work);
+  it("passes with the rows of the archive's end, and no spool, server or file is left", async () => {
+    const r = await runCli(
+      [
+        'run',
+        await suite(
+          'pass',
+          'wal/',
+          `    checks:\n      - rows: { table: shop.orders, exact: ${fixture.history.rowsAfterAccident} }\n`,
+        ),
+        '--engine',
+        'local',
+      ],
+      env,
+      {},
+      work,
+    );
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(await leftovers(r.tmp)).toEqual([]);
     expect(await serverProcessesUnder(r.tmp)).toEqual([]);
@@ -215,9 +248,14 @@ describe('base backup drills with the prefetcher (built CLI, local engine)', () 
 
   it('cancelled (SIGINT) once the spool exists: exit 130 and no spool, server or file left', async () => {
     let sawSpool = false;
-    const r = await runCli(['run', await suite('cancel', 'wal/'), '--engine', 'local'], env, {
-      interruptWhen: async (tmp) => (sawSpool ||= (await spoolOf(tmp)).length > 0),
-    }, work);
+    const r = await runCli(
+      ['run', await suite('cancel', 'wal/'), '--engine', 'local'],
+      env,
+      {
+        interruptWhen: async (tmp) => (sawSpool ||= (await spoolOf(tmp)).length > 0),
+      },
+      work,
+    );
     expect(sawSpool).toBe(true);
     expect(r.exitCode, r.stdout + r.stderr).toBe(130);
     expect(await leftovers(r.tmp)).toEqual([]);

@@ -39,7 +39,11 @@ beforeAll(async () => {
     await s3.putFile(BUCKET, `whole-wal/${segment}`, join(fixture.wal.dir.dir, segment));
     if (segment !== victim) await s3.putFile(BUCKET, `gap-wal/${segment}`, join(fixture.wal.dir.dir, segment));
   }
-  const s3Env = { ...s3.env(), AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const s3Env = {
+    ...s3.env(),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
   env = s3Env;
 }, 600_000);
 
@@ -49,7 +53,12 @@ afterAll(async () => {
 });
 
 // Through the built CLI: restore_command runs fetch-wal.js from dist/.
-async function runDrill(name: string, walPrefix: string, key = 'alone', tmpParent = dir): Promise<{ drill: DrillResult; exitCode: number; output: string; junit: string; tmp: string }> {
+async function runDrill(
+  name: string,
+  walPrefix: string,
+  key = 'alone',
+  tmpParent = dir,
+): Promise<{ drill: DrillResult; exitCode: number; output: string; junit: string; tmp: string }> {
   const file = await writeSuiteIn(
     dir,
     name,
@@ -68,7 +77,13 @@ drills:
   const junit = join(dir, `${name}.xml`);
   const cli = await runCli(['run', file, '--json', json, '--junit', junit, '--no-disk-check'], env, {}, tmpParent);
   const run = JSON.parse(await readFile(json, 'utf8')) as RunResult;
-  return { drill: run.drills[0]!, exitCode: cli.exitCode, output: cli.stdout + cli.stderr, junit: await readFile(junit, 'utf8'), tmp: cli.tmp };
+  return {
+    drill: run.drills[0]!,
+    exitCode: cli.exitCode,
+    output: cli.stdout + cli.stderr,
+    junit: await readFile(junit, 'utf8'),
+    tmp: cli.tmp,
+  };
 }
 
 describe('base.tar.gz uploaded alone', () => {
@@ -109,7 +124,12 @@ describe('base.tar.gz uploaded alone', () => {
 
   test('extracted onto a full disk (TMPDIR on a 16 MB tmpfs): DISK_FULL naming the data directory, exit 3 (skips when tmpfs cannot be mounted: not root)', async (ctx) => {
     const disk = await mkdtemp(join(tmpdir(), 'pgdrill-tmpfs-'));
-    const mounted = process.getuid?.() === 0 && (await execFileAsync('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0711', 'tmpfs', disk]).then(() => true, () => false));
+    const mounted =
+      process.getuid?.() === 0 &&
+      (await execFileAsync('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0711', 'tmpfs', disk]).then(
+        () => true,
+        () => false,
+      ));
     if (!mounted) {
       await rm(disk, { recursive: true, force: true });
       return ctx.skip();
@@ -117,7 +137,11 @@ describe('base.tar.gz uploaded alone', () => {
     try {
       const { exitCode, output, junit, tmp } = await runDrill('full', 'whole-wal/', 'alone', disk);
       expect(exitCode, output).toBe(3);
-      expect(output).toMatch(new RegExp(`DISK_FULL: no space left on the disk of ${tmp}/\\S+ while restoring .*alone \\(.* free of 16\\.0 MiB\\)`));
+      expect(output).toMatch(
+        new RegExp(
+          `DISK_FULL: no space left on the disk of ${tmp}/\\S+ while restoring .*alone \\(.* free of 16\\.0 MiB\\)`,
+        ),
+      );
       expect(junit).toContain('<error ');
       expect(await serverProcessesUnder(tmp)).toEqual([]);
       expect(await leftovers(tmp)).toEqual([]);

@@ -37,18 +37,30 @@ ${lab.storageYaml}drills:${[
       drill('plain-zstd', 'key: formats/shop.sql.zst'),
       drill('tar-gzip', 'key: formats/shop.tar.gz'),
       drill('encrypted', 'key: formats/shop.dump.gz.enc, decrypt: { keyEnv: LAB_KEY }'),
-      drill('roles-skipped', 'key: formats/shop.dump, roles: skip', `
+      drill(
+        'roles-skipped',
+        'key: formats/shop.dump, roles: skip',
+        `
     checks:
       - rows: { table: shop.orders, exact: 20000 }
-      - sql: { query: "select count(*) from pg_roles where rolname = 'app_owner'", equals: 0 }`),
+      - sql: { query: "select count(*) from pg_roles where rolname = 'app_owner'", equals: 0 }`,
+      ),
       drill('two-part', 'archives: [ { key: parts/1-schema.dump }, { key: parts/2-data.dump, dataOnly: true } ]'),
-      drill('table-level', 'key: formats/shop.dump, only: { tables: [shop.orders, shop.users] }', `
+      drill(
+        'table-level',
+        'key: formats/shop.dump, only: { tables: [shop.orders, shop.users] }',
+        `
     checks:
       - rows: { table: shop.orders, exact: 20000 }
-      - schema: { absent: [shop.audit_log, public.flyway_schema_history], foreignKeys: false }`),
-      drill('latest-under-prefix', 'prefix: formats/, pattern: "\\\\.dump$"', `
+      - schema: { absent: [shop.audit_log, public.flyway_schema_history], foreignKeys: false }`,
+      ),
+      drill(
+        'latest-under-prefix',
+        'prefix: formats/, pattern: "\\\\.dump$"',
+        `
     checks:
-      - rows: { table: shop.users, exact: 5000 }`),
+      - rows: { table: shop.users, exact: 5000 }`,
+      ),
     ].join('')}
 `,
   );
@@ -63,7 +75,19 @@ afterAll(async () => {
 });
 
 describe('every pg_dump format restores and its checks pass', () => {
-  test.each(['custom', 'custom-streamed', 'directory', 'tar', 'plain', 'custom-gzip', 'plain-zstd', 'tar-gzip', 'encrypted', 'roles-skipped', 'two-part'])('%s', (name) => {
+  test.each([
+    'custom',
+    'custom-streamed',
+    'directory',
+    'tar',
+    'plain',
+    'custom-gzip',
+    'plain-zstd',
+    'tar-gzip',
+    'encrypted',
+    'roles-skipped',
+    'two-part',
+  ])('%s', (name) => {
     const drill = byName(name);
     expect(drill.error, JSON.stringify(drill.error)).toBeUndefined();
     expect(drill.checks.filter((c) => c.status !== 'passed')).toEqual([]);

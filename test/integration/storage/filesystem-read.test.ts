@@ -51,7 +51,11 @@ describe('filesystem store reads account for every byte', () => {
     const error = (await readAcross(stream, () => truncate(file, SIZE / 2))) as StorageError;
     expect(error).toBeInstanceOf(StorageError);
     expect(error.code).toBe('STORAGE_OBJECT_CHANGED');
-    expect(error.message).toMatch(new RegExp(`^The file ${file} gave \\d+ of ${SIZE} bytes: it changed size while it was read \\(now ${SIZE / 2} bytes\\)$`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `^The file ${file} gave \\d+ of ${SIZE} bytes: it changed size while it was read \\(now ${SIZE / 2} bytes\\)$`,
+      ),
+    );
   });
 
   it('fails when the file grows while it is read', async () => {
@@ -77,7 +81,15 @@ describe('filesystem store reads account for every byte', () => {
 
   it('reads an inclusive range exactly', async () => {
     await writeFile(path.join(root, 'small.txt'), '0123456789');
-    expect((await buffer(await createFilesystemStore({ root }).read('small.txt', { range: { start: 2, end: 5 } }))).toString()).toBe('2345');
-    expect((await buffer(await createFilesystemStore({ root }).read('small.txt', { range: { start: 8, end: 100 } }))).toString()).toBe('89');
+    expect(
+      (
+        await buffer(await createFilesystemStore({ root }).read('small.txt', { range: { start: 2, end: 5 } }))
+      ).toString(),
+    ).toBe('2345');
+    expect(
+      (
+        await buffer(await createFilesystemStore({ root }).read('small.txt', { range: { start: 8, end: 100 } }))
+      ).toString(),
+    ).toBe('89');
   });
 });

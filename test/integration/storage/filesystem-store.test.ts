@@ -46,9 +46,16 @@ describe('filesystem store', () => {
 
   it('lists under a prefix, whether or not it ends at a directory', async () => {
     const store = createFilesystemStore({ root });
-    expect((await store.list('daily/')).map((o) => o.key)).toEqual(['daily/2026-11/db-2026-11-19.dump', 'daily/2026-11/db-2026-11-20.dump', 'daily/link.dump', 'daily/top.dump']);
+    expect((await store.list('daily/')).map((o) => o.key)).toEqual([
+      'daily/2026-11/db-2026-11-19.dump',
+      'daily/2026-11/db-2026-11-20.dump',
+      'daily/link.dump',
+      'daily/top.dump',
+    ]);
     expect((await store.list('daily')).map((o) => o.key)).toContain('dailyish.txt');
-    expect((await store.list('daily/2026-11/db-2026-11-2')).map((o) => o.key)).toEqual(['daily/2026-11/db-2026-11-20.dump']);
+    expect((await store.list('daily/2026-11/db-2026-11-2')).map((o) => o.key)).toEqual([
+      'daily/2026-11/db-2026-11-20.dump',
+    ]);
     expect(await store.list('nowhere/')).toEqual([]);
     expect(await store.list('empty/')).toEqual([]);
   });
@@ -63,14 +70,20 @@ describe('filesystem store', () => {
   it('reads whole files and inclusive ranges', async () => {
     const store = createFilesystemStore({ root });
     expect(await text(await store.read('daily/2026-11/db-2026-11-20.dump'))).toBe('0123456789');
-    expect(await text(await store.read('daily/2026-11/db-2026-11-20.dump', { range: { start: 2, end: 5 } }))).toBe('2345');
+    expect(await text(await store.read('daily/2026-11/db-2026-11-20.dump', { range: { start: 2, end: 5 } }))).toBe(
+      '2345',
+    );
     expect(await text(await store.read('daily/link.dump'))).toBe('w');
   });
 
   it('reports a missing file on read as BACKUP_NOT_FOUND', async () => {
     const store = createFilesystemStore({ root });
-    await expect(store.read('daily/missing.dump')).rejects.toSatisfy((e) => e instanceof SourceError && e.code === 'BACKUP_NOT_FOUND' && e.message.includes('daily/missing.dump'));
-    await expect(store.read('daily')).rejects.toSatisfy((e) => e instanceof SourceError && e.code === 'BACKUP_NOT_FOUND');
+    await expect(store.read('daily/missing.dump')).rejects.toSatisfy(
+      (e) => e instanceof SourceError && e.code === 'BACKUP_NOT_FOUND' && e.message.includes('daily/missing.dump'),
+    );
+    await expect(store.read('daily')).rejects.toSatisfy(
+      (e) => e instanceof SourceError && e.code === 'BACKUP_NOT_FOUND',
+    );
   });
 
   it('refuses keys that escape the root', async () => {
@@ -85,9 +98,15 @@ describe('filesystem store', () => {
   it('names a missing root as STORAGE_UNREACHABLE', async () => {
     const missing = path.join(root, 'no-such-dir');
     const store = createFilesystemStore({ root: missing });
-    await expect(store.list('')).rejects.toSatisfy((e) => e instanceof StorageError && e.code === 'STORAGE_UNREACHABLE' && e.message.includes(missing));
-    await expect(store.head('x')).rejects.toSatisfy((e) => e instanceof StorageError && e.code === 'STORAGE_UNREACHABLE');
-    await expect(createFilesystemStore({ root: path.join(root, 'dailyish.txt') }).list('')).rejects.toThrow(/is not a directory/);
+    await expect(store.list('')).rejects.toSatisfy(
+      (e) => e instanceof StorageError && e.code === 'STORAGE_UNREACHABLE' && e.message.includes(missing),
+    );
+    await expect(store.head('x')).rejects.toSatisfy(
+      (e) => e instanceof StorageError && e.code === 'STORAGE_UNREACHABLE',
+    );
+    await expect(createFilesystemStore({ root: path.join(root, 'dailyish.txt') }).list('')).rejects.toThrow(
+      /is not a directory/,
+    );
   });
 
   it('is created from a suite entry with the root relative to baseDir', async () => {

@@ -19,7 +19,14 @@ let proxy: FaultProxy;
 const opened: ObjectStore[] = [];
 
 function storeThroughProxy(options: Partial<S3StoreOptions> = {}): ObjectStore {
-  const store = createS3Store({ bucket: BUCKET, endpoint: proxy.endpoint, forcePathStyle: true, caBundle: s3.caPath, readRetryDelayMs: 10, ...options });
+  const store = createS3Store({
+    bucket: BUCKET,
+    endpoint: proxy.endpoint,
+    forcePathStyle: true,
+    caBundle: s3.caPath,
+    readRetryDelayMs: 10,
+    ...options,
+  });
   opened.push(store);
   return store;
 }
@@ -83,7 +90,9 @@ describe('S3 reads through a faulty connection', () => {
       proxy.inject({ mode, afterBytes: 512 * 1024, connections: 'every' });
       const error = await failure(readAll(storeThroughProxy({ readAttempts: 3 })));
       expect(error.code).toBe('STORAGE_READ_INCOMPLETE');
-      expect(error.message).toMatch(new RegExp(`^Read \\d+ of ${SIZE} bytes of s3://${BUCKET}/big.bin after 3 attempts: `));
+      expect(error.message).toMatch(
+        new RegExp(`^Read \\d+ of ${SIZE} bytes of s3://${BUCKET}/big.bin after 3 attempts: `),
+      );
       expect(error.hint).toMatch(/network path/);
       expect(proxy.faults.length).toBeGreaterThanOrEqual(3);
     });
@@ -101,7 +110,9 @@ describe('S3 reads through a faulty connection', () => {
     proxy.inject({ mode: 'stall', afterBytes: 256 * 1024, connections: 'every' });
     const error = await failure(readAll(storeThroughProxy({ readIdleTimeoutMs: 200, readAttempts: 2 })));
     expect(error.code).toBe('STORAGE_READ_INCOMPLETE');
-    expect(error.message).toMatch(new RegExp(`of ${SIZE} bytes of s3://${BUCKET}/big.bin after 2 attempts: no bytes for 200 ms$`));
+    expect(error.message).toMatch(
+      new RegExp(`of ${SIZE} bytes of s3://${BUCKET}/big.bin after 2 attempts: no bytes for 200 ms$`),
+    );
   });
 
   it('does not count a slow reader (backpressure) as a stall', async () => {
@@ -119,7 +130,10 @@ describe('S3 reads through a faulty connection', () => {
         if (held) return done();
         held = true;
         const started = Date.now();
-        const wait = () => (stream.readableLength >= stream.readableHighWaterMark && Date.now() - started > 400 ? done() : setImmediate(wait));
+        const wait = () =>
+          stream.readableLength >= stream.readableHighWaterMark && Date.now() - started > 400
+            ? done()
+            : setImmediate(wait);
         wait();
       },
     });

@@ -42,7 +42,11 @@ async function startLegacyS3rver(parent: string): Promise<{ endpoint: string } &
   const script = `const S3rver = require(process.argv[1]);
     new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.argv[2] }).run().then(({ port }) => console.log(port));
     process.stdin.on('end', () => process.exit(0)).resume();`;
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', script, createRequire(import.meta.url).resolve('s3rver'), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '-e', script, createRequire(import.meta.url).resolve('s3rver'), dir],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const [port] = (await once(child.stdout!, 'data')) as [Buffer];
   return {
     endpoint: `http://127.0.0.1:${port.toString().trim()}`,
@@ -89,7 +93,15 @@ afterAll(async () => {
 
 describe('S3 store against an embedded s3rver over HTTPS', () => {
   it('describes itself without secrets', () => {
-    const store = open(createS3Store({ bucket: BUCKET, endpoint: s3.endpoint, forcePathStyle: true, caBundle: s3.caPath, prefix: 'prod' }));
+    const store = open(
+      createS3Store({
+        bucket: BUCKET,
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        caBundle: s3.caPath,
+        prefix: 'prod',
+      }),
+    );
     expect(store.kind).toBe('s3');
     expect(store.description).toBe(`s3://${BUCKET}/prod/ (endpoint ${s3.endpoint})`);
     expect(store.description).not.toContain(s3.secretAccessKey);
@@ -109,25 +121,39 @@ describe('S3 store against an embedded s3rver over HTTPS', () => {
 
   it('lists the whole bucket without a root prefix', async () => {
     const store = open(createStore(s3.storeConfig(BUCKET)));
-    expect((await store.list('prod')).map((o) => o.key)).toEqual(['prod-other/x.dump', 'prod/daily/db-2026-11-19.dump', 'prod/daily/db-2026-11-20.dump', 'prod/weekly/w.dump']);
+    expect((await store.list('prod')).map((o) => o.key)).toEqual([
+      'prod-other/x.dump',
+      'prod/daily/db-2026-11-19.dump',
+      'prod/daily/db-2026-11-20.dump',
+      'prod/weekly/w.dump',
+    ]);
   });
 
   // s3rver makes continuation tokens with DES, which OpenSSL 3 refuses: in-process, every truncated
   // ListObjectsV2 page is an HTTP 500. A second s3rver in a child with the legacy provider paginates.
   it('follows continuation tokens past 1000 keys', async () => {
     await using paging = await startLegacyS3rver(work);
-    const writer = new S3Client({ region: 'us-east-1', endpoint: paging.endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const writer = new S3Client({
+      region: 'us-east-1',
+      endpoint: paging.endpoint,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
     try {
       await writer.send(new CreateBucketCommand({ Bucket: BUCKET }));
       const keys = Array.from({ length: 1005 }, (_, i) => `many/k-${String(i).padStart(4, '0')}`);
       for (let i = 0; i < keys.length; i += 50) {
-        await Promise.all(keys.slice(i, i + 50).map((Key) => writer.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }))));
+        await Promise.all(
+          keys.slice(i, i + 50).map((Key) => writer.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'x' }))),
+        );
       }
       await writer.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'manyother', Body: 'x' }));
     } finally {
       writer.destroy();
     }
-    const listed = await open(createS3Store({ bucket: BUCKET, endpoint: paging.endpoint, forcePathStyle: true, prefix: 'many' })).list('');
+    const listed = await open(
+      createS3Store({ bucket: BUCKET, endpoint: paging.endpoint, forcePathStyle: true, prefix: 'many' }),
+    ).list('');
     expect(listed).toHaveLength(1005);
     expect(listed[0]!.key).toBe('k-0000');
     expect(listed.at(-1)!.key).toBe('k-1004');
@@ -198,8 +224,18 @@ describe('S3 store against an embedded s3rver over HTTPS', () => {
 
   it('reports missing credentials as STORAGE_ACCESS_DENIED', async () => {
     const saved = { ...process.env };
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE']) delete process.env[name];
-    Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'none'), AWS_CONFIG_FILE: path.join(work, 'none') });
+    for (const name of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+    ])
+      delete process.env[name];
+    Object.assign(process.env, {
+      AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'none'),
+      AWS_CONFIG_FILE: path.join(work, 'none'),
+    });
     try {
       const error = await rejection(open(createStore(s3.storeConfig(BUCKET))).list(''));
       expect(error.code).toBe('STORAGE_ACCESS_DENIED');
@@ -229,7 +265,16 @@ describe('S3 store against an embedded s3rver over HTTPS', () => {
     await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
     try {
       const endpoint = `https://127.0.0.1:${(mute.address() as { port: number }).port}`;
-      const store = open(createS3Store({ bucket: BUCKET, endpoint, forcePathStyle: true, caBundle: s3.caPath, responseTimeoutMs: 500, maxAttempts: 2 }));
+      const store = open(
+        createS3Store({
+          bucket: BUCKET,
+          endpoint,
+          forcePathStyle: true,
+          caBundle: s3.caPath,
+          responseTimeoutMs: 500,
+          maxAttempts: 2,
+        }),
+      );
       const started = Date.now();
       const error = await rejection(store.head('x'));
       expect(Date.now() - started).toBeLessThan(10_000);
@@ -255,7 +300,9 @@ describe('S3 store against an embedded s3rver over HTTPS', () => {
   });
 
   it('trusts AWS_CA_BUNDLE when no caBundle is given', async () => {
-    const store = open(createS3Store({ bucket: BUCKET, endpoint: s3.endpoint, forcePathStyle: true, prefix: 'prod/weekly/' }));
+    const store = open(
+      createS3Store({ bucket: BUCKET, endpoint: s3.endpoint, forcePathStyle: true, prefix: 'prod/weekly/' }),
+    );
     expect((await store.list('')).map((o) => o.key)).toEqual(['w.dump']);
   });
 
@@ -266,7 +313,9 @@ describe('S3 store against an embedded s3rver over HTTPS', () => {
   });
 
   it('rejects an unreadable caBundle when the store is created', () => {
-    expect(() => createS3Store({ bucket: BUCKET, endpoint: s3.endpoint, caBundle: path.join(work, 'missing.pem') })).toThrow(/Could not read the CA bundle/);
+    expect(() =>
+      createS3Store({ bucket: BUCKET, endpoint: s3.endpoint, caBundle: path.join(work, 'missing.pem') }),
+    ).toThrow(/Could not read the CA bundle/);
   });
 });
 
@@ -281,7 +330,16 @@ describe('embedded S3', () => {
       AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
     });
-    expect(s3.storeConfig('b', 'p/')).toEqual({ s3: { bucket: 'b', region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, caBundle: s3.caPath, prefix: 'p/' } });
+    expect(s3.storeConfig('b', 'p/')).toEqual({
+      s3: {
+        bucket: 'b',
+        region: 'us-east-1',
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        caBundle: s3.caPath,
+        prefix: 'p/',
+      },
+    });
   });
 
   it('removes its temp dir and its cleanup registration when stopped', async () => {
@@ -298,7 +356,9 @@ describe('embedded S3', () => {
       await other.stop();
       expect(existsSync(dir)).toBe(false);
       expect(pendingCleanups().some((label) => label.includes(other.endpoint) || label.includes(dir))).toBe(false);
-      const afterStop = await rejection(open(createStore({ s3: { ...other.storeConfig('bucket-a').s3, caBundle: s3.caPath } })).list(''));
+      const afterStop = await rejection(
+        open(createStore({ s3: { ...other.storeConfig('bucket-a').s3, caBundle: s3.caPath } })).list(''),
+      );
       expect(afterStop.code).toBe('STORAGE_UNREACHABLE');
     } finally {
       await rm(parent, { recursive: true, force: true });

@@ -10,7 +10,14 @@ import { createDockerEngine } from '../../../src/engines/docker/docker-engine.js
 import type { StartedServer } from '../../../src/engines/engine.js';
 import { loadSuites, runSuites, type DrillResult, type RunResult } from '../../../src/index.js';
 import { dockerEngineAvailability, pgdrillContainers } from '../../support/docker-support.js';
-import { HYPERTABLE_SQL, imageTimescaleEdition, SOURCE_ROWS, TIMESCALE_SETTINGS, TSL_SQL, type TimescaleEdition } from './timescale-lab.js';
+import {
+  HYPERTABLE_SQL,
+  imageTimescaleEdition,
+  SOURCE_ROWS,
+  TIMESCALE_SETTINGS,
+  TSL_SQL,
+  type TimescaleEdition,
+} from './timescale-lab.js';
 
 // TimescaleDB dumps on the docker engine, for each major in PGDRILL_TIMESCALEDB_MAJORS (default 17,18): the
 // source database runs in the image the engine picks for `timescaledb` by its default rules
@@ -27,12 +34,21 @@ for (const major of MAJORS) {
   const choice = chooseImage(defaultImageRules(process.env), major, ['timescaledb']);
   const pick = runtime ? await resolveImage(runtime, choice, 'never') : undefined;
   const present = runtime !== undefined && pick !== undefined && (await imageExists(runtime, pick.image));
-  const absent = choice.fallback ? `neither ${choice.image} nor ${choice.fallback} (scripts/build-images.sh --timescaledb) is present` : `${choice.image} is not present`;
-  const why = !docker.usable ? docker.reason : !present ? `no TimescaleDB image for PostgreSQL ${major} here: ${absent}, and tests never pull` : '';
+  const absent = choice.fallback
+    ? `neither ${choice.image} nor ${choice.fallback} (scripts/build-images.sh --timescaledb) is present`
+    : `${choice.image} is not present`;
+  const why = !docker.usable
+    ? docker.reason
+    : !present
+      ? `no TimescaleDB image for PostgreSQL ${major} here: ${absent}, and tests never pull`
+      : '';
   const title = (name: string) => (why ? `${name} (skipped: ${why})` : name);
   const image = pick?.image ?? choice.image;
   const edition: TimescaleEdition | undefined = present ? imageTimescaleEdition(image) : undefined;
-  const tslWhy = edition === 'apache' ? `${image} carries the Apache-licensed TimescaleDB (timescaledb.license = apache): compression, continuous aggregates and policies are Timescale License features` : '';
+  const tslWhy =
+    edition === 'apache'
+      ? `${image} carries the Apache-licensed TimescaleDB (timescaledb.license = apache): compression, continuous aggregates and policies are Timescale License features`
+      : '';
   const tslTitle = (name: string) => (tslWhy ? `${name} (skipped: ${tslWhy})` : name);
 
   describe.skipIf(why !== '')(title(`TimescaleDB ${major} dumps on the docker engine`), () => {
@@ -48,14 +64,27 @@ for (const major of MAJORS) {
       const backups = join(dir, 'backups');
       await mkdir(backups);
       {
-        await using source = await createDockerEngine({ pull: 'never' }).start({ workDir: dir, major, extensions: ['timescaledb'], settings: TIMESCALE_SETTINGS });
+        await using source = await createDockerEngine({ pull: 'never' }).start({
+          workDir: dir,
+          major,
+          extensions: ['timescaledb'],
+          settings: TIMESCALE_SETTINGS,
+        });
         expect(source.image).toBe(image);
-        const psql = (db: string, sql: string) => source.runClient('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql]);
+        const psql = (db: string, sql: string) =>
+          source.runClient('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql]);
         await psql('postgres', 'CREATE DATABASE metrics');
         await psql('metrics', HYPERTABLE_SQL);
         license = (await psql('metrics', 'SHOW timescaledb.license')).stdout.trim();
         if (edition === 'timescale') await psql('metrics', TSL_SQL);
-        else compressRefusal = await psql('metrics', "ALTER TABLE public.metrics SET (timescaledb.compress, timescaledb.compress_segmentby = 'device')").then(() => '', (e: Error & { stderrTail?: string[] }) => (e.stderrTail ?? [e.message]).join('\n'));
+        else
+          compressRefusal = await psql(
+            'metrics',
+            "ALTER TABLE public.metrics SET (timescaledb.compress, timescaledb.compress_segmentby = 'device')",
+          ).then(
+            () => '',
+            (e: Error & { stderrTail?: string[] }) => (e.stderrTail ?? [e.message]).join('\n'),
+          );
         await dump(source, ['-Fc'], join(backups, 'metrics.dump'));
         await dump(source, ['-Fp'], join(backups, 'metrics.sql'));
       }
@@ -99,15 +128,18 @@ ${edition === 'timescale' ? tsl : ''}
       await rm(dir, { recursive: true, force: true });
     });
 
-    test.each(['custom-format', 'plain-format'])(`%s: every chunk and row restored in ${image}, every check passes`, (name) => {
-      const drill = byName(name);
-      expect(drill.error, JSON.stringify(drill.error)).toBeUndefined();
-      expect(drill.checks.filter((c) => c.status !== 'passed')).toEqual([]);
-      expect(drill.checks.map((c) => c.type)).toEqual(['rows', 'hypertables']);
-      expect(drill.status).toBe('passed');
-      expect(drill.engine).toMatchObject({ kind: 'docker', image, major });
-      expect(drill.engine!.extensions!.map((e) => e.name)).toContain('timescaledb');
-    });
+    test.each(['custom-format', 'plain-format'])(
+      `%s: every chunk and row restored in ${image}, every check passes`,
+      (name) => {
+        const drill = byName(name);
+        expect(drill.error, JSON.stringify(drill.error)).toBeUndefined();
+        expect(drill.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+        expect(drill.checks.map((c) => c.type)).toEqual(['rows', 'hypertables']);
+        expect(drill.status).toBe('passed');
+        expect(drill.engine).toMatchObject({ kind: 'docker', image, major });
+        expect(drill.engine!.extensions!.map((e) => e.name)).toContain('timescaledb');
+      },
+    );
 
     // The suite asks for two pg_restore jobs; pgdrill restores a TimescaleDB dump with one, keeping every chunk.
     test('the hypertables check counted the seven chunks of the source in the custom-format restore', () => {
@@ -120,12 +152,15 @@ ${edition === 'timescale' ? tsl : ''}
       if (edition === 'apache') expect(compressRefusal).toMatch(/not supported under the current "apache" license/);
     });
 
-    test.skipIf(tslWhy !== '')(tslTitle('compressed chunks, the continuous aggregate and the policies are restored'), () => {
-      const drill = byName('tsl-features');
-      expect(drill.error, JSON.stringify(drill.error)).toBeUndefined();
-      expect(drill.checks.filter((c) => c.status !== 'passed')).toEqual([]);
-      expect(drill.checks.find((c) => c.type === 'hypertables')!.message).toContain('3 compressed');
-    });
+    test.skipIf(tslWhy !== '')(
+      tslTitle('compressed chunks, the continuous aggregate and the policies are restored'),
+      () => {
+        const drill = byName('tsl-features');
+        expect(drill.error, JSON.stringify(drill.error)).toBeUndefined();
+        expect(drill.checks.filter((c) => c.status !== 'passed')).toEqual([]);
+        expect(drill.checks.find((c) => c.type === 'hypertables')!.message).toContain('3 compressed');
+      },
+    );
   });
 }
 

@@ -25,7 +25,8 @@ export function timescaleUnavailable(): string | undefined {
     return 'TimescaleDB is not installed for PostgreSQL 15';
   const libdir = pgConfig('--pkglibdir', '/usr/lib/postgresql/15/lib');
   // Compression and continuous aggregates live in the TSL module; an Apache-only build lacks them.
-  if (!readdirSync(libdir).some((f) => f.startsWith('timescaledb-tsl-'))) return 'TimescaleDB is built Apache-only (no compression or continuous aggregates)';
+  if (!readdirSync(libdir).some((f) => f.startsWith('timescaledb-tsl-')))
+    return 'TimescaleDB is built Apache-only (no compression or continuous aggregates)';
   return undefined;
 }
 
@@ -52,7 +53,10 @@ SELECT add_retention_policy('public.metrics', interval '100 years');
 export const SOURCE_SQL = HYPERTABLE_SQL + TSL_SQL;
 export const SOURCE_ROWS = 7 * 24 * 6;
 
-export async function connect(server: StartedServer, database: string): Promise<{ db: Queryable; close: () => Promise<void> }> {
+export async function connect(
+  server: StartedServer,
+  database: string,
+): Promise<{ db: Queryable; close: () => Promise<void> }> {
   const { host, port, user, password } = server.connection;
   const client = new pg.Client({ host, port, user, password, database });
   await client.connect();
@@ -68,9 +72,25 @@ export type TimescaleEdition = 'apache' | 'timescale';
  * own timescaledb.license setting.
  */
 export function imageTimescaleEdition(image: string): TimescaleEdition {
-  const found = execFileSync('docker', ['run', '--rm', '--pull=never', '--network', 'none', '--entrypoint', 'find', image, '/usr', '-name', 'timescaledb-tsl-*.so'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const found = execFileSync(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--pull=never',
+      '--network',
+      'none',
+      '--entrypoint',
+      'find',
+      image,
+      '/usr',
+      '-name',
+      'timescaledb-tsl-*.so',
+    ],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return found.trim() ? 'timescale' : 'apache';
 }

@@ -36,13 +36,31 @@ suite(title('TimescaleDB dumps'), () => {
     dumpPath = join(dir, 'backups', 'tsdb', 'metrics.dump');
     {
       await using source = await createLocalEngine().start({ workDir: dir, settings: TIMESCALE_SETTINGS });
-      await source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres', '-c', 'CREATE DATABASE metrics']);
+      await source.runClient('psql', [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-d',
+        'postgres',
+        '-c',
+        'CREATE DATABASE metrics',
+      ]);
       await source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'metrics', '-c', SOURCE_SQL]);
       await source.runClient('pg_dump', ['-Fc', '-f', dumpPath, 'metrics']);
       await source.runClient('pg_dump', ['-Fd', '-f', join(dir, 'backups', 'tsdb', 'metrics-dir'), 'metrics']);
       await source.runClient('pg_dump', ['-Fp', '-f', join(dir, 'backups', 'tsdb', 'metrics.sql'), 'metrics']);
       // A dump that claims another TimescaleDB version than the one installed here.
-      await source.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'metrics', '-c', "UPDATE _timescaledb_catalog.metadata SET value = '2.27.0' WHERE key = 'timescaledb_version'"]);
+      await source.runClient('psql', [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-d',
+        'metrics',
+        '-c',
+        "UPDATE _timescaledb_catalog.metadata SET value = '2.27.0' WHERE key = 'timescaledb_version'",
+      ]);
       await source.runClient('pg_dump', ['-Fc', '-f', join(dir, 'backups', 'tsdb', 'other-version.dump'), 'metrics']);
     }
     const file = join(dir, 'timescale.yaml');
@@ -107,7 +125,9 @@ drills:
   test('a dump of another TimescaleDB version fails naming both versions', () => {
     const drill = byName('other-version');
     expect(drill.error).toMatchObject({ code: 'EXTENSION_VERSION_MISMATCH' });
-    expect(drill.error!.message).toMatch(/dumped with timescaledb 2\.27\.0, but PostgreSQL 15 here has timescaledb 2\.28\.\d+$/);
+    expect(drill.error!.message).toMatch(
+      /dumped with timescaledb 2\.27\.0, but PostgreSQL 15 here has timescaledb 2\.28\.\d+$/,
+    );
   });
 
   test('a suite expecting more chunks than exist fails naming the hypertable and both counts', () => {
@@ -118,7 +138,8 @@ drills:
 
   test('a parallel pg_restore that loses chunks is caught, naming the hypertable and the chunk counts', async () => {
     await using target = await createLocalEngine().start({ workDir: dir, settings: TIMESCALE_SETTINGS });
-    const psql = (db: string, sql: string) => target.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql]);
+    const psql = (db: string, sql: string) =>
+      target.runClient('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', sql]);
     await psql('postgres', 'CREATE DATABASE lossy');
     await psql('lossy', 'CREATE EXTENSION timescaledb');
     await psql('lossy', 'SELECT timescaledb_pre_restore()');

@@ -3,11 +3,22 @@ import { parseBenchOptions } from '../../../src/bench/bench-options.js';
 
 describe('parseBenchOptions', () => {
   it('defaults to 3 pairs, 1024 MB of dump and of WAL, a job per core, every comparison', () => {
-    expect(parseBenchOptions([], 2)).toEqual({ pairs: 3, sizeMb: 1024, walMb: 1024, jobs: 2, only: ['pgdump-local', 'pgdump-s3', 'wal-local', 'wal-s3', 'pgbackrest'] });
+    expect(parseBenchOptions([], 2)).toEqual({
+      pairs: 3,
+      sizeMb: 1024,
+      walMb: 1024,
+      jobs: 2,
+      only: ['pgdump-local', 'pgdump-s3', 'wal-local', 'wal-s3', 'pgbackrest'],
+    });
   });
 
   it('takes --pairs, --size-mb, --wal-mb, --jobs and a comma list for --only', () => {
-    expect(parseBenchOptions(['--pairs', '5', '--size-mb', '32', '--wal-mb', '64', '--jobs', '4', '--only', 'wal-local, pgdump-s3'], 2)).toEqual({
+    expect(
+      parseBenchOptions(
+        ['--pairs', '5', '--size-mb', '32', '--wal-mb', '64', '--jobs', '4', '--only', 'wal-local, pgdump-s3'],
+        2,
+      ),
+    ).toEqual({
       pairs: 5,
       sizeMb: 32,
       walMb: 64,

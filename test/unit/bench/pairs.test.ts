@@ -14,7 +14,11 @@ describe('runPairs', () => {
       return seconds + pair;
     };
     const seen: Sample[] = [];
-    const { samples, failures } = await runPairs(2, { raw: side('raw', 10), pgdrill: side('pgdrill', 11) }, { onSample: (s) => seen.push(s) });
+    const { samples, failures } = await runPairs(
+      2,
+      { raw: side('raw', 10), pgdrill: side('pgdrill', 11) },
+      { onSample: (s) => seen.push(s) },
+    );
     expect(order).toEqual(['raw0', 'pgdrill0', 'raw1', 'pgdrill1']);
     expect(samples).toEqual([
       { side: 'raw', pair: 0, seconds: 10 },
@@ -50,7 +54,9 @@ describe('runPairs', () => {
     const failing = async () => {
       throw new Error('no server');
     };
-    await expect(runPairs(3, { raw: failing, pgdrill: async () => 1 }, { maxFailures: 1 })).rejects.toThrow('no server');
+    await expect(runPairs(3, { raw: failing, pgdrill: async () => 1 }, { maxFailures: 1 })).rejects.toThrow(
+      'no server',
+    );
   });
 });
 
@@ -74,7 +80,13 @@ describe('summarize', () => {
     ]);
 
   it('gives min and median per side and the median of the per-pair ratios', () => {
-    const s = summarize(samples([[10, 11], [20, 21], [10, 15]]));
+    const s = summarize(
+      samples([
+        [10, 11],
+        [20, 21],
+        [10, 15],
+      ]),
+    );
     expect(s.raw).toEqual({ min: 10, median: 10, runs: 3 });
     expect(s.pgdrill).toEqual({ min: 11, median: 15, runs: 3 });
     // Ratios 1.1, 1.05, 1.5: the median is 1.1, while median(pgdrill)/median(raw) is 1.5.

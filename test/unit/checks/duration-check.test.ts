@@ -44,7 +44,8 @@ describe('duration', () => {
   it('fails and says what to set when there is no limit', async () => {
     expect(await run({}, 12)).toMatchObject({
       status: 'failed',
-      message: 'restore took 12 s but there is no limit to compare with: set max on the duration check or objectives.rto in the suite',
+      message:
+        'restore took 12 s but there is no limit to compare with: set max on the duration check or objectives.rto in the suite',
     });
   });
 });

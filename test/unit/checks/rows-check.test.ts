@@ -3,8 +3,15 @@ import type { CheckContext, Queryable } from '../../../src/checks/check.js';
 import { rowsCheck } from '../../../src/checks/rows-check.js';
 import { fakeDb } from './fake-db.js';
 
-const context = (db: Queryable): CheckContext => ({ db, database: 'app', restoreSeconds: 1, objectives: {}, suiteDir: '.' });
-const table = (found: boolean) => [/from pg_class c join pg_namespace/, found ? [{ oid: '16384', relkind: 'r' }] : []] as [RegExp, unknown[]];
+const context = (db: Queryable): CheckContext => ({
+  db,
+  database: 'app',
+  restoreSeconds: 1,
+  objectives: {},
+  suiteDir: '.',
+});
+const table = (found: boolean) =>
+  [/from pg_class c join pg_namespace/, found ? [{ oid: '16384', relkind: 'r' }] : []] as [RegExp, unknown[]];
 
 describe('rows options', () => {
   it('accepts bounds and defaults estimate to false', () => {
@@ -53,12 +60,19 @@ describe('rows run', () => {
 
   it('passes on an exact count', async () => {
     const db = fakeDb([table(true), [/count\(\*\)/, [{ count: '5' }]]]);
-    expect(await run(db, { table: 'orders', exact: 5 })).toMatchObject({ status: 'passed', message: 'public.orders has 5 rows, expected exactly 5' });
+    expect(await run(db, { table: 'orders', exact: 5 })).toMatchObject({
+      status: 'passed',
+      message: 'public.orders has 5 rows, expected exactly 5',
+    });
   });
 
   it('fails when the table is missing, without counting', async () => {
     const db = fakeDb([table(false)]);
-    expect(await run(db, { table: 'x', min: 1 })).toMatchObject({ status: 'failed', message: 'table public.x does not exist', actual: 'no such table' });
+    expect(await run(db, { table: 'x', min: 1 })).toMatchObject({
+      status: 'failed',
+      message: 'table public.x does not exist',
+      actual: 'no such table',
+    });
     expect(db.queries).toHaveLength(1);
   });
 
@@ -69,6 +83,9 @@ describe('rows run', () => {
       message: 'public.orders has about 1000400 rows (planner estimate), expected at least 1000000',
     });
     const neverAnalysed = fakeDb([table(true), [/reltuples/, [{ reltuples: -1 }]], [/count\(\*\)/, [{ count: '3' }]]]);
-    expect(await run(neverAnalysed, { table: 'orders', min: 1, estimate: true })).toMatchObject({ status: 'passed', actual: '3' });
+    expect(await run(neverAnalysed, { table: 'orders', min: 1, estimate: true })).toMatchObject({
+      status: 'passed',
+      actual: '3',
+    });
   });
 });

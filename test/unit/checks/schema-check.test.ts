@@ -4,7 +4,13 @@ import { buildOrphanQuery, describeOrphans, type ForeignKey } from '../../../src
 import { schemaCheck } from '../../../src/checks/schema-check.js';
 import { fakeDb } from './fake-db.js';
 
-const context = (db: Queryable): CheckContext => ({ db, database: 'app', restoreSeconds: 1, objectives: {}, suiteDir: '.' });
+const context = (db: Queryable): CheckContext => ({
+  db,
+  database: 'app',
+  restoreSeconds: 1,
+  objectives: {},
+  suiteDir: '.',
+});
 
 const fk: ForeignKey = {
   name: 'orders_customer_fk',
@@ -17,9 +23,17 @@ const fk: ForeignKey = {
 
 describe('schema options', () => {
   it('defaults to no invalid indexes, no NOT VALID constraints, foreign keys verified', () => {
-    expect(schemaCheck.options.parse({})).toEqual({ tables: [], absent: [], invalidIndexes: 0, notValidConstraints: 0, foreignKeys: true });
+    expect(schemaCheck.options.parse({})).toEqual({
+      tables: [],
+      absent: [],
+      invalidIndexes: 0,
+      notValidConstraints: 0,
+      foreignKeys: true,
+    });
     expect(schemaCheck.label(schemaCheck.options.parse({}))).toBe('schema');
-    expect(schemaCheck.label(schemaCheck.options.parse({ tables: ['users'], absent: ['audit.log'] }))).toBe('schema public.users without audit.log');
+    expect(schemaCheck.label(schemaCheck.options.parse({ tables: ['users'], absent: ['audit.log'] }))).toBe(
+      'schema public.users without audit.log',
+    );
   });
 
   it('rejects unknown keys and bad names', () => {
@@ -53,7 +67,9 @@ describe('foreign key orphan query', () => {
   });
 
   it('describes orphans by constraint, tables and columns', () => {
-    expect(describeOrphans(fk, 1)).toBe('foreign key orders_customer_fk: 1 row of public.orders (customer_id) has no match in public.customers (id)');
+    expect(describeOrphans(fk, 1)).toBe(
+      'foreign key orders_customer_fk: 1 row of public.orders (customer_id) has no match in public.customers (id)',
+    );
   });
 });
 
@@ -64,7 +80,10 @@ describe('schema run', () => {
       [/from pg_constraint con join pg_namespace n/, []],
     ]);
     const result = await schemaCheck.run(context(db), schemaCheck.options.parse({ foreignKeys: false }));
-    expect(result).toMatchObject({ status: 'passed', message: 'schema holds: 0 invalid indexes, 0 NOT VALID constraints' });
+    expect(result).toMatchObject({
+      status: 'passed',
+      message: 'schema holds: 0 invalid indexes, 0 NOT VALID constraints',
+    });
     expect(db.queries.some((q) => q.includes("contype = 'f'"))).toBe(false);
   });
 

@@ -12,7 +12,10 @@ function orders(): TableSnapshot {
     ],
     indexes: [
       { name: 'orders_pkey', definition: 'CREATE UNIQUE INDEX orders_pkey ON shop.orders USING btree (id)' },
-      { name: 'orders_user_id_idx', definition: 'CREATE INDEX orders_user_id_idx ON shop.orders USING btree (user_id)' },
+      {
+        name: 'orders_user_id_idx',
+        definition: 'CREATE INDEX orders_user_id_idx ON shop.orders USING btree (user_id)',
+      },
     ],
     constraints: [
       { name: 'orders_amount_check', type: 'check', definition: 'CHECK ((amount >= (0)::numeric))' },
@@ -26,7 +29,11 @@ function snapshot(): SchemaSnapshot {
     version: 1,
     tables: {
       'shop.orders': orders(),
-      'shop.users': { columns: [{ name: 'id', type: 'integer', nullable: false, default: null }], indexes: [], constraints: [] },
+      'shop.users': {
+        columns: [{ name: 'id', type: 'integer', nullable: false, default: null }],
+        indexes: [],
+        constraints: [],
+      },
     },
     extensions: [
       { name: 'pgcrypto', version: '1.3' },
@@ -115,7 +122,11 @@ describe('diffSchemaSnapshots', () => {
 describe('narrowSchemaSnapshot', () => {
   const wide = (): SchemaSnapshot => ({
     ...snapshot(),
-    tables: { ...snapshot().tables, 'audit.log': { columns: [], indexes: [], constraints: [] }, '"Sales".orders': orders() },
+    tables: {
+      ...snapshot().tables,
+      'audit.log': { columns: [], indexes: [], constraints: [] },
+      '"Sales".orders': orders(),
+    },
     functions: [...snapshot().functions, { signature: 'audit.stamp()', resultType: 'trigger', language: 'plpgsql' }],
   });
 
@@ -127,7 +138,9 @@ describe('narrowSchemaSnapshot', () => {
   });
 
   it('leaves out what ignore names, * matching any characters', () => {
-    const narrowed = narrowSchemaSnapshot(wide(), { ignore: ['audit.*', 'shop.orders.orders_*', 'shop.orders.amount', 'pg*'] });
+    const narrowed = narrowSchemaSnapshot(wide(), {
+      ignore: ['audit.*', 'shop.orders.orders_*', 'shop.orders.amount', 'pg*'],
+    });
     expect(Object.keys(narrowed.tables)).toEqual(['shop.orders', 'shop.users', '"Sales".orders']);
     const table = narrowed.tables['shop.orders']!;
     expect(table.columns.map((c) => c.name)).toEqual(['id', 'user_id']);

@@ -3,14 +3,34 @@ import type { CheckContext, Queryable } from '../../../src/checks/check.js';
 import { sequencesCheck } from '../../../src/checks/sequences-check.js';
 import { fakeDb } from './fake-db.js';
 
-const context = (db: Queryable): CheckContext => ({ db, database: 'app', restoreSeconds: 1, objectives: {}, suiteDir: '.' });
+const context = (db: Queryable): CheckContext => ({
+  db,
+  database: 'app',
+  restoreSeconds: 1,
+  objectives: {},
+  suiteDir: '.',
+});
 
 function owned(seq: string, table: string, increment = '1', columnType = 'integer') {
-  return { seq_schema: 'public', seq_name: seq, increment, table_schema: 'public', table_name: table, column_name: 'id', column_type: columnType };
+  return {
+    seq_schema: 'public',
+    seq_name: seq,
+    increment,
+    table_schema: 'public',
+    table_name: table,
+    column_name: 'id',
+    column_type: columnType,
+  };
 }
 
 /** A database with the given catalog rows and, per sequence, its state and the column's extremes. */
-function database(catalog: object[], states: Record<string, { last_value: string; is_called: boolean; max_value: string | null; min_value: string | null }>) {
+function database(
+  catalog: object[],
+  states: Record<
+    string,
+    { last_value: string; is_called: boolean; max_value: string | null; min_value: string | null }
+  >,
+) {
   return fakeDb([
     [/from pg_class s\s+join pg_namespace sn/, catalog],
     [/from "public"\."(\w+)" s,/, (_params, sql) => [states[/from "public"\."(\w+)" s,/.exec(sql)![1]!]]],
@@ -23,14 +43,19 @@ describe('sequences', () => {
   it('defaults ignore to [] and labels by schema', () => {
     expect(sequencesCheck.options.parse({})).toEqual({ ignore: [] });
     expect(sequencesCheck.label(sequencesCheck.options.parse({}))).toBe('sequences');
-    expect(sequencesCheck.label(sequencesCheck.options.parse({ schemas: ['app', 'Billing'] }))).toBe('sequences in app, "Billing"');
+    expect(sequencesCheck.label(sequencesCheck.options.parse({ schemas: ['app', 'Billing'] }))).toBe(
+      'sequences in app, "Billing"',
+    );
     expect(sequencesCheck.options.safeParse({ schema: ['app'] }).success).toBe(false);
     expect(sequencesCheck.options.safeParse({ schemas: [] }).success).toBe(false);
   });
 
   it('passes when every next nextval() is beyond the column, listing what it did not check', async () => {
     const db = database(
-      [owned('a_id_seq', 'a'), { ...owned('loose', 'x'), table_schema: null, table_name: null, column_name: null, column_type: null }],
+      [
+        owned('a_id_seq', 'a'),
+        { ...owned('loose', 'x'), table_schema: null, table_name: null, column_name: null, column_type: null },
+      ],
       { a_id_seq: { last_value: '10', is_called: true, max_value: '10', min_value: '1' } },
     );
     const result = await run(db);
@@ -73,15 +98,22 @@ describe('sequences', () => {
   });
 
   it('compares a descending sequence with the smallest value', async () => {
-    const db = database([owned('d_seq', 'd', '-1')], { d_seq: { last_value: '-3', is_called: true, max_value: '-1', min_value: '-10' } });
+    const db = database([owned('d_seq', 'd', '-1')], {
+      d_seq: { last_value: '-3', is_called: true, max_value: '-1', min_value: '-10' },
+    });
     const result = await run(db);
-    expect(result.details).toEqual(['public.d_seq (public.d.id): last_value=-3, is_called=true, min=-10, next nextval()=-4']);
+    expect(result.details).toEqual([
+      'public.d_seq (public.d.id): last_value=-3, is_called=true, min=-10, next nextval()=-4',
+    ]);
   });
 
   it('skips ignored sequences and columns that are not integers', async () => {
     const db = database([owned('a_id_seq', 'a'), owned('t_seq', 't', '1', 'text')], {});
     const result = await run(db, { ignore: ['public.a_id_seq'] });
-    expect(result).toMatchObject({ status: 'passed', details: ['ignored: public.a_id_seq', 'unchecked: public.t_seq (owner column is text)'] });
+    expect(result).toMatchObject({
+      status: 'passed',
+      details: ['ignored: public.a_id_seq', 'unchecked: public.t_seq (owner column is text)'],
+    });
   });
 
   it('passes the schema filter as a parameter', async () => {

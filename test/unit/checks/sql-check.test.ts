@@ -3,7 +3,13 @@ import type { CheckContext, Queryable } from '../../../src/checks/check.js';
 import { isEqual, sqlCheck } from '../../../src/checks/sql-check.js';
 import { fakeDb } from './fake-db.js';
 
-const context = (db: Queryable): CheckContext => ({ db, database: 'app', restoreSeconds: 1, objectives: {}, suiteDir: '.' });
+const context = (db: Queryable): CheckContext => ({
+  db,
+  database: 'app',
+  restoreSeconds: 1,
+  objectives: {},
+  suiteDir: '.',
+});
 const returning = (rows: object[]) => fakeDb([[/./, rows]]);
 const run = (db: Queryable, input: object) => sqlCheck.run(context(db), sqlCheck.options.parse(input));
 
@@ -61,7 +67,10 @@ describe('sql comparison', () => {
 
 describe('sql run', () => {
   it('compares the first column of the first row', async () => {
-    expect(await run(returning([{ n: '812', other: 'x' }, { n: '1' }]), { query: 'q', equals: 812 })).toMatchObject({ status: 'passed', actual: '812' });
+    expect(await run(returning([{ n: '812', other: 'x' }, { n: '1' }]), { query: 'q', equals: 812 })).toMatchObject({
+      status: 'passed',
+      actual: '812',
+    });
   });
 
   it('fails when a range expectation meets a non-number or no rows', async () => {
@@ -69,7 +78,10 @@ describe('sql run', () => {
       status: 'failed',
       message: 'query returned paid, which is not a number, expected at least 1',
     });
-    expect(await run(returning([]), { query: 'q', max: 10 })).toMatchObject({ status: 'failed', message: 'query returned no rows, expected a value <= 10' });
+    expect(await run(returning([]), { query: 'q', max: 10 })).toMatchObject({
+      status: 'failed',
+      message: 'query returned no rows, expected a value <= 10',
+    });
   });
 
   it('checks that rows were returned when empty is false', async () => {

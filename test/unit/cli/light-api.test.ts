@@ -8,11 +8,13 @@ describe('the CLI light API', () => {
   test('every export of src/cli/light-api.ts is the same object as src/index.ts exports under that name', () => {
     const names = Object.keys(light);
     expect(names.length).toBeGreaterThan(5);
-    for (const name of names) expect([name, (api as Record<string, unknown>)[name]]).toEqual([name, (light as Record<string, unknown>)[name]]);
-    for (const name of names) expect((api as Record<string, unknown>)[name] === (light as Record<string, unknown>)[name], name).toBe(true);
+    for (const name of names)
+      expect([name, (api as Record<string, unknown>)[name]]).toEqual([name, (light as Record<string, unknown>)[name]]);
+    for (const name of names)
+      expect((api as Record<string, unknown>)[name] === (light as Record<string, unknown>)[name], name).toBe(true);
   });
 
-  test('the demo --s3 choices of the command line are the demo\'s own', () => {
+  test("the demo --s3 choices of the command line are the demo's own", () => {
     expect([...DEMO_S3_CHOICES]).toEqual([...api.SCRATCH_S3_CHOICES]);
   });
 });

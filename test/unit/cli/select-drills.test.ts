@@ -11,20 +11,37 @@ let suites: ResolvedSuite[];
 
 const suite = (name: string, drills: [string, string[]][]) =>
   `name: ${name}\nstorage:\n  s: { filesystem: { root: backups } }\ndrills:\n${drills
-    .map(([d, tags]) => `  - name: ${d}\n    tags: [${tags.join(', ')}]\n    source: { pgdump: { store: s, prefix: ${d}/ } }\n    checks: [{ freshness: { maxAge: 26h } }]\n`)
+    .map(
+      ([d, tags]) =>
+        `  - name: ${d}\n    tags: [${tags.join(', ')}]\n    source: { pgdump: { store: s, prefix: ${d}/ } }\n    checks: [{ freshness: { maxAge: 26h } }]\n`,
+    )
     .join('')}`;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pgdrill-select-'));
-  await writeFile(join(dir, 'a.yaml'), suite('a', [['orders', ['nightly', 'logical']], ['users', ['weekly']], ['events', []]]));
-  await writeFile(join(dir, 'b.yaml'), suite('b', [['orders', ['weekly']], ['billing', ['nightly']]]));
+  await writeFile(
+    join(dir, 'a.yaml'),
+    suite('a', [
+      ['orders', ['nightly', 'logical']],
+      ['users', ['weekly']],
+      ['events', []],
+    ]),
+  );
+  await writeFile(
+    join(dir, 'b.yaml'),
+    suite('b', [
+      ['orders', ['weekly']],
+      ['billing', ['nightly']],
+    ]),
+  );
   suites = await loadSuites([join(dir, 'a.yaml'), join(dir, 'b.yaml')], { env: {} });
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const picked = (selected: ResolvedSuite[]) => selected.map((s) => `${s.name}: ${s.drills.map((d) => d.name).join(' ')}`);
+const picked = (selected: ResolvedSuite[]) =>
+  selected.map((s) => `${s.name}: ${s.drills.map((d) => d.name).join(' ')}`);
 
 function refusal(selection: Parameters<typeof selectDrills>[1]): ConfigError {
   try {
@@ -66,7 +83,9 @@ describe('selectDrills', () => {
   test('a tag no drill carries is refused, naming the tags and the drills that carry them', () => {
     const error = refusal({ tags: ['monthly'] });
     expect(error.message).toMatch(/^no drill tagged monthly in /);
-    expect(error.hint).toBe('tags: logical, nightly, weekly (drills: orders [nightly, logical], users [weekly], events [], orders [weekly], billing [nightly])');
+    expect(error.hint).toBe(
+      'tags: logical, nightly, weekly (drills: orders [nightly, logical], users [weekly], events [], orders [weekly], billing [nightly])',
+    );
   });
 
   test('a name and a tag that exist but never together are refused, naming the tags the drill has', () => {
@@ -78,6 +97,11 @@ describe('selectDrills', () => {
   test('suites without tags say so when a tag is asked for', async () => {
     await writeFile(join(dir, 'plain.yaml'), suite('plain', [['only', []]]));
     const plain = await loadSuites([join(dir, 'plain.yaml')], { env: {} });
-    expect(() => selectDrills(plain, { tags: ['nightly'] })).toThrow(expect.objectContaining({ code: 'NO_DRILL_SELECTED', hint: expect.stringMatching(/^no drill of these suites has tags/) }));
+    expect(() => selectDrills(plain, { tags: ['nightly'] })).toThrow(
+      expect.objectContaining({
+        code: 'NO_DRILL_SELECTED',
+        hint: expect.stringMatching(/^no drill of these suites has tags/),
+      }),
+    );
   });
 });

@@ -7,10 +7,19 @@ import { describe, expect, test } from 'vitest';
 // the one the code's error class maps to (exitCodeFor in src/errors.ts).
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const DOC = join(ROOT, 'docs', 'reference', 'errors.md');
-const EXIT_BY_CLASS: Record<string, number> = { ConfigError: 2, EngineError: 3, StorageError: 3, SourceError: 1, CommandError: 1, DrillError: 70 };
+const EXIT_BY_CLASS: Record<string, number> = {
+  ConfigError: 2,
+  EngineError: 3,
+  StorageError: 3,
+  SourceError: 1,
+  CommandError: 1,
+  DrillError: 70,
+};
 
 const sourceFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 // src/bench is the project's benchmark harness, not part of the package (its BENCH_* codes are not API).
 const sources = sourceFiles(join(ROOT, 'src'))
   .filter((file) => !relative(ROOT, file).startsWith(join('src', 'bench')))
@@ -35,7 +44,8 @@ function raisedCodes(): Map<string, { exits: Set<number>; where: Set<string> }> 
     // runCommand(…, { errorCode: 'X' }) raises a CommandError with that code.
     for (const m of text.matchAll(/errorCode: '([A-Z][A-Z0-9_]+)'/g)) add(m[1]!, EXIT_BY_CLASS.CommandError!, file);
     // Drill errors built as plain objects: { code: 'DRILL_TIMEOUT', …, exitCode: 3 }
-    for (const m of text.matchAll(/\{ code: '([A-Z][A-Z0-9_]+)',[^\n]*?exitCode: (\d+)/g)) add(m[1]!, Number(m[2]), file);
+    for (const m of text.matchAll(/\{ code: '([A-Z][A-Z0-9_]+)',[^\n]*?exitCode: (\d+)/g))
+      add(m[1]!, Number(m[2]), file);
   }
   return raised;
 }
@@ -49,7 +59,11 @@ function documentedRows(): { codes: string[]; exits: number[]; line: string }[] 
     .filter((line) => /^\| `[A-Z]/.test(line))
     .map((line) => {
       const [codes, exits] = line.split(' | ');
-      return { codes: [...codes!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!), exits: [...exits!.matchAll(/\d+/g)].map((m) => Number(m[0])), line };
+      return {
+        codes: [...codes!.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]!),
+        exits: [...exits!.matchAll(/\d+/g)].map((m) => Number(m[0])),
+        line,
+      };
     });
 }
 
@@ -68,8 +82,10 @@ describe('docs/reference/errors.md', () => {
     expect(missing, 'codes in docs/reference/errors.md that src/ never uses').toEqual([]);
   });
 
-  test('every code src/ raises is listed (the demo fixtures\' FIXTURE_* aside)', () => {
-    const unlisted = [...raised].filter(([code]) => !code.startsWith('FIXTURE_') && !documented.includes(code)).map(([code, { where }]) => `${code} (${[...where].join(', ')})`);
+  test("every code src/ raises is listed (the demo fixtures' FIXTURE_* aside)", () => {
+    const unlisted = [...raised]
+      .filter(([code]) => !code.startsWith('FIXTURE_') && !documented.includes(code))
+      .map(([code, { where }]) => `${code} (${[...where].join(', ')})`);
     expect(unlisted, 'add these to docs/reference/errors.md').toEqual([]);
   });
 
@@ -77,7 +93,9 @@ describe('docs/reference/errors.md', () => {
     const wrong = rows.flatMap((row) =>
       row.codes.flatMap((code) => {
         const exits = [...(raised.get(code)?.exits ?? [])].filter((exit) => !row.exits.includes(exit));
-        return exits.length ? [`${code}: raised with exit ${exits.join(', ')}, the row says ${row.exits.join(' or ')}`] : [];
+        return exits.length
+          ? [`${code}: raised with exit ${exits.join(', ')}, the row says ${row.exits.join(' or ')}`]
+          : [];
       }),
     );
     expect(wrong).toEqual([]);

@@ -25,6 +25,12 @@ test('the suite reference has a row for every key of the suite schema, stores in
   const lastSegments = new Set(documentedPaths.map((p) => p.split('.').at(-1)!.replace(/\[\]$/, '')));
   const missing = [...keys(suiteJsonSchema() as Node)].filter((key) => !lastSegments.has(key));
   expect(missing).toEqual([]);
-  for (const path of ['storage.<name>.s3.bucket', 'storage.<name>.s3.endpoint', 'storage.<name>.s3.caBundle', 'storage.<name>.filesystem.root', 'drills[].source.pgdump.decrypt.keyEnv'])
+  for (const path of [
+    'storage.<name>.s3.bucket',
+    'storage.<name>.s3.endpoint',
+    'storage.<name>.s3.caBundle',
+    'storage.<name>.filesystem.root',
+    'drills[].source.pgdump.decrypt.keyEnv',
+  ])
     expect(documentedPaths).toContain(path);
 });

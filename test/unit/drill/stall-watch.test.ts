@@ -27,7 +27,9 @@ describe('stall watch', () => {
     expect(reasonOf(watch.signal)).toEqual({
       code: 'RESTORE_STALLED',
       domain: 'engine',
-      message: expect.stringMatching(/^the restore made no progress for 1\d\.0 s \(stall limit 10\.0 s\); last progress: pg_restore: processing item 7, 1\d\.0 s ago$/),
+      message: expect.stringMatching(
+        /^the restore made no progress for 1\d\.0 s \(stall limit 10\.0 s\); last progress: pg_restore: processing item 7, 1\d\.0 s ago$/,
+      ),
     });
   });
 
@@ -76,7 +78,9 @@ describe('stall watch', () => {
     await vi.advanceTimersByTimeAsync(9000);
     expect(watch.signal.aborted).toBe(false);
     await vi.advanceTimersByTimeAsync(3000);
-    expect(String((watch.signal.reason as Error).message)).toMatch(/^the restore made no progress .* last progress: the restore started/);
+    expect(String((watch.signal.reason as Error).message)).toMatch(
+      /^the restore made no progress .* last progress: the restore started/,
+    );
   });
 
   test('once stopped, it never aborts', async () => {

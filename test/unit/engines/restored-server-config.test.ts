@@ -16,7 +16,10 @@ max_locks_per_xact setting:           64
 
 describe('raiseToControlData', () => {
   test('raises what the primary had higher, keeps a higher value of the caller, maps pg_control labels to setting names', () => {
-    const raised = raiseToControlData({ max_wal_senders: '20', max_locks_per_transaction: '32', work_mem: '64MB' }, parseControlData(CONTROLDATA));
+    const raised = raiseToControlData(
+      { max_wal_senders: '20', max_locks_per_transaction: '32', work_mem: '64MB' },
+      parseControlData(CONTROLDATA),
+    );
     expect(raised).toEqual({
       max_connections: '250',
       max_worker_processes: '8',
@@ -29,18 +32,34 @@ describe('raiseToControlData', () => {
   });
 
   test('wal_level is at least replica, whatever the primary or the caller said', () => {
-    expect(raiseToControlData({ wal_level: 'minimal' }, parseControlData('wal_level setting: minimal\n')).wal_level).toBe('replica');
+    expect(
+      raiseToControlData({ wal_level: 'minimal' }, parseControlData('wal_level setting: minimal\n')).wal_level,
+    ).toBe('replica');
   });
 });
 
 describe('renderRestoredServerConf', () => {
-  const base = { port: 5433, socketDir: '/s', dataDir: "/w/it's/data", hbaPath: '/w/pg_hba.conf', identPath: '/w/pg_ident.conf', settings: {} };
+  const base = {
+    port: 5433,
+    socketDir: '/s',
+    dataDir: "/w/it's/data",
+    hbaPath: '/w/pg_hba.conf',
+    identPath: '/w/pg_ident.conf',
+    settings: {},
+  };
 
   test('quotes recovery settings (quotes, %f/%p, backslashes) and owns archiving, standby and promotion', () => {
     const conf = renderRestoredServerConf({ ...base, recovery: { restore_command: String.raw`cp '/a b/%f' "%p" \x` } });
     expect(conf).toContain(String.raw`restore_command = 'cp ''/a b/%f'' "%p" \\x'`);
     expect(conf).toContain(`data_directory = '/w/it''s/data'`);
-    for (const line of [`archive_mode = off`, `archive_command = ''`, `primary_conninfo = ''`, 'hot_standby = on', `recovery_target_action = 'promote'`, `hba_file = '/w/pg_hba.conf'`]) {
+    for (const line of [
+      `archive_mode = off`,
+      `archive_command = ''`,
+      `primary_conninfo = ''`,
+      'hot_standby = on',
+      `recovery_target_action = 'promote'`,
+      `hba_file = '/w/pg_hba.conf'`,
+    ]) {
       expect(conf.split('\n')).toContain(line);
     }
   });
@@ -53,5 +72,7 @@ describe('renderRestoredServerConf', () => {
 
 test('scramVerifier matches the RFC 7677 test vector', () => {
   const verifier = scramVerifier('pencil', Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64'));
-  expect(verifier).toBe('SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=');
+  expect(verifier).toBe(
+    'SCRAM-SHA-256$4096:W22ZaJ0SNY7soEsUEjb6gQ==$WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=:wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=',
+  );
 });

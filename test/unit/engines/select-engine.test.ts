@@ -20,12 +20,17 @@ function fakeEngine(kind: EngineKind, probe: Partial<ProbeResult> | Error): Engi
 }
 
 const dockerUp = () => fakeEngine('docker', { usable: true, reason: 'Docker 20.10 answers', majors: [16, 15] });
-const dockerDown = () => fakeEngine('docker', { usable: false, reason: 'no Docker engine answers at /var/run/docker.sock' });
-const localUp = () => fakeEngine('local', { usable: true, reason: 'PostgreSQL 15.18 in /usr/lib/postgresql/15/bin', majors: [15] });
+const dockerDown = () =>
+  fakeEngine('docker', { usable: false, reason: 'no Docker engine answers at /var/run/docker.sock' });
+const localUp = () =>
+  fakeEngine('local', { usable: true, reason: 'PostgreSQL 15.18 in /usr/lib/postgresql/15/bin', majors: [15] });
 const localDown = () => fakeEngine('local', { usable: false, reason: 'no PostgreSQL server binaries found' });
 
 async function noEngine(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(EngineError);
   expect(error).toMatchObject({ code: 'NO_ENGINE', domain: 'engine' });
   return error as EngineError;
@@ -44,13 +49,20 @@ describe('selectEngine auto', () => {
     const { engine, reasons } = await selectEngine('auto', [dockerDown(), localUp()]);
     expect(engine.kind).toBe('local');
     expect(reasons).toEqual([
-      expect.objectContaining({ kind: 'docker', usable: false, reason: 'no Docker engine answers at /var/run/docker.sock' }),
+      expect.objectContaining({
+        kind: 'docker',
+        usable: false,
+        reason: 'no Docker engine answers at /var/run/docker.sock',
+      }),
       expect.objectContaining({ kind: 'local', usable: true }),
     ]);
   });
 
   test('a probe that throws counts as not usable, with the error as its reason', async () => {
-    const { engine, reasons } = await selectEngine('auto', [fakeEngine('docker', new Error('socket hang up')), localUp()]);
+    const { engine, reasons } = await selectEngine('auto', [
+      fakeEngine('docker', new Error('socket hang up')),
+      localUp(),
+    ]);
     expect(engine.kind).toBe('local');
     expect(reasons[0]).toEqual({ kind: 'docker', usable: false, reason: 'probe failed: socket hang up', majors: [] });
   });
@@ -58,7 +70,10 @@ describe('selectEngine auto', () => {
   test('when none is usable: NO_ENGINE with every reason in details', async () => {
     const error = await noEngine(selectEngine('auto', [dockerDown(), localDown()]));
     expect(error.message).toBe('no usable engine for --engine auto: tried docker, local, none is usable');
-    expect(error.details).toEqual(['docker: no Docker engine answers at /var/run/docker.sock', 'local: no PostgreSQL server binaries found']);
+    expect(error.details).toEqual([
+      'docker: no Docker engine answers at /var/run/docker.sock',
+      'local: no PostgreSQL server binaries found',
+    ]);
     expect(error.hint).toMatch(/pgdrill doctor/);
   });
 

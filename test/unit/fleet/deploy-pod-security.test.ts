@@ -15,7 +15,10 @@ async function manifests(): Promise<Array<{ file: string; doc: Doc }>> {
     const docs = parseAllDocuments(await readFile(join(K8S, file), 'utf8'));
     if (!Array.isArray(docs)) throw new Error(`${file}: no YAML documents`);
     for (const parsed of docs) {
-      expect(parsed.errors.map((e) => e.message), file).toEqual([]);
+      expect(
+        parsed.errors.map((e) => e.message),
+        file,
+      ).toEqual([]);
       out.push({ file, doc: parsed.toJS() as Doc });
     }
   }
@@ -32,7 +35,16 @@ function podSpecs(node: unknown, path = ''): Array<{ path: string; pod: Doc }> {
 }
 
 // The volume types the restricted profile allows.
-const ALLOWED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+const ALLOWED_VOLUMES = [
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+];
 
 describe('Kubernetes manifests pass the "restricted" Pod Security Standard', () => {
   it('finds the three pod templates (drill Job, drill CronJob, merge CronJob)', async () => {
@@ -54,10 +66,14 @@ describe('Kubernetes manifests pass the "restricted" Pod Security Standard', () 
           expect(sc[id], `${file} ${id}`).toBeGreaterThan(0);
         }
         expect(sc.seccompProfile, file).toEqual({ type: 'RuntimeDefault' });
-        for (const key of ['hostNetwork', 'hostPID', 'hostIPC', 'hostUsers']) expect(pod[key] === true, `${file} ${key}`).toBe(false);
+        for (const key of ['hostNetwork', 'hostPID', 'hostIPC', 'hostUsers'])
+          expect(pod[key] === true, `${file} ${key}`).toBe(false);
         for (const volume of (pod.volumes ?? []) as Doc[]) {
           const kinds = Object.keys(volume).filter((k) => k !== 'name');
-          expect(kinds.every((k) => ALLOWED_VOLUMES.includes(k)), `${file} volume ${volume.name}: ${kinds}`).toBe(true);
+          expect(
+            kinds.every((k) => ALLOWED_VOLUMES.includes(k)),
+            `${file} volume ${volume.name}: ${kinds}`,
+          ).toBe(true);
         }
       }
   });
@@ -66,7 +82,11 @@ describe('Kubernetes manifests pass the "restricted" Pod Security Standard', () 
     let containers = 0;
     for (const { file, doc } of await manifests())
       for (const { pod } of podSpecs(doc))
-        for (const container of [...pod.containers, ...(pod.initContainers ?? []), ...(pod.ephemeralContainers ?? [])] as Doc[]) {
+        for (const container of [
+          ...pod.containers,
+          ...(pod.initContainers ?? []),
+          ...(pod.ephemeralContainers ?? []),
+        ] as Doc[]) {
           const where = `${file} ${container.name}`;
           const sc = container.securityContext ?? {};
           expect(sc.allowPrivilegeEscalation, where).toBe(false);
@@ -86,12 +106,19 @@ describe('Kubernetes manifests pass the "restricted" Pod Security Standard', () 
       for (const { pod } of podSpecs(doc))
         for (const container of pod.containers as Doc[]) {
           const env = Object.fromEntries(((container.env ?? []) as Doc[]).map((e) => [e.name, e.value]));
-          const writable = ((container.volumeMounts ?? []) as Doc[]).filter((m) => m.readOnly !== true).map((m) => m.mountPath as string);
+          const writable = ((container.volumeMounts ?? []) as Doc[])
+            .filter((m) => m.readOnly !== true)
+            .map((m) => m.mountPath as string);
           const under = (path: string) => writable.some((m) => path === m || path.startsWith(`${m}/`));
-          for (const path of ['/tmp', env.HOME, env.TMPDIR ?? '/tmp', env.RESULTS_DIR].filter((p): p is string => p !== undefined))
-            expect(under(path), `${file} ${container.name}: ${path} is not on a writable volume (${writable})`).toBe(true);
+          for (const path of ['/tmp', env.HOME, env.TMPDIR ?? '/tmp', env.RESULTS_DIR].filter(
+            (p): p is string => p !== undefined,
+          ))
+            expect(under(path), `${file} ${container.name}: ${path} is not on a writable volume (${writable})`).toBe(
+              true,
+            );
           // The emptyDirs are bounded: a runaway restore is evicted, it does not fill the node.
-          for (const volume of (pod.volumes ?? []) as Doc[]) if (volume.emptyDir) expect(volume.emptyDir.sizeLimit, `${file} ${volume.name}`).toMatch(/^\d+[MG]i$/);
+          for (const volume of (pod.volumes ?? []) as Doc[])
+            if (volume.emptyDir) expect(volume.emptyDir.sizeLimit, `${file} ${volume.name}`).toMatch(/^\d+[MG]i$/);
         }
   });
 
@@ -115,9 +142,11 @@ describe('Kubernetes manifests pass the "restricted" Pod Security Standard', () 
       const [term] = pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution as [Doc];
       expect(term.topologyKey).toBe('kubernetes.io/hostname');
       // The first pod must match its own selector, or it could never be scheduled.
-      const podLabels = (all.find((m) => m.file === file)!.doc.spec.template ?? all.find((m) => m.file === file)!.doc.spec.jobTemplate.spec.template).metadata.labels;
+      const podLabels = (
+        all.find((m) => m.file === file)!.doc.spec.template ??
+        all.find((m) => m.file === file)!.doc.spec.jobTemplate.spec.template
+      ).metadata.labels;
       expect(podLabels).toMatchObject(term.labelSelector.matchLabels);
     }
   });
-
 });

@@ -38,8 +38,17 @@ const load = async () => {
 };
 /** ARG defaults declared before the first FROM (the ones a FROM line can use). */
 const globalArgs = (steps: Instruction[]) =>
-  Object.fromEntries(steps.slice(0, steps.findIndex((s) => s.op === 'FROM')).filter((s) => s.op === 'ARG').map((s) => s.args.split('=') as [string, string]));
-const expand = (ref: string, args: Record<string, string>) => ref.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => args[a ?? b] ?? `<${a ?? b} unset>`);
+  Object.fromEntries(
+    steps
+      .slice(
+        0,
+        steps.findIndex((s) => s.op === 'FROM'),
+      )
+      .filter((s) => s.op === 'ARG')
+      .map((s) => s.args.split('=') as [string, string]),
+  );
+const expand = (ref: string, args: Record<string, string>) =>
+  ref.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string, b: string) => args[a ?? b] ?? `<${a ?? b} unset>`);
 
 describe('the runner image Dockerfile', () => {
   it('builds FROM the official postgres image, its major an ARG', async () => {
@@ -62,20 +71,30 @@ describe('the runner image Dockerfile', () => {
       expect(image, from.args).not.toMatch(/:latest$|[:-]latest\b/);
     }
     const copies = steps.filter((s) => s.op === 'COPY' && s.args.startsWith('--from='));
-    const stages = steps.filter((s) => s.op === 'FROM').map((s) => / AS (\S+)$/i.exec(s.args)?.[1]).filter(Boolean);
+    const stages = steps
+      .filter((s) => s.op === 'FROM')
+      .map((s) => / AS (\S+)$/i.exec(s.args)?.[1])
+      .filter(Boolean);
     for (const copy of copies) expect(stages, copy.args).toContain(/--from=(\S+)/.exec(copy.args)![1]);
   });
 
   it('installs pgdrill at the package version, Node from the official node image, pgBackRest and barman-cloud with apt', async () => {
     const { steps } = await load();
     const version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-    expect(steps.find((s) => s.op === 'ARG' && s.args.startsWith('PGDRILL_VERSION='))?.args).toBe(`PGDRILL_VERSION=${version}`);
+    expect(steps.find((s) => s.op === 'ARG' && s.args.startsWith('PGDRILL_VERSION='))?.args).toBe(
+      `PGDRILL_VERSION=${version}`,
+    );
     expect(steps.find((s) => s.op === 'FROM')!.args).toMatch(/^node:\$\{NODE_MAJOR\}-\$\{DEBIAN_SUITE\}-slim AS node$/);
     expect(Number(globalArgs(steps).NODE_MAJOR)).toBeGreaterThanOrEqual(22);
-    const runs = steps.filter((s) => s.op === 'RUN').map((s) => s.args).join('\n');
+    const runs = steps
+      .filter((s) => s.op === 'RUN')
+      .map((s) => s.args)
+      .join('\n');
     expect(runs).toMatch(/apt-get install -y --no-install-recommends [^;]*\bpgbackrest\b[^;]*\bbarman-cli-cloud\b/);
     expect(runs).toMatch(/npm install --global [^;]*"\$PGDRILL_PACKAGE"/);
-    expect(steps.find((s) => s.op === 'ARG' && s.args.startsWith('PGDRILL_PACKAGE='))?.args).toBe('PGDRILL_PACKAGE=pgdrill@${PGDRILL_VERSION}');
+    expect(steps.find((s) => s.op === 'ARG' && s.args.startsWith('PGDRILL_PACKAGE='))?.args).toBe(
+      'PGDRILL_PACKAGE=pgdrill@${PGDRILL_VERSION}',
+    );
     expect(runs).not.toMatch(/nodesource|curl[^;|]*\|\s*(ba)?sh/i);
   });
 
@@ -91,15 +110,22 @@ describe('the runner image Dockerfile', () => {
 
   it('names its air-gapped equivalent and the image name the Kubernetes manifests use', async () => {
     const { text } = await load();
-    const header = text.split('\n').filter((l) => l.startsWith('#')).join('\n');
+    const header = text
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .join('\n');
     expect(header).toContain('scripts/build-images.sh --runner');
     const version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     expect(header).toContain(`docker build -t pgdrill-runner:${version}`);
   });
 
-  it('the Kubernetes pods run as the image\'s user, with the image it builds', async () => {
+  it("the Kubernetes pods run as the image's user, with the image it builds", async () => {
     const { steps } = await load();
-    const [uid, gid] = steps.filter((s) => s.op === 'USER').at(-1)!.args.split(':').map(Number);
+    const [uid, gid] = steps
+      .filter((s) => s.op === 'USER')
+      .at(-1)!
+      .args.split(':')
+      .map(Number);
     const version = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const k8s = join(ROOT, 'deploy', 'kubernetes');
     let pods = 0;

@@ -9,7 +9,9 @@ const est = (mib: number) => ({ bytes: mib * MiB, basis: `${mib} MiB by test` })
 // The free-space reading is the fake here (pure ledger logic); the real statfs is tested below.
 const freeOf = (mib: number) => async () => mib * MiB;
 
-async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string; details: string[]; hint?: string }> {
+async function refusal(
+  promise: Promise<unknown>,
+): Promise<{ code: string; message: string; details: string[]; hint?: string }> {
   try {
     await promise;
   } catch (error) {
@@ -26,17 +28,21 @@ describe('disk budget', () => {
     using big = budget.forDrill('b');
     const error = await refusal(big.reserve(est(150), 'archive b.dump'));
     expect(error.code).toBe('DISK_SPACE_INSUFFICIENT');
-    expect(error.message).toBe('not restoring archive b.dump: it needs about 150.0 MiB of disk and 10.0 MiB is available (100.0 MiB free in /drills, 90.0 MiB reserved by 1 running drill)');
+    expect(error.message).toBe(
+      'not restoring archive b.dump: it needs about 150.0 MiB of disk and 10.0 MiB is available (100.0 MiB free in /drills, 90.0 MiB reserved by 1 running drill)',
+    );
     expect(error.details).toEqual(['estimate: 150 MiB by test']);
     expect(error.hint).toMatch(/lower --concurrency, or raise --disk-budget.*--no-disk-check/);
   });
 
-  it('counts a drill\'s earlier reservations (several archives) and the budget cap', async () => {
+  it("counts a drill's earlier reservations (several archives) and the budget cap", async () => {
     const budget = createDiskBudget({ dir: '/drills', budgetBytes: 50 * MiB }, freeOf(1000));
     using drill = budget.forDrill('parts');
     await drill.reserve(est(30), 'schema part');
     const error = await refusal(drill.reserve(est(30), 'data part'));
-    expect(error.message).toBe('not restoring data part: it needs about 30.0 MiB of disk and 20.0 MiB is available (1000.0 MiB free in /drills, disk budget 50.0 MiB)');
+    expect(error.message).toBe(
+      'not restoring data part: it needs about 30.0 MiB of disk and 20.0 MiB is available (1000.0 MiB free in /drills, disk budget 50.0 MiB)',
+    );
   });
 
   it('a restore that would fit once running drills end waits for them instead of failing, and the wait is measured', async () => {
@@ -49,7 +55,9 @@ describe('disk budget', () => {
     const pending = second.reserve(est(60), 'second archive').then(() => (admitted = true));
     await new Promise((resolve) => setImmediate(resolve));
     expect(admitted).toBe(false);
-    expect(waits).toEqual(['second waits for disk space: second archive needs about 60.0 MiB, 20.0 MiB is available until a running drill ends']);
+    expect(waits).toEqual([
+      'second waits for disk space: second archive needs about 60.0 MiB, 20.0 MiB is available until a running drill ends',
+    ]);
     first[Symbol.dispose]();
     await pending;
     expect(admitted).toBe(true);

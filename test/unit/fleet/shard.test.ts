@@ -8,17 +8,22 @@ describe('parseShard', () => {
     expect(parseShard(' 4 / 4 ')).toEqual({ index: 4, count: 4 });
   });
 
-  it.each(['0/2', '3/2', '1/0', '-1/2', '1', '1/2/3', 'a/b', '1.5/2', ''])('refuses %j as a usage error naming the rule', (text) => {
-    let thrown: unknown;
-    try {
-      parseShard(text);
-    } catch (error) {
-      thrown = error;
-    }
-    expect(isDrillError(thrown) && thrown.code).toBe('INVALID_SHARD');
-    expect(isDrillError(thrown) && thrown.domain).toBe('config');
-    expect((thrown as Error).message).toContain(`--shard ${JSON.stringify(text)} is not a shard: expected i/n with 1 <= i <= n`);
-  });
+  it.each(['0/2', '3/2', '1/0', '-1/2', '1', '1/2/3', 'a/b', '1.5/2', ''])(
+    'refuses %j as a usage error naming the rule',
+    (text) => {
+      let thrown: unknown;
+      try {
+        parseShard(text);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isDrillError(thrown) && thrown.code).toBe('INVALID_SHARD');
+      expect(isDrillError(thrown) && thrown.domain).toBe('config');
+      expect((thrown as Error).message).toContain(
+        `--shard ${JSON.stringify(text)} is not a shard: expected i/n with 1 <= i <= n`,
+      );
+    },
+  );
 });
 
 describe('selectShard', () => {
@@ -46,7 +51,9 @@ describe('selectShard', () => {
   it('suitePosition inverts the split', () => {
     const count = 4;
     for (let index = 1; index <= count; index++) {
-      selectShard(drills, { index, count }).forEach((drill, position) => expect(drills[suitePosition({ index, count }, position)]).toBe(drill));
+      selectShard(drills, { index, count }).forEach((drill, position) =>
+        expect(drills[suitePosition({ index, count }, position)]).toBe(drill),
+      );
     }
   });
 });

@@ -12,7 +12,15 @@ export const passing: DrillResult = {
     { store: 's3://prod', key: 'base/20261119', lastModified: '2026-11-19T03:00:00.000Z' },
     { store: 's3://prod', key: 'wal/000000010000000000000007', lastModified: '2026-11-20T02:00:00.000Z' },
   ],
-  recovery: { target: 'latest', reached: true, replaySeconds: 40, segmentsRestored: 7, archive: { count: 7, missing: [] }, rpoSeconds: 300, problems: [] },
+  recovery: {
+    target: 'latest',
+    reached: true,
+    replaySeconds: 40,
+    segmentsRestored: 7,
+    archive: { count: 7, missing: [] },
+    rpoSeconds: 300,
+    problems: [],
+  },
   steps: [{ name: 'restore', status: 'passed', durationMs: 95_500 }],
   checks: [{ name: 'recovery reached', type: 'recovery', status: 'passed', message: 'ok', durationMs: 5 }],
 };
@@ -27,14 +35,29 @@ export const failing: DrillResult = {
   backup: [{ store: 's3://prod', key: 'daily/orders.dump', lastModified: '2026-11-19T23:00:00.000Z' }],
   steps: [{ name: 'restore', status: 'passed', durationMs: 30_000 }],
   checks: [
-    { name: 'rows public.orders >= 1000', type: 'rows', status: 'failed', expected: '>= 1000', actual: '12', message: 'public.orders has 12 rows, expected at least 1000', durationMs: 3 },
+    {
+      name: 'rows public.orders >= 1000',
+      type: 'rows',
+      status: 'failed',
+      expected: '>= 1000',
+      actual: '12',
+      message: 'public.orders has 12 rows, expected at least 1000',
+      durationMs: 3,
+    },
     { name: 'sequences', type: 'sequences', status: 'passed', message: 'ok', durationMs: 3 },
   ],
 };
 
 export function runOf(...drills: DrillResult[]): RunResult {
   const exitCode = drills.every((d) => d.status === 'passed') ? 0 : 1;
-  return { suite: { name: 'nightly', files: ['/suites/nightly.yaml'] }, startedAt: '2026-11-20T03:00:00.000Z', finishedAt: '2026-11-20T03:03:00.000Z', durationMs: 180_000, drills, exitCode };
+  return {
+    suite: { name: 'nightly', files: ['/suites/nightly.yaml'] },
+    startedAt: '2026-11-20T03:00:00.000Z',
+    finishedAt: '2026-11-20T03:03:00.000Z',
+    durationMs: 180_000,
+    drills,
+    exitCode,
+  };
 }
 
 export const suite = { name: 'nightly', objectives: { rtoSeconds: 3600, rpoSeconds: 900 } };

@@ -11,13 +11,18 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const SCHEMA = 'node_modules/pgdrill/schema/suite.schema.json';
 
 describe('schemaModeline: a path from the suite to the schema npm installed, as the language server resolves it', () => {
-  const fs = (...present: string[]) => (path: string) => present.includes(path);
+  const fs =
+    (...present: string[]) =>
+    (path: string) =>
+      present.includes(path);
 
   test('beside the node_modules that holds pgdrill', () => {
     expect(schemaModeline('/repo', fs(`/repo/${SCHEMA}`))).toBe(`# yaml-language-server: $schema=./${SCHEMA}`);
   });
   test('from a subdirectory, up to the nearest node_modules holding pgdrill (not the nearest package.json)', () => {
-    expect(schemaModeline('/repo/ops/drills', fs(`/repo/${SCHEMA}`, '/repo/ops/package.json'))).toBe(`# yaml-language-server: $schema=../../${SCHEMA}`);
+    expect(schemaModeline('/repo/ops/drills', fs(`/repo/${SCHEMA}`, '/repo/ops/package.json'))).toBe(
+      `# yaml-language-server: $schema=../../${SCHEMA}`,
+    );
   });
   test('not installed yet (npx, a global install): where npm install would put it, beside the nearest package.json', () => {
     expect(schemaModeline('/repo/ops', fs('/repo/package.json'))).toBe(`# yaml-language-server: $schema=../${SCHEMA}`);
@@ -33,7 +38,10 @@ describe('pgdrill init output', () => {
     dir = await mkdtemp(join(tmpdir(), 'pgdrill-init-modeline-'));
     await mkdir(join(dir, 'backups', 'daily'), { recursive: true });
     // The first bytes of a custom-format dump: enough for init to recognise it (init never restores).
-    await writeFile(join(dir, 'backups', 'daily', 'shop-2026-11-20.dump'), Buffer.from('PGDMP\x01\x0e\x00\x04\x08\x01\x01\x01', 'latin1'));
+    await writeFile(
+      join(dir, 'backups', 'daily', 'shop-2026-11-20.dump'),
+      Buffer.from('PGDMP\x01\x0e\x00\x04\x08\x01\x01\x01', 'latin1'),
+    );
     await mkdir(join(dir, 'project', 'node_modules', 'pgdrill', 'schema'), { recursive: true });
     await mkdir(join(dir, 'project', 'drills'));
     await writeFile(join(dir, 'project', 'package.json'), '{}\n');
@@ -50,7 +58,9 @@ describe('pgdrill init output', () => {
     expect(first).toBe(`# yaml-language-server: $schema=../${SCHEMA}`);
     expect(second).toMatch(/^# Written by pgdrill init from /);
     const schemaFile = join(dir, 'project', 'drills', first!.split('$schema=')[1]!);
-    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(await readFile(schemaFile, 'utf8')));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(
+      JSON.parse(await readFile(schemaFile, 'utf8')),
+    );
     expect(validate(parse(text)), JSON.stringify(validate.errors)).toBe(true);
   });
 });

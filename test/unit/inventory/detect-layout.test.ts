@@ -33,9 +33,19 @@ describe('detectLayout (key names only)', () => {
   });
 
   test('pgBackRest, barman-cloud and base backups with their WAL', () => {
-    expect(layout.pgbackrest).toEqual([{ path: '/repo', stanza: 'main', infoKey: 'repo/backup/main/backup.info', labels: ['20261120-020000F'], walCount: 1 }]);
+    expect(layout.pgbackrest).toEqual([
+      {
+        path: '/repo',
+        stanza: 'main',
+        infoKey: 'repo/backup/main/backup.info',
+        labels: ['20261120-020000F'],
+        walCount: 1,
+      },
+    ]);
     expect(layout.barman).toEqual([{ prefix: 'cnpg', server: 'shop-db', ids: ['20261120T020000'], walCount: 1 }]);
-    expect(layout.basebackups).toEqual([{ prefix: 'pitr/base/', dirs: ['pitr/base/20261120T020000Z'], walPrefix: 'pitr/wal/' }]);
+    expect(layout.basebackups).toEqual([
+      { prefix: 'pitr/base/', dirs: ['pitr/base/20261120T020000Z'], walPrefix: 'pitr/wal/' },
+    ]);
     expect(layout.unrecognised).toBe(1);
   });
 });

@@ -21,12 +21,29 @@ function daily(days: number, skip: string[] = [], size = 1_000_000): InventoryBa
 }
 
 function contextWith(backups: InventoryBackup[], wal?: BackupInventory['wal']): CheckContext {
-  const inventory: BackupInventory = { where: 'pg_dump archives in /backups under prefix "daily/"', timeFrom: 'the date in the key', backups, wal, ignored: [] };
-  return { db: { query: () => Promise.reject(new Error('no db')) }, database: '', restoreSeconds: 0, objectives: {}, suiteDir: '/', inventory, now };
+  const inventory: BackupInventory = {
+    where: 'pg_dump archives in /backups under prefix "daily/"',
+    timeFrom: 'the date in the key',
+    backups,
+    wal,
+    ignored: [],
+  };
+  return {
+    db: { query: () => Promise.reject(new Error('no db')) },
+    database: '',
+    restoreSeconds: 0,
+    objectives: {},
+    suiteDir: '/',
+    inventory,
+    now,
+  };
 }
 
-const run = <O>(check: { options: { parse(v: unknown): O } } & Parameters<typeof runCheck<O>>[0], options: unknown, context: CheckContext) =>
-  runCheck(check, check.options.parse(options), context);
+const run = <O>(
+  check: { options: { parse(v: unknown): O } } & Parameters<typeof runCheck<O>>[0],
+  options: unknown,
+  context: CheckContext,
+) => runCheck(check, check.options.parse(options), context);
 
 describe('freshness', () => {
   test('passes when the newest backup is younger than maxAge', async () => {
@@ -82,11 +99,13 @@ describe('retention', () => {
     expect(result.details).toContain('no backup in week 2026-W45 (2026-11-02 … 2026-11-08)');
     expect(result.details).toContain('no backup in day 2026-11-02');
     expect(result.details?.filter((d) => d.startsWith('no backup in day'))).toHaveLength(7);
-    expect(result.message).toMatch(/^8 periods without a backup: no backup in week 2026-W45 \(2026-11-02 … 2026-11-08\); no backup in day 2026-11-02; /);
+    expect(result.message).toMatch(
+      /^8 periods without a backup: no backup in week 2026-W45 \(2026-11-02 … 2026-11-08\); no backup in day 2026-11-02; /,
+    );
     expect(result.actual).toBe('daily 14/21, weekly 3/4');
   });
 
-  test('the running day is not judged: tonight\'s backup may not have run yet', async () => {
+  test("the running day is not judged: tonight's backup may not have run yet", async () => {
     const result = await run(retentionCheck, { daily: 3 }, contextWith(daily(4, ['2026-11-20'])));
     expect(result.status).toBe('passed');
   });
@@ -109,7 +128,10 @@ describe('size', () => {
   });
 
   test('the median is over the last N predecessors only', async () => {
-    const backups = [...daily(10, [], 100).slice(0, 5), ...daily(5, [], 1000).map((b, i) => ({ ...b, id: `${b.id}-${i}` }))];
+    const backups = [
+      ...daily(10, [], 100).slice(0, 5),
+      ...daily(5, [], 1000).map((b, i) => ({ ...b, id: `${b.id}-${i}` })),
+    ];
     backups.at(-1)!.size = 900;
     expect((await run(sizeCheck, { last: 4 }, contextWith(backups))).status).toBe('passed');
   });
@@ -129,8 +151,21 @@ describe('suite rules', () => {
       objectives: {},
       engine: { kind: 'auto' },
       storage: { s: { filesystem: { root: '/b' } } },
-      drills: [{ name: 'd', tags: [], timeout: '1h', source: { pgdump: { store: 's', prefix: 'x/' } }, checks: [{ freshness: { walMaxAge: '15m' } }] }],
+      drills: [
+        {
+          name: 'd',
+          tags: [],
+          timeout: '1h',
+          source: { pgdump: { store: 's', prefix: 'x/' } },
+          checks: [{ freshness: { walMaxAge: '15m' } }],
+        },
+      ],
     } as never);
-    expect(problems).toEqual([{ path: ['drills', 0, 'checks', 0, 'freshness', 'walMaxAge'], message: 'a pg_dump source has no WAL archive; walMaxAge needs a pgbackrest, basebackup or barmanCloud source' }]);
+    expect(problems).toEqual([
+      {
+        path: ['drills', 0, 'checks', 0, 'freshness', 'walMaxAge'],
+        message: 'a pg_dump source has no WAL archive; walMaxAge needs a pgbackrest, basebackup or barmanCloud source',
+      },
+    ]);
   });
 });

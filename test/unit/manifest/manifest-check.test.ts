@@ -13,7 +13,12 @@ import { manifest } from './manifest-fixture.js';
 
 describe('manifest options', () => {
   it('defaults to a manifest captured before the backup, no explicit tolerance, nothing ignored', () => {
-    expect(manifestCheck.options.parse({ file: 'prod.manifest.json' })).toEqual({ file: 'prod.manifest.json', captured: 'before-backup', tolerance: {}, ignoreTables: [] });
+    expect(manifestCheck.options.parse({ file: 'prod.manifest.json' })).toEqual({
+      file: 'prod.manifest.json',
+      captured: 'before-backup',
+      tolerance: {},
+      ignoreTables: [],
+    });
     expect(manifestCheck.label(manifestCheck.options.parse({ file: 'm/prod.json' }))).toBe('manifest m/prod.json');
   });
 
@@ -32,8 +37,16 @@ describe('manifest options', () => {
 
   it('fits in a suite and in its JSON Schema', () => {
     const checks = [...builtinChecks, manifestCheck];
-    const drill = { name: 'd', source: { pgdump: { store: 's', key: 'k.dump' } }, checks: [{ manifest: { file: 'm.json', tolerance: { rowsPercent: 1, time: '15m' } } }] };
-    const parsed = buildSuiteSchema(checks).safeParse({ name: 'n', storage: { s: { filesystem: { root: '.' } } }, drills: [drill] });
+    const drill = {
+      name: 'd',
+      source: { pgdump: { store: 's', key: 'k.dump' } },
+      checks: [{ manifest: { file: 'm.json', tolerance: { rowsPercent: 1, time: '15m' } } }],
+    };
+    const parsed = buildSuiteSchema(checks).safeParse({
+      name: 'n',
+      storage: { s: { filesystem: { root: '.' } } },
+      drills: [drill],
+    });
     expect(parsed.error?.issues ?? []).toEqual([]);
     expect(JSON.stringify(suiteJsonSchema(checks))).toContain('pgdrill manifest capture');
   });
@@ -49,11 +62,20 @@ describe('manifest run: the manifest file', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const context = (): CheckContext => ({ db: fakeDb([]), database: 'app', restoreSeconds: 1, objectives: {}, suiteDir: dir });
+  const context = (): CheckContext => ({
+    db: fakeDb([]),
+    database: 'app',
+    restoreSeconds: 1,
+    objectives: {},
+    suiteDir: dir,
+  });
 
   it('is an error, not a failure, when the file is missing, relative to the suite directory', async () => {
     const result = await runCheck(manifestCheck, manifestCheck.options.parse({ file: 'missing.json' }), context());
-    expect(result).toMatchObject({ status: 'error', message: `MANIFEST_NOT_FOUND: manifest ${join(dir, 'missing.json')} could not be read (ENOENT)` });
+    expect(result).toMatchObject({
+      status: 'error',
+      message: `MANIFEST_NOT_FOUND: manifest ${join(dir, 'missing.json')} could not be read (ENOENT)`,
+    });
     expect(result.details?.at(-1)).toContain('pgdrill manifest capture');
   });
 

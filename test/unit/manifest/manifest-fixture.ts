@@ -2,7 +2,12 @@ import type { Manifest, ManifestTable } from '../../../src/manifest/manifest-sch
 
 const HASH = '0123456789abcdef';
 
-export function table(schema: string, name: string, rows: number | null, overrides: Partial<ManifestTable> = {}): ManifestTable {
+export function table(
+  schema: string,
+  name: string,
+  rows: number | null,
+  overrides: Partial<ManifestTable> = {},
+): ManifestTable {
   return {
     schema,
     name,
@@ -25,9 +30,24 @@ export function manifest(overrides: Partial<Manifest> = {}): Manifest {
     counts: 'exact',
     schemas: null,
     tables: [table('shop', 'orders', 20000), table('shop', 'users', 5000), table('public', 'flyway_schema_history', 3)],
-    timestamps: [{ schema: 'shop', table: 'orders', column: 'created_at', max: '2026-05-01 09:59:00+00', epoch: Date.parse('2026-05-01T09:59:00Z') / 1000 }],
+    timestamps: [
+      {
+        schema: 'shop',
+        table: 'orders',
+        column: 'created_at',
+        max: '2026-05-01 09:59:00+00',
+        epoch: Date.parse('2026-05-01T09:59:00Z') / 1000,
+      },
+    ],
     sequences: [
-      { schema: 'shop', name: 'orders_id_seq', lastValue: '20000', isCalled: true, increment: '1', ownedBy: { schema: 'shop', table: 'orders', column: 'id' } },
+      {
+        schema: 'shop',
+        name: 'orders_id_seq',
+        lastValue: '20000',
+        isCalled: true,
+        increment: '1',
+        ownedBy: { schema: 'shop', table: 'orders', column: 'id' },
+      },
       { schema: 'shop', name: 'countdown', lastValue: '-10', isCalled: true, increment: '-1', ownedBy: null },
     ],
     schemaFingerprint: 'a'.repeat(64),

@@ -35,7 +35,12 @@ describe('parseManifest', () => {
   });
 
   it('lists every problem with its path', () => {
-    const broken = { ...manifest(), capturedAt: 'yesterday', tables: [{ ...manifest().tables[0], rows: -1 }], sequences: [{ ...manifest().sequences[0], lastValue: 12 }] };
+    const broken = {
+      ...manifest(),
+      capturedAt: 'yesterday',
+      tables: [{ ...manifest().tables[0], rows: -1 }],
+      sequences: [{ ...manifest().sequences[0], lastValue: 12 }],
+    };
     const error = errorOf(() => parseManifest(broken));
     expect(error.details).toEqual([
       'capturedAt: Invalid ISO datetime',
@@ -58,9 +63,12 @@ describe('timestamp column names', () => {
     expect(parseColumnName(formatColumnName(name))).toEqual(name);
   });
 
-  it.each(['created_at', 'a.b.c.d', 'shop.orders.', 'shop.orders."open', 'shop.orders.two words'])('rejects %s with how to write one', (text) => {
-    const error = errorOf(() => parseColumnName(text));
-    expect(error).toMatchObject({ code: 'INVALID_COLUMN_NAME', message: `"${text}" is not a column name` });
-    expect(error.hint).toContain('schema.table.column');
-  });
+  it.each(['created_at', 'a.b.c.d', 'shop.orders.', 'shop.orders."open', 'shop.orders.two words'])(
+    'rejects %s with how to write one',
+    (text) => {
+      const error = errorOf(() => parseColumnName(text));
+      expect(error).toMatchObject({ code: 'INVALID_COLUMN_NAME', message: `"${text}" is not a column name` });
+      expect(error.hint).toContain('schema.table.column');
+    },
+  );
 });

@@ -12,7 +12,9 @@ test('a passing and a failing drill: success, timings, RPO, backup age, failed c
   const text = await renderMetrics([toHistoryRun(suite, runOf(passing, failing), 'ci-1')], new Map());
   expect(text).toContain('pgdrill_drill_success{suite="nightly",drill="orders-pitr"} 1');
   expect(value(text, 'pgdrill_drill_success', 'orders-dump')).toBe(0);
-  expect(value(text, 'pgdrill_drill_last_success_timestamp_seconds', 'orders-pitr')).toBe(Date.parse(passing.finishedAt) / 1000);
+  expect(value(text, 'pgdrill_drill_last_success_timestamp_seconds', 'orders-pitr')).toBe(
+    Date.parse(passing.finishedAt) / 1000,
+  );
   expect(value(text, 'pgdrill_drill_last_success_timestamp_seconds', 'orders-dump')).toBeUndefined();
   expect(value(text, 'pgdrill_drill_restore_seconds', 'orders-pitr')).toBe(95.5);
   expect(value(text, 'pgdrill_drill_replay_seconds', 'orders-pitr')).toBe(40);
@@ -33,8 +35,14 @@ test('a failing drill keeps the last success it is given (from history or the pr
 
 test('label values are escaped; one text per drill for Pushgateway groups', async () => {
   const odd = { ...failing, name: 'a"b\\c' };
-  const groups = await renderMetricsPerDrill([toHistoryRun({ ...suite, name: 'night/ly' }, runOf(passing, odd))], new Map());
-  expect(groups.map((g) => [g.suite, g.drill])).toEqual([['night/ly', 'orders-pitr'], ['night/ly', 'a"b\\c']]);
+  const groups = await renderMetricsPerDrill(
+    [toHistoryRun({ ...suite, name: 'night/ly' }, runOf(passing, odd))],
+    new Map(),
+  );
+  expect(groups.map((g) => [g.suite, g.drill])).toEqual([
+    ['night/ly', 'orders-pitr'],
+    ['night/ly', 'a"b\\c'],
+  ]);
   expect(groups[1]!.text).toContain('drill="a\\"b\\\\c"');
   expect(groups[0]!.text).not.toContain('a\\"b');
 });

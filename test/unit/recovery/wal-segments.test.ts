@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { parseLsn, parseSegmentKey, segmentName, segmentOfLsn, walCoverage } from '../../../src/recovery/wal-segments.js';
+import {
+  parseLsn,
+  parseSegmentKey,
+  segmentName,
+  segmentOfLsn,
+  walCoverage,
+} from '../../../src/recovery/wal-segments.js';
 
 describe('WAL segment names', () => {
   test('raw, gzip, pgBackRest and barman keys parse to the same segment', () => {

@@ -9,7 +9,12 @@ import { buildJsonReport, type ReportContext } from '../../../src/report/json-re
 import type { DrillResult } from '../../../src/results.js';
 import { erroredDrill, failedDrill, passedDrill, runOf } from './run-result-fixture.js';
 
-const context: ReportContext = { pgdrillVersion: '0.1.0', host: { hostname: 'ci-1', platform: 'linux', release: '6.1', arch: 'x64' }, commands: {}, generatedAt: new Date('2026-11-20T03:02:00Z') };
+const context: ReportContext = {
+  pgdrillVersion: '0.1.0',
+  host: { hostname: 'ci-1', platform: 'linux', release: '6.1', arch: 'x64' },
+  commands: {},
+  generatedAt: new Date('2026-11-20T03:02:00Z'),
+};
 
 // Restored data and error messages reach the report: a hostile value must stay text.
 const hostile: DrillResult = {
@@ -78,21 +83,34 @@ describe('Markdown evidence report', () => {
 
 test('controls: a passing drill evidences the restore; a failed check is an exception; PITR is n/a for a dump', () => {
   const [passed, failed] = buildJsonReport(runOf(passedDrill, hostile), context).drills;
-  const byEvidence = (rows: ReturnType<typeof controlRows>) => Object.fromEntries(rows.map((r) => [r.evidence.split(' ').slice(0, 4).join(' '), r.status]));
-  expect(byEvidence(controlRows(passed!))).toMatchObject({ 'A real backup was': 'evidenced', 'The restored data was': 'evidenced', "Point-in-time recovery proven from": 'not applicable', 'Recovery time measured against': 'not evidenced' });
-  expect(byEvidence(controlRows(failed!))).toMatchObject({ 'The restored data was': 'exception', 'Recovery time measured against': 'evidenced' });
+  const byEvidence = (rows: ReturnType<typeof controlRows>) =>
+    Object.fromEntries(rows.map((r) => [r.evidence.split(' ').slice(0, 4).join(' '), r.status]));
+  expect(byEvidence(controlRows(passed!))).toMatchObject({
+    'A real backup was': 'evidenced',
+    'The restored data was': 'evidenced',
+    'Point-in-time recovery proven from': 'not applicable',
+    'Recovery time measured against': 'not evidenced',
+  });
+  expect(byEvidence(controlRows(failed!))).toMatchObject({
+    'The restored data was': 'exception',
+    'Recovery time measured against': 'evidenced',
+  });
 });
 
 test('--report format comes from the extension; anything else is a usage error', () => {
   expect(evidenceFormatOf('out/evidence.HTML')).toBe('html');
   expect(evidenceFormatOf('evidence.md')).toBe('markdown');
-  expect(() => evidenceFormatOf('evidence.pdf')).toThrow(expect.objectContaining({ code: 'REPORT_FORMAT_UNKNOWN', domain: 'config' }));
+  expect(() => evidenceFormatOf('evidence.pdf')).toThrow(
+    expect.objectContaining({ code: 'REPORT_FORMAT_UNKNOWN', domain: 'config' }),
+  );
 });
 
 test('the step summary: verdict, one row per drill with RTO/RPO, and what did not hold', () => {
   const text = formatStepSummary(buildJsonReport(runOf(passedDrill, hostile, erroredDrill), context));
   expect(text).toMatch(/^### ⚠️ pgdrill nightly: error/);
   expect(text).toContain('| ✅ orders-from-pgdump | passed |');
-  expect(text).toContain('sql &lt;img src=x onerror=alert(1)> (failed): expected = 1 \\| 2, actual &lt;script>alert("x")&lt;/script>');
+  expect(text).toContain(
+    'sql &lt;img src=x onerror=alert(1)> (failed): expected = 1 \\| 2, actual &lt;script>alert("x")&lt;/script>',
+  );
   expect(text).toContain('STORAGE\\_UNREACHABLE: could not list s3://prod-backups');
 });

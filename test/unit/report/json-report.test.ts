@@ -31,13 +31,26 @@ const physical: DrillResult = {
   backup: [{ store: 's3://b', key: 'set 20261120-030000F', lastModified: 'not a date' }],
   timings: { fetchSeconds: 1, engineSeconds: 10, replaySeconds: 4 },
   steps: [{ name: 'restore', status: 'passed', durationMs: 11_000 }],
-  recovery: { target: 'latest', reached: true, replaySeconds: 4, segmentsRestored: 3, archive: { count: 3, missing: [] }, rpoSeconds: 75, problems: [] },
+  recovery: {
+    target: 'latest',
+    reached: true,
+    replaySeconds: 4,
+    segmentsRestored: 3,
+    archive: { count: 3, missing: [] },
+    rpoSeconds: 75,
+    problems: [],
+  },
 };
 
 describe('buildJsonReport', () => {
   test('reports of passing, failing and erroring drills validate against schema/report.schema.json', () => {
     const validate = reportValidator();
-    for (const run of [runOf(passedDrill), runOf(failedDrill, timedOutDrill), runOf(erroredDrill), runOf(logical, physical)]) {
+    for (const run of [
+      runOf(passedDrill),
+      runOf(failedDrill, timedOutDrill),
+      runOf(erroredDrill),
+      runOf(logical, physical),
+    ]) {
       expect(validate(JSON.parse(JSON.stringify(buildJsonReport(run, context))))).toEqual([]);
     }
   });
@@ -59,7 +72,12 @@ describe('buildJsonReport', () => {
     expect(l!.objectives.rto).toMatchObject({ objectiveSeconds: 30, achievedSeconds: 31.46, status: 'missed' });
     // started 2026-11-20T03:00, backup made a day earlier
     expect(l!.backup![0]).toMatchObject({ createdAt: '2026-11-19T03:00:00.000Z', ageSeconds: 86_400 });
-    expect(l!.objectives.rpo).toMatchObject({ objectiveSeconds: 86_400, achievedSeconds: 86_400, status: 'met', basis: 'age of the backup when the drill started' });
+    expect(l!.objectives.rpo).toMatchObject({
+      objectiveSeconds: 86_400,
+      achievedSeconds: 86_400,
+      status: 'met',
+      basis: 'age of the backup when the drill started',
+    });
     expect(p!.objectives.rpo).toMatchObject({ objectiveSeconds: 60, achievedSeconds: 75, status: 'missed' });
     expect(p!.backup![0]!.ageSeconds).toBeUndefined();
   });
@@ -85,7 +103,10 @@ describe('buildJsonReport', () => {
       ['replay', 4],
     ]);
     const [err] = buildJsonReport(runOf(erroredDrill), context).drills;
-    expect(err!.timeline.map((x) => [x.name, x.status])).toEqual([['restore', 'error'], ['engine', 'passed']]);
+    expect(err!.timeline.map((x) => [x.name, x.status])).toEqual([
+      ['restore', 'error'],
+      ['engine', 'passed'],
+    ]);
   });
 
   test('verdict and tool versions', () => {

@@ -26,10 +26,14 @@ const counts = (element: XmlElement) => {
   return { tests, failures, errors, skipped };
 };
 // Testsuites are named `suite/drill`; the fixture's suite is `nightly`.
-const suiteNamed = (root: XmlElement, drill: string) => childrenNamed(root, 'testsuite').find((s) => s.attributes.name === `nightly/${drill}`)!;
-const caseNamed = (suite: XmlElement, name: string) => childrenNamed(suite, 'testcase').find((c) => c.attributes.name === name)!;
+const suiteNamed = (root: XmlElement, drill: string) =>
+  childrenNamed(root, 'testsuite').find((s) => s.attributes.name === `nightly/${drill}`)!;
+const caseNamed = (suite: XmlElement, name: string) =>
+  childrenNamed(suite, 'testcase').find((c) => c.attributes.name === name)!;
 const properties = (suite: XmlElement) =>
-  Object.fromEntries(childrenNamed(suite, 'properties').flatMap((p) => p.children.map((c) => [c.attributes.name, c.attributes.value])));
+  Object.fromEntries(
+    childrenNamed(suite, 'properties').flatMap((p) => p.children.map((c) => [c.attributes.name, c.attributes.value])),
+  );
 
 describe('writeJUnitReport', () => {
   it('counts tests, failures, errors and skips for the run and each drill', async () => {
@@ -60,7 +64,9 @@ describe('writeJUnitReport', () => {
       'restore.seconds': '31.5',
       'check.rows public.orders': 'rows public.orders >= 1000',
     });
-    expect(childrenNamed(suite, 'testcase').map((c) => [c.attributes.classname, c.attributes.name, c.attributes.time])).toEqual([
+    expect(
+      childrenNamed(suite, 'testcase').map((c) => [c.attributes.classname, c.attributes.name, c.attributes.time]),
+    ).toEqual([
       ['nightly/orders-from-pgdump', 'step: engine', '1.2'],
       ['nightly/orders-from-pgdump', 'step: restore', '30.1'],
       ['nightly/orders-from-pgdump', 'rows public.orders', '0.012'],
@@ -72,8 +78,15 @@ describe('writeJUnitReport', () => {
   });
 
   it('adds per-phase timings and where a failed drill was kept', async () => {
-    const suite = suiteNamed(await report(runOf({ ...passedDrill, timings: { fetchSeconds: 2.04, engineSeconds: 1.2 }, keptAt: '/tmp/kept' })), 'orders-from-pgdump');
-    expect(properties(suite)).toMatchObject({ 'timing.fetchSeconds': '2.0', 'timing.engineSeconds': '1.2', 'kept.at': '/tmp/kept' });
+    const suite = suiteNamed(
+      await report(runOf({ ...passedDrill, timings: { fetchSeconds: 2.04, engineSeconds: 1.2 }, keptAt: '/tmp/kept' })),
+      'orders-from-pgdump',
+    );
+    expect(properties(suite)).toMatchObject({
+      'timing.fetchSeconds': '2.0',
+      'timing.engineSeconds': '1.2',
+      'kept.at': '/tmp/kept',
+    });
   });
 
   it('indexes backup properties when a drill restored more than one object', async () => {
@@ -100,7 +113,11 @@ describe('writeJUnitReport', () => {
       text: 'public.invoices_id_seq (public.invoices.id): last_value=3, is_called=true, max=10, next nextval()=4',
     });
     const [error] = caseNamed(suite, 'sql select count(*) from nope').children;
-    expect(error).toMatchObject({ name: 'error', attributes: { message: 'ERROR 42P01: relation "nope" does not exist' }, text: 'hint: check the name' });
+    expect(error).toMatchObject({
+      name: 'error',
+      attributes: { message: 'ERROR 42P01: relation "nope" does not exist' },
+      text: 'hint: check the name',
+    });
     const skipped = caseNamed(suite, 'duration').children;
     expect(skipped.map((c) => c.name)).toEqual(['skipped', 'system-out']);
     expect(skipped[0]?.attributes.message).toBeTruthy();
@@ -137,7 +154,10 @@ describe('writeJUnitReport', () => {
   });
 
   it('keeps testcase names when thresholds change and puts the criterion in a property', async () => {
-    const withMin = (min: number) => ({ ...passedDrill, checks: [{ ...passedDrill.checks[0]!, name: `rows public.orders >= ${min}`, type: 'rows' }] });
+    const withMin = (min: number) => ({
+      ...passedDrill,
+      checks: [{ ...passedDrill.checks[0]!, name: `rows public.orders >= ${min}`, type: 'rows' }],
+    });
     const before = suiteNamed(await report(runOf(withMin(1000))), 'orders-from-pgdump');
     const after = suiteNamed(await report(runOf(withMin(2000))), 'orders-from-pgdump');
     const names = (suite: XmlElement) => childrenNamed(suite, 'testcase').map((c) => c.attributes.name);
@@ -151,28 +171,46 @@ describe('writeJUnitReport', () => {
     const first = (root: XmlElement) => childrenNamed(root, 'testsuite')[0]!;
     expect(first(a).attributes.name).toBe('nightly/orders-from-pgdump');
     expect(first(b).attributes.name).toBe('weekly/orders-from-pgdump');
-    expect(childrenNamed(first(b), 'testcase').every((c) => c.attributes.classname === 'weekly/orders-from-pgdump')).toBe(true);
+    expect(
+      childrenNamed(first(b), 'testcase').every((c) => c.attributes.classname === 'weekly/orders-from-pgdump'),
+    ).toBe(true);
   });
 
   it('lists a check that could not run as <skipped> with the reason as its message', async () => {
-    const skippedCheck = { name: 'sql refunds present >= 1', type: 'sql', status: 'skipped' as const, message: 'not run: the restore failed', durationMs: 0 };
+    const skippedCheck = {
+      name: 'sql refunds present >= 1',
+      type: 'sql',
+      status: 'skipped' as const,
+      message: 'not run: the restore failed',
+      durationMs: 0,
+    };
     const suite = suiteNamed(await report(runOf({ ...erroredDrill, checks: [skippedCheck] })), 'orders-pitr');
     const [skipped] = caseNamed(suite, 'sql refunds present').children;
     expect(skipped).toMatchObject({ name: 'skipped', attributes: { message: 'not run: the restore failed' } });
   });
 
   it('follows the JUnit schema the Jenkins, GitLab and GitHub readers use: attributes and children where they expect them', async () => {
-    const skipped = { name: 'duration <= 1h', type: 'duration', status: 'skipped' as const, message: 'not run: the restore failed', durationMs: 0 };
+    const skipped = {
+      name: 'duration <= 1h',
+      type: 'duration',
+      status: 'skipped' as const,
+      message: 'not run: the restore failed',
+      durationMs: 0,
+    };
     const root = await report(runOf(passedDrill, failedDrill, { ...erroredDrill, checks: [skipped] }, timedOutDrill));
     expect(root.name).toBe('testsuites');
     expect(root.children.every((c) => c.name === 'testsuite')).toBe(true);
     for (const suite of childrenNamed(root, 'testsuite')) {
-      for (const key of ['name', 'tests', 'failures', 'errors', 'skipped', 'time']) expect(suite.attributes[key], `${suite.attributes.name} ${key}`).toBeDefined();
+      for (const key of ['name', 'tests', 'failures', 'errors', 'skipped', 'time'])
+        expect(suite.attributes[key], `${suite.attributes.name} ${key}`).toBeDefined();
       expect(suite.children.every((c) => ['properties', 'testcase'].includes(c.name))).toBe(true);
       for (const testCase of childrenNamed(suite, 'testcase')) {
         for (const key of ['classname', 'name', 'time']) expect(testCase.attributes[key]).toBeDefined();
-        expect(testCase.children.every((c) => ['failure', 'error', 'skipped', 'system-out', 'system-err'].includes(c.name))).toBe(true);
-        for (const verdict of testCase.children.filter((c) => c.name !== 'system-out')) expect(verdict.attributes.message).toBeTruthy();
+        expect(
+          testCase.children.every((c) => ['failure', 'error', 'skipped', 'system-out', 'system-err'].includes(c.name)),
+        ).toBe(true);
+        for (const verdict of testCase.children.filter((c) => c.name !== 'system-out'))
+          expect(verdict.attributes.message).toBeTruthy();
       }
     }
   });
@@ -185,7 +223,12 @@ describe('writeJUnitReport', () => {
 describe('writeJUnitLoadError', () => {
   it('writes a single pgdrill suite whose `load suite` testcase carries the error', async () => {
     const file = join(dir, 'out', 'junit.xml');
-    const error = { code: 'SUITE_INVALID', message: 'suites/nightly.yaml has 2 problems', hint: 'run pgdrill validate', details: ['drills[0].source: required'] };
+    const error = {
+      code: 'SUITE_INVALID',
+      message: 'suites/nightly.yaml has 2 problems',
+      hint: 'run pgdrill validate',
+      details: ['drills[0].source: required'],
+    };
     await writeJUnitLoadError(['suites/nightly.yaml'], error, file);
     const root = parseXml(await readFile(file, 'utf8'));
     expect(counts(root)).toEqual({ tests: '1', failures: '0', errors: '1', skipped: '0' });

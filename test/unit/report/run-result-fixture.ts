@@ -8,15 +8,43 @@ export const passedDrill: DrillResult = {
   ...times,
   durationMs: 43_210,
   restoreSeconds: 31.46,
-  engine: { kind: 'local', major: 15, version: '15.18 (Debian 15.18-0+deb12u1)', connection: 'postgresql://pgdrill@127.0.0.1:54321/app' },
-  backup: [{ store: 'prod', key: 'daily/app-2026-11-20.dump', size: 1_048_576, sha256: 'ab12', format: 'custom', producedBy: 'pg_dump 15.18' }],
+  engine: {
+    kind: 'local',
+    major: 15,
+    version: '15.18 (Debian 15.18-0+deb12u1)',
+    connection: 'postgresql://pgdrill@127.0.0.1:54321/app',
+  },
+  backup: [
+    {
+      store: 'prod',
+      key: 'daily/app-2026-11-20.dump',
+      size: 1_048_576,
+      sha256: 'ab12',
+      format: 'custom',
+      producedBy: 'pg_dump 15.18',
+    },
+  ],
   steps: [
     { name: 'engine', status: 'passed', durationMs: 1200 },
     { name: 'restore', status: 'passed', durationMs: 30_100, message: 'pg_restore finished' },
   ],
   checks: [
-    { name: 'rows public.orders >= 1000', type: 'rows', status: 'passed', message: 'public.orders has 5000 rows, expected at least 1000', expected: '>= 1000', actual: '5000', durationMs: 12 },
-    { name: 'sequences', type: 'sequences', status: 'passed', message: '3 owned sequences checked: each is ahead of its column', durationMs: 30 },
+    {
+      name: 'rows public.orders >= 1000',
+      type: 'rows',
+      status: 'passed',
+      message: 'public.orders has 5000 rows, expected at least 1000',
+      expected: '>= 1000',
+      actual: '5000',
+      durationMs: 12,
+    },
+    {
+      name: 'sequences',
+      type: 'sequences',
+      status: 'passed',
+      message: '3 owned sequences checked: each is ahead of its column',
+      durationMs: 30,
+    },
   ],
 };
 
@@ -42,8 +70,21 @@ export const failedDrill: DrillResult = {
       details: ['public.invoices_id_seq (public.invoices.id): last_value=3, is_called=true, max=10, next nextval()=4'],
       durationMs: 15,
     },
-    { name: 'sql select count(*) from nope >= 1', type: 'sql', status: 'error', message: 'ERROR 42P01: relation "nope" does not exist', details: ['hint: check the name'], durationMs: 2 },
-    { name: 'duration <= RTO', type: 'duration', status: 'skipped', message: 'not run: the drill was cancelled', durationMs: 0 },
+    {
+      name: 'sql select count(*) from nope >= 1',
+      type: 'sql',
+      status: 'error',
+      message: 'ERROR 42P01: relation "nope" does not exist',
+      details: ['hint: check the name'],
+      durationMs: 2,
+    },
+    {
+      name: 'duration <= RTO',
+      type: 'duration',
+      status: 'skipped',
+      message: 'not run: the drill was cancelled',
+      durationMs: 0,
+    },
   ],
 };
 
@@ -54,10 +95,25 @@ export const erroredDrill: DrillResult = {
   durationMs: 5000,
   steps: [
     { name: 'engine', status: 'passed', durationMs: 1000 },
-    { name: 'restore', status: 'error', durationMs: 4000, error: { code: 'STORAGE_UNREACHABLE', message: 'could not list s3://prod-backups', hint: 'check the endpoint', details: ['ECONNREFUSED 127.0.0.1:9000'] } },
+    {
+      name: 'restore',
+      status: 'error',
+      durationMs: 4000,
+      error: {
+        code: 'STORAGE_UNREACHABLE',
+        message: 'could not list s3://prod-backups',
+        hint: 'check the endpoint',
+        details: ['ECONNREFUSED 127.0.0.1:9000'],
+      },
+    },
   ],
   checks: [],
-  error: { code: 'STORAGE_UNREACHABLE', message: 'could not list s3://prod-backups', hint: 'check the endpoint', details: ['ECONNREFUSED 127.0.0.1:9000'] },
+  error: {
+    code: 'STORAGE_UNREACHABLE',
+    message: 'could not list s3://prod-backups',
+    hint: 'check the endpoint',
+    details: ['ECONNREFUSED 127.0.0.1:9000'],
+  },
 };
 
 export const timedOutDrill: DrillResult = {
@@ -71,5 +127,11 @@ export const timedOutDrill: DrillResult = {
 };
 
 export function runOf(...drills: DrillResult[]): RunResult {
-  return { suite: { name: 'nightly', files: ['suites/nightly.yaml'] }, ...times, durationMs: 43_210, drills, exitCode: 1 };
+  return {
+    suite: { name: 'nightly', files: ['suites/nightly.yaml'] },
+    ...times,
+    durationMs: 43_210,
+    drills,
+    exitCode: 1,
+  };
 }

@@ -6,7 +6,8 @@ export interface XmlElement {
   text: string;
 }
 
-const TOKEN = /<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>|<\/([\w:-]+)\s*>|<([\w:-]+)((?:\s+[\w:-]+="[^"]*")*)\s*(\/?)>|([^<]+)/g;
+const TOKEN =
+  /<\?[\s\S]*?\?>|<!\[CDATA\[([\s\S]*?)\]\]>|<\/([\w:-]+)\s*>|<([\w:-]+)((?:\s+[\w:-]+="[^"]*")*)\s*(\/?)>|([^<]+)/g;
 
 export function parseXml(xml: string): XmlElement {
   const root: XmlElement = { name: '#document', attributes: {}, children: [], text: '' };
@@ -18,10 +19,15 @@ export function parseXml(xml: string): XmlElement {
     else if (closing !== undefined) {
       if (stack.pop()?.name !== closing) throw new Error(`unbalanced </${closing}>`);
     } else if (opening !== undefined) {
-      const element: XmlElement = { name: opening, attributes: parseAttributes(attributes ?? ''), children: [], text: '' };
+      const element: XmlElement = {
+        name: opening,
+        attributes: parseAttributes(attributes ?? ''),
+        children: [],
+        text: '',
+      };
       current.children.push(element);
       if (!selfClosing) stack.push(element);
-    } else if (text !== undefined && text.trim()) current.text += unescape(text);
+    } else if (text?.trim()) current.text += unescape(text);
   }
   if (stack.length !== 1) throw new Error('unclosed elements');
   return root.children[0]!;
@@ -32,7 +38,9 @@ export function childrenNamed(element: XmlElement, name: string): XmlElement[] {
 }
 
 function parseAttributes(text: string): Record<string, string> {
-  return Object.fromEntries([...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map(([, key, value]) => [key!, unescape(value!)]));
+  return Object.fromEntries(
+    [...text.matchAll(/([\w:-]+)="([^"]*)"/g)].map(([, key, value]) => [key!, unescape(value!)]),
+  );
 }
 
 function unescape(text: string): string {

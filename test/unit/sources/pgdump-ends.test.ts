@@ -33,14 +33,18 @@ function tarEntry(name: string, size: number, base256 = false): Buffer {
 }
 
 describe('the end of a plain dump', () => {
-  test('pg_dump\'s closing line passes, with or without the \\unrestrict line of newer minors', () => {
+  test("pg_dump's closing line passes, with or without the \\unrestrict line of newer minors", () => {
     expect(endOf(Buffer.from(`SELECT 1;\n${TRAILER}`), 'plain')).toBeUndefined();
     expect(endOf(Buffer.from(`SELECT 1;\n${TRAILER}\\unrestrict AbC123\n\n`), 'plain')).toBeUndefined();
-    expect(endOf(Buffer.from(`SELECT 1;\n--\n-- PostgreSQL database cluster dump complete\n--\n\n`), 'plain')).toBeUndefined();
+    expect(
+      endOf(Buffer.from(`SELECT 1;\n--\n-- PostgreSQL database cluster dump complete\n--\n\n`), 'plain'),
+    ).toBeUndefined();
   });
 
   test('SQL cut at a line boundary is DUMP_TRUNCATED, with the sizes', () => {
-    expect(endOf(Buffer.from('CREATE TABLE t (a int);\nCOPY t FROM stdin;\n1\n'), 'plain')).toMatch(/^DUMP_TRUNCATED: x was read whole \(45 bytes\) but the dump stops before its end: its SQL stops after 45 bytes/);
+    expect(endOf(Buffer.from('CREATE TABLE t (a int);\nCOPY t FROM stdin;\n1\n'), 'plain')).toMatch(
+      /^DUMP_TRUNCATED: x was read whole \(45 bytes\) but the dump stops before its end: its SQL stops after 45 bytes/,
+    );
   });
 
   test('the closing line followed by more SQL is not an end', () => {
@@ -64,7 +68,7 @@ describe('the end of a tar', () => {
     expect(endOf(whole.subarray(0, 1200), 'tar')).toMatch(/^DUMP_TRUNCATED/);
   });
 
-  test('zero bytes inside an entry\'s data are not an end', () => {
+  test("zero bytes inside an entry's data are not an end", () => {
     const zeros = Buffer.concat([tarEntry('a', 0), Buffer.alloc(0)]);
     const header = tarEntry('data', 2048).subarray(0, 512);
     const cut = Buffer.concat([zeros, header, Buffer.alloc(2048)]);
@@ -85,11 +89,19 @@ describe('a decrypted stream that ends short', () => {
   const encrypted = Buffer.concat([Buffer.from('Salted__'), salt, cipher.update(plaintext), cipher.final()]);
 
   async function decrypt(bytes: Buffer, key = passphrase, recognised = true): Promise<string> {
-    const transform = createOpensslDecrypt({ cipher: 'aes-256-cbc', passphrase: key, pbkdf2: true, iterations: 10000, digest: 'sha256', what: 'obj', plaintextRecognised: () => recognised });
+    const transform = createOpensslDecrypt({
+      cipher: 'aes-256-cbc',
+      passphrase: key,
+      pbkdf2: true,
+      iterations: 10000,
+      digest: 'sha256',
+      what: 'obj',
+      plaintextRecognised: () => recognised,
+    });
     const out: Buffer[] = [];
     try {
-      await pipeline(Readable.from([bytes]), transform, async function* (source) {
-        for await (const chunk of source) out.push(chunk as Buffer);
+      await pipeline(Readable.from([bytes]), transform, async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) out.push(chunk);
       });
       return `ok ${Buffer.concat(out).equals(plaintext)}`;
     } catch (error) {
@@ -103,11 +115,15 @@ describe('a decrypted stream that ends short', () => {
 
   test('cut mid-block: truncated whatever the key', async () => {
     expect(await decrypt(encrypted.subarray(0, encrypted.length - 7))).toMatch(/^DUMP_TRUNCATED: obj ends mid-block/);
-    expect(await decrypt(encrypted.subarray(0, encrypted.length - 7), 'wrong', false)).toMatch(/^DUMP_TRUNCATED: obj ends mid-block/);
+    expect(await decrypt(encrypted.subarray(0, encrypted.length - 7), 'wrong', false)).toMatch(
+      /^DUMP_TRUNCATED: obj ends mid-block/,
+    );
   });
 
   test('cut at a block boundary after a valid start: truncated, not the key', async () => {
-    expect(await decrypt(encrypted.subarray(0, encrypted.length - 32))).toMatch(/^DUMP_TRUNCATED: obj decrypted to a valid start/);
+    expect(await decrypt(encrypted.subarray(0, encrypted.length - 32))).toMatch(
+      /^DUMP_TRUNCATED: obj decrypted to a valid start/,
+    );
   });
 
   test('a wrong key, whose plaintext is not recognised: DECRYPT_FAILED', async () => {
@@ -118,8 +134,20 @@ describe('a decrypted stream that ends short', () => {
 describe('disk full', () => {
   test('ENOSPC, and a tool\'s "No space left on device" line, are disk full; other failures are not', () => {
     expect(isDiskFull(Object.assign(new Error('write failed'), { code: 'ENOSPC' }))).toBe(true);
-    const tool = new CommandError('RESTORE_FAILED', 'pg_restore failed', { command: 'pg_restore', stderrTail: ['pg_restore: error: could not execute query: ERROR:  could not extend file "base/16384/16390": No space left on device'] });
+    const tool = new CommandError('RESTORE_FAILED', 'pg_restore failed', {
+      command: 'pg_restore',
+      stderrTail: [
+        'pg_restore: error: could not execute query: ERROR:  could not extend file "base/16384/16390": No space left on device',
+      ],
+    });
     expect(isDiskFull(new Error('restore failed', { cause: tool }))).toBe(true);
-    expect(isDiskFull(new CommandError('RESTORE_FAILED', 'pg_restore failed', { command: 'pg_restore', stderrTail: ['could not read from input file: end of file'] }))).toBe(false);
+    expect(
+      isDiskFull(
+        new CommandError('RESTORE_FAILED', 'pg_restore failed', {
+          command: 'pg_restore',
+          stderrTail: ['could not read from input file: end of file'],
+        }),
+      ),
+    ).toBe(false);
   });
 });

@@ -21,7 +21,14 @@ function opensslEncrypt(plain: Buffer, pass: string): Buffer {
   return Buffer.concat([Buffer.from('Salted__'), salt, cipher.update(plain), cipher.final()]);
 }
 
-const decryptOptions = (passphrase: string) => ({ cipher: 'aes-256-cbc' as const, passphrase, pbkdf2: true, iterations: 10000, digest: 'sha256' as const, what: 'x.enc' });
+const decryptOptions = (passphrase: string) => ({
+  cipher: 'aes-256-cbc' as const,
+  passphrase,
+  pbkdf2: true,
+  iterations: 10000,
+  digest: 'sha256' as const,
+  what: 'x.enc',
+});
 
 describe('openssl decryption in a stream', () => {
   const plain = Buffer.from('PGDMP'.padEnd(100_000, 'data '));

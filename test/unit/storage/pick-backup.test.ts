@@ -76,7 +76,9 @@ describe('pickBackup', () => {
 
   it('orders by the date in the key when asked, excluding keys without one', () => {
     const withUndated = [...objects, object('daily/README', '2030-01-01T00:00:00Z')];
-    expect(pickBackup(withUndated, { pick: 'latest', pattern: /\.dump$|README/, orderBy: 'keyDate', where }).key).toBe('daily/db-2026-11-20.dump');
+    expect(pickBackup(withUndated, { pick: 'latest', pattern: /\.dump$|README/, orderBy: 'keyDate', where }).key).toBe(
+      'daily/db-2026-11-20.dump',
+    );
     expect(pickBackup(withUndated, { pick: 'oldest', orderBy: 'keyDate', where }).key).toBe('daily/db-2026-11-18.dump');
   });
 
@@ -107,7 +109,13 @@ describe('pickBackup', () => {
   });
 
   it('lists at most 20 keys then says how many more', () => {
-    const many = Array.from({ length: 25 }, (_, i) => object(`daily/file-${String(i).padStart(2, '0')}.txt`, `2026-11-${String(i + 1).padStart(2, '0')}T00:00:00Z`, 3 * 1024 * 1024));
+    const many = Array.from({ length: 25 }, (_, i) =>
+      object(
+        `daily/file-${String(i).padStart(2, '0')}.txt`,
+        `2026-11-${String(i + 1).padStart(2, '0')}T00:00:00Z`,
+        3 * 1024 * 1024,
+      ),
+    );
     const error = pickError(() => pickBackup(many, { pick: 'latest', pattern: /\.dump$/, where }));
     expect(error.details).toHaveLength(22);
     expect(error.details[1]).toBe('daily/file-24.txt (3.0 MiB, 2026-11-25T00:00:00.000Z)');
@@ -122,7 +130,9 @@ describe('pickBackup', () => {
   });
 
   it('counts keys without a date under orderBy keyDate', () => {
-    const error = pickError(() => pickBackup([object('daily/a.dump'), object('daily/b.dump')], { pick: 'latest', orderBy: 'keyDate', where }));
+    const error = pickError(() =>
+      pickBackup([object('daily/a.dump'), object('daily/b.dump')], { pick: 'latest', orderBy: 'keyDate', where }),
+    );
     expect(error.message).toContain('2 objects match, but none has a date in its key');
     expect(error.hint).toMatch(/orderBy: lastModified/);
   });

@@ -35,7 +35,14 @@ describe('resumable read', () => {
   it('stitches parts of one version after a body that ends short and one that errors', async () => {
     const resumes: ReadResumeEvent[] = [];
     const parts = [part(10, 20, 'error'), part(20, OBJECT.length)];
-    const stream = createResumableRead({ label: 's3://b/k', key: 'k', first: part(0, 10), fetchFrom: async () => parts.shift()!, retryDelayMs: 1, onResume: (e) => resumes.push(e) });
+    const stream = createResumableRead({
+      label: 's3://b/k',
+      key: 'k',
+      first: part(0, 10),
+      fetchFrom: async () => parts.shift()!,
+      retryDelayMs: 1,
+      onResume: (e) => resumes.push(e),
+    });
     expect(((await outcome(stream)) as Buffer).equals(OBJECT)).toBe(true);
     expect(resumes.map((e) => [e.bytesRead, e.attempt])).toEqual([
       [10, 2],
@@ -61,12 +68,20 @@ describe('resumable read', () => {
     const error = (await outcome(stream)) as StorageError;
     expect(error).toBeInstanceOf(StorageError);
     expect(error.code).toBe('STORAGE_READ_INCOMPLETE');
-    expect(error.message).toBe(`Read 15 of ${OBJECT.length} bytes of s3://b/k after 3 attempts: the response ended after 15 of ${OBJECT.length} bytes`);
+    expect(error.message).toBe(
+      `Read 15 of ${OBJECT.length} bytes of s3://b/k after 3 attempts: the response ended after 15 of ${OBJECT.length} bytes`,
+    );
     expect(offsets).toEqual([5, 10]);
   });
 
   it('refuses to stitch a part of another version (ETag changed)', async () => {
-    const stream = createResumableRead({ label: 's3://b/k', key: 'k', first: part(0, 5), fetchFrom: async () => part(5, OBJECT.length, 'end', 'v2'), retryDelayMs: 1 });
+    const stream = createResumableRead({
+      label: 's3://b/k',
+      key: 'k',
+      first: part(0, 5),
+      fetchFrom: async () => part(5, OBJECT.length, 'end', 'v2'),
+      retryDelayMs: 1,
+    });
     const error = (await outcome(stream)) as StorageError;
     expect(error.code).toBe('STORAGE_OBJECT_CHANGED');
     expect(error.message).toContain('ETag v1 became v2');
@@ -74,7 +89,9 @@ describe('resumable read', () => {
 
   it('fails when a body gives more bytes than announced', async () => {
     const first: ReadPart = { body: body(OBJECT), length: 10, etag: 'v1' };
-    const error = (await outcome(createResumableRead({ label: 's3://b/k', key: 'k', first, fetchFrom: async () => part(0, 0) }))) as StorageError;
+    const error = (await outcome(
+      createResumableRead({ label: 's3://b/k', key: 'k', first, fetchFrom: async () => part(0, 0) }),
+    )) as StorageError;
     expect(error.code).toBe('STORAGE_READ_OVERRUN');
   });
 
@@ -97,7 +114,13 @@ describe('resumable read', () => {
 
   it('ends with the abort reason when the caller aborts', async () => {
     const controller = new AbortController();
-    const stream = createResumableRead({ label: 's3://b/k', key: 'k', first: { body: new PassThrough(), length: 10 }, fetchFrom: async () => part(0, 0), signal: controller.signal });
+    const stream = createResumableRead({
+      label: 's3://b/k',
+      key: 'k',
+      first: { body: new PassThrough(), length: 10 },
+      fetchFrom: async () => part(0, 0),
+      signal: controller.signal,
+    });
     const result = outcome(stream);
     controller.abort(Object.assign(new Error('cancelled'), { name: 'AbortError' }));
     const error = (await result) as unknown as Error;

@@ -31,7 +31,10 @@ const storage = 'storage:\n  s: { filesystem: { root: backups } }\n';
 
 describe('loading a suite', () => {
   test('interpolates ${VAR}, ${VAR:-default} and $${, and resolves paths against the suite file', async () => {
-    const suite = await load(`name: n\n${storage}drills:\n  - name: d\n    source: { pgdump: { store: s, key: "\${KEY}", database: "\${DB:-shop}" } }\n    checks:\n      - sql: { query: "select '$\${literal}'", equals: x }\n`, { KEY: 'a.dump' });
+    const suite = await load(
+      `name: n\n${storage}drills:\n  - name: d\n    source: { pgdump: { store: s, key: "\${KEY}", database: "\${DB:-shop}" } }\n    checks:\n      - sql: { query: "select '$\${literal}'", equals: x }\n`,
+      { KEY: 'a.dump' },
+    );
     const drill = suite.drills[0]!;
     expect(drill.source.kind === 'pgdump' && drill.source.archives[0]!.key).toBe('a.dump');
     expect(drill.source.kind === 'pgdump' && drill.source.options.database).toBe('shop');
@@ -41,15 +44,20 @@ describe('loading a suite', () => {
   });
 
   test('an S3 store takes the read budget: readAttempts as given, readIdleTimeout as milliseconds (at least 100)', async () => {
-    const s3 = (extra: string) => `name: n\nstorage:\n  s: { s3: { bucket: b${extra} } }\ndrills:\n  - name: d\n    source: { pgdump: { store: s, key: a.dump } }\n`;
-    expect((await load(s3(', readAttempts: 8, readIdleTimeout: 90s'))).storage.s).toMatchObject({ s3: { readAttempts: 8, readIdleTimeoutMs: 90_000 } });
+    const s3 = (extra: string) =>
+      `name: n\nstorage:\n  s: { s3: { bucket: b${extra} } }\ndrills:\n  - name: d\n    source: { pgdump: { store: s, key: a.dump } }\n`;
+    expect((await load(s3(', readAttempts: 8, readIdleTimeout: 90s'))).storage.s).toMatchObject({
+      s3: { readAttempts: 8, readIdleTimeoutMs: 90_000 },
+    });
     expect((await load(s3(', readIdleTimeout: 0'))).storage.s).toMatchObject({ s3: { readIdleTimeoutMs: 100 } });
     expect((await load(s3(''))).storage.s).not.toHaveProperty('s3.readIdleTimeoutMs');
     expect((await problems(s3(', readAttempts: 0'))).join('\n')).toMatch(/storage\.s\.s3\.readAttempts/);
   });
 
   test('collects every problem at once, each with its path and line', async () => {
-    const list = await problems(`name: n\n${storage}drills:\n  - name: d\n    source: { pgdump: { store: s, key: 1, surprise: true } }\n    checks:\n      - rows: { table: t, min: "x" }\n      - rows: { table: t, min: 1 }\n        sql: { query: q, empty: true }\n`);
+    const list = await problems(
+      `name: n\n${storage}drills:\n  - name: d\n    source: { pgdump: { store: s, key: 1, surprise: true } }\n    checks:\n      - rows: { table: t, min: "x" }\n      - rows: { table: t, min: 1 }\n        sql: { query: q, empty: true }\n`,
+    );
     expect(list).toEqual([
       expect.stringMatching(/^drills\[0\]\.source\.pgdump\.key \(line 6\): .*expected string/),
       expect.stringMatching(/^drills\[0\]\.source\.pgdump \(line 6\): unknown key "surprise"/),
@@ -59,7 +67,11 @@ describe('loading a suite', () => {
   });
 
   test('names an unset environment variable with its field', async () => {
-    expect(await problems(`name: n\n${storage}drills:\n  - name: d\n    source: { pgdump: { store: s, prefix: "\${NOPE}" } }\n`)).toEqual([
+    expect(
+      await problems(
+        `name: n\n${storage}drills:\n  - name: d\n    source: { pgdump: { store: s, prefix: "\${NOPE}" } }\n`,
+      ),
+    ).toEqual([
       expect.stringMatching(/^drills\[0\]\.source\.pgdump\.prefix \(line 6\): environment variable NOPE is not set/),
     ]);
   });
@@ -79,7 +91,9 @@ describe('loading a suite', () => {
         expect.stringMatching(/^drills\[0\]\.source\.pgdump \(line \d+\): give exactly one of key .* or prefix/),
         expect.stringMatching(/^drills\[0\]\.target \(line \d+\): a recovery target needs a physical source/),
         expect.stringMatching(/^drills\[1\]\.name \(line \d+\): duplicate drill name "d" \(also drills\[0\]\)/),
-        expect.stringMatching(/^drills\[1\]\.source\.pgbackrest\.store \(line \d+\): unknown store "nope"; defined stores: s/),
+        expect.stringMatching(
+          /^drills\[1\]\.source\.pgbackrest\.store \(line \d+\): unknown store "nope"; defined stores: s/,
+        ),
         expect.stringMatching(/^drills\[2\]\.source\.basebackup\.wal\.store \(line \d+\): unknown store "gone"/),
       ]),
     );
@@ -88,6 +102,19 @@ describe('loading a suite', () => {
 
   test('the JSON Schema lists every source kind and check type', () => {
     const text = JSON.stringify(suiteJsonSchema());
-    for (const key of ['pgdump', 'pgbackrest', 'basebackup', 'barmanCloud', 'rows', 'sequences', 'schema', 'sql', 'duration', 'recovery', 'beforeArchiveEnd']) expect(text).toContain(`"${key}"`);
+    for (const key of [
+      'pgdump',
+      'pgbackrest',
+      'basebackup',
+      'barmanCloud',
+      'rows',
+      'sequences',
+      'schema',
+      'sql',
+      'duration',
+      'recovery',
+      'beforeArchiveEnd',
+    ])
+      expect(text).toContain(`"${key}"`);
   });
 });

@@ -21,14 +21,17 @@ function propertiesWithoutDescription(root: Node): string[] {
       if (!described(child)) missing.push(at);
       visit(child, at);
     }
-    for (const keyword of ['anyOf', 'oneOf', 'allOf'] as const) for (const branch of (n[keyword] as unknown[] | undefined) ?? []) visit(branch, path);
+    for (const keyword of ['anyOf', 'oneOf', 'allOf'] as const)
+      for (const branch of (n[keyword] as unknown[] | undefined) ?? []) visit(branch, path);
     for (const item of Array.isArray(n.items) ? n.items : n.items === undefined ? [] : [n.items]) {
-      if (item !== null && typeof item === 'object' && (item as Node).properties && !described(item as Node)) missing.push(`${path}[]`);
+      if (item !== null && typeof item === 'object' && (item as Node).properties && !described(item as Node))
+        missing.push(`${path}[]`);
       visit(item, `${path}[]`);
     }
     if (typeof n.additionalProperties === 'object') visit(n.additionalProperties, `${path}.<name>`);
     for (const keyword of ['definitions', '$defs'] as const)
-      for (const [name, def] of Object.entries((n[keyword] as Record<string, unknown> | undefined) ?? {})) visit(def, `#/${keyword}/${name}`);
+      for (const [name, def] of Object.entries((n[keyword] as Record<string, unknown> | undefined) ?? {}))
+        visit(def, `#/${keyword}/${name}`);
   };
   visit(root, '');
   return missing;
@@ -47,7 +50,11 @@ test('the walk finds properties without a description wherever they nest', () =>
       a: { type: 'string', description: 'described' },
       b: { type: 'string' },
       list: { type: 'array', description: 'x', items: { type: 'object', properties: { c: { type: 'number' } } } },
-      map: { type: 'object', description: 'x', additionalProperties: { anyOf: [{ type: 'object', properties: { d: {} } }] } },
+      map: {
+        type: 'object',
+        description: 'x',
+        additionalProperties: { anyOf: [{ type: 'object', properties: { d: {} } }] },
+      },
     },
   };
   expect(propertiesWithoutDescription(schema)).toEqual(['b', 'list[]', 'list[].c', 'map.<name>.d']);

@@ -7,7 +7,12 @@ import { closestKey, knownKeysAt, levenshtein, unknownKeysMessage } from '../../
 
 describe('closestKey', () => {
   test('levenshtein counts single-character edits', () => {
-    expect([levenshtein('maxx', 'max'), levenshtein('tabel', 'table'), levenshtein('', 'abc'), levenshtein('kitten', 'sitting')]).toEqual([1, 2, 3, 3]);
+    expect([
+      levenshtein('maxx', 'max'),
+      levenshtein('tabel', 'table'),
+      levenshtein('', 'abc'),
+      levenshtein('kitten', 'sitting'),
+    ]).toEqual([1, 2, 3, 3]);
   });
   test('suggests a known key within two edits, or the same letters in another case', () => {
     expect(closestKey('maxx', ['table', 'min', 'max'])).toBe('max');
@@ -23,14 +28,24 @@ describe('closestKey', () => {
   test('the message keeps "unknown key" first and adds the hint per key', () => {
     expect(unknownKeysMessage(['maxx'], ['table', 'max'])).toBe('unknown key "maxx" (did you mean "max"?)');
     expect(unknownKeysMessage(['surprise'], ['table'])).toBe('unknown key "surprise"');
-    expect(unknownKeysMessage(['surprise', 'tabel'], ['table'])).toBe('unknown keys "surprise", "tabel" (did you mean "table"?)');
+    expect(unknownKeysMessage(['surprise', 'tabel'], ['table'])).toBe(
+      'unknown keys "surprise", "tabel" (did you mean "table"?)',
+    );
   });
   test('knownKeysAt follows properties, list items, maps and unions of a JSON Schema', () => {
     const schema = {
       type: 'object',
       properties: {
         list: { type: 'array', items: { type: 'object', properties: { a: {}, b: {} } } },
-        map: { type: 'object', additionalProperties: { anyOf: [{ type: 'object', properties: { s3: {} } }, { type: 'object', properties: { filesystem: {} } }] } },
+        map: {
+          type: 'object',
+          additionalProperties: {
+            anyOf: [
+              { type: 'object', properties: { s3: {} } },
+              { type: 'object', properties: { filesystem: {} } },
+            ],
+          },
+        },
       },
     };
     expect(knownKeysAt(schema, [])).toEqual(['list', 'map']);
@@ -60,7 +75,7 @@ describe('a suite with an unknown key', () => {
 
   test('names the key it most likely meant, at every level, and not one the object already has', async () => {
     const list = await problems(
-      [
+      `${[
         'name: n',
         'storage:',
         '  s: { filesystem: { root: backups } }',
@@ -72,7 +87,7 @@ describe('a suite with an unknown key', () => {
         '      - rows: { table: shop.users, min: 1, maxx: 5 }',
         '      - rows: { table: shop.users, max: 1, maxx: 5 }',
         'objectivs: { rto: 1h }',
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
     expect(list).toEqual([
       'drills[0].source.pgdump (line 7): unknown key "databse" (did you mean "database"?)',

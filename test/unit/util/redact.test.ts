@@ -23,8 +23,22 @@ describe('createRedactor', () => {
 });
 
 test('secretEnvNames: every *Env option, plus the AWS and libpq secrets', () => {
-  const suite = { drills: [{ source: { pgdump: { decrypt: { keyEnv: 'BACKUP_KEY' } } } }, { source: { pgbackrest: { cipherPassEnv: 'CIPHER' } } }], notify: [{ slack: { urlEnv: 'SLACK_URL' } }] };
-  expect(secretEnvNames(suite).sort()).toEqual(['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'BACKUP_KEY', 'CIPHER', 'PGDRILL_SIGNING_KEY', 'PGPASSWORD', 'SLACK_URL']);
+  const suite = {
+    drills: [
+      { source: { pgdump: { decrypt: { keyEnv: 'BACKUP_KEY' } } } },
+      { source: { pgbackrest: { cipherPassEnv: 'CIPHER' } } },
+    ],
+    notify: [{ slack: { urlEnv: 'SLACK_URL' } }],
+  };
+  expect(secretEnvNames(suite).sort()).toEqual([
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'BACKUP_KEY',
+    'CIPHER',
+    'PGDRILL_SIGNING_KEY',
+    'PGPASSWORD',
+    'SLACK_URL',
+  ]);
 });
 
 test('createSuiteRedactor names the secrets too short to redact', () => {
@@ -35,6 +49,9 @@ test('createSuiteRedactor names the secrets too short to redact', () => {
 
 test('redactError redacts message, hint and details of a DrillError', () => {
   const r = createRedactor(['topsecret']);
-  const error = redactError(new ConfigError('X', 'bad topsecret', { hint: 'set topsecret', details: ['a topsecret'] }), r.text) as ConfigError;
+  const error = redactError(
+    new ConfigError('X', 'bad topsecret', { hint: 'set topsecret', details: ['a topsecret'] }),
+    r.text,
+  ) as ConfigError;
   expect([error.message, error.hint, error.details]).toEqual(['bad ***', 'set ***', ['a ***']]);
 });

@@ -38,7 +38,12 @@ const CREATE_LEGACY_TABLE = `CREATE TABLE IF NOT EXISTS confiture_migrations (
 )`;
 
 /** Runs each `<version>_<name>.up.sql` and records it, in the order given. */
-export async function migrateLikeConfiture(db: Queryable, dir: string, files: string[], options: { legacy?: boolean } = {}): Promise<void> {
+export async function migrateLikeConfiture(
+  db: Queryable,
+  dir: string,
+  files: string[],
+  options: { legacy?: boolean } = {},
+): Promise<void> {
   const found = await db.query<{ exists: boolean }>("select to_regclass('tb_confiture') is not null as exists");
   if (options.legacy) await db.query(CREATE_LEGACY_TABLE);
   else if (!found[0]?.exists) await db.query(CREATE_TABLE);
@@ -51,7 +56,10 @@ export async function migrateLikeConfiture(db: Queryable, dir: string, files: st
     await db.query(bytes.toString('utf8'));
     const checksum = createHash('sha256').update(bytes).digest('hex');
     if (options.legacy) {
-      await db.query('INSERT INTO confiture_migrations (version, name, execution_time_ms, checksum) VALUES ($1, $2, $3, $4)', [version, name, Date.now() - started, checksum]);
+      await db.query(
+        'INSERT INTO confiture_migrations (version, name, execution_time_ms, checksum) VALUES ($1, $2, $3, $4)',
+        [version, name, Date.now() - started, checksum],
+      );
     } else {
       const slug = `${name}_${new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15)}`;
       await db.query(

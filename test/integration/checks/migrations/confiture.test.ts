@@ -7,7 +7,16 @@ import { describeMigrationScenarios } from './migration-scenarios.js';
 
 const files = ['001_create_customers.up.sql', '002_add_email.up.sql', '003_create_orders.up.sql'] as const;
 const present = async (repo: RepoCopy) =>
-  (await Promise.all(files.map((file) => readFile(join(repo.dir, file)).then(() => file, () => undefined)))).filter((file) => file !== undefined);
+  (
+    await Promise.all(
+      files.map((file) =>
+        readFile(join(repo.dir, file)).then(
+          () => file,
+          () => undefined,
+        ),
+      ),
+    )
+  ).filter((file) => file !== undefined);
 
 // confiture (Python) cannot be installed here: the rows are written as confiture writes them (confiture-writer.ts).
 describeMigrationScenarios(
@@ -31,7 +40,10 @@ describeMigrationScenarios(
       await db.query("update confiture_migrations set checksum = null where version = '001'");
       await editFile(join(repo.dir, files[0]), '-- edited, but its row has no checksum to compare');
       const result = await checkMigrations(db, repo, { tool: 'confiture' });
-      expect(result).toMatchObject({ status: 'passed', message: '3 confiture migrations applied, all match migrations' });
+      expect(result).toMatchObject({
+        status: 'passed',
+        message: '3 confiture migrations applied, all match migrations',
+      });
     });
   },
 );

@@ -15,7 +15,9 @@ const whens = [1704067200000, 1704153600000, 1704240000000] as const;
 const fixture = fileURLToPath(new URL('../../../fixtures/migrations/drizzle/', import.meta.url));
 /** How the check names a history row whose journal entry is gone: created_at and the start of the hash. */
 const recorded = (index: number) => {
-  const hash = createHash('sha256').update(readFileSync(join(fixture, `${tags[index]}.sql`)).toString()).digest('hex');
+  const hash = createHash('sha256')
+    .update(readFileSync(join(fixture, `${tags[index]}.sql`)).toString())
+    .digest('hex');
   return `created_at ${whens[index]} (hash ${hash.slice(0, 12)}…)`;
 };
 
@@ -51,10 +53,15 @@ describeMigrationScenarios(
       await migrateWithDrizzle(client, withoutSecond);
       const full = await copyFixture('drizzle');
       await migrateWithDrizzle(client, full); // Drizzle skips 0001: its `when` is older than the newest row
-      const columns = await db.query("select 1 from information_schema.columns where table_name = 'customers' and column_name = 'email'");
+      const columns = await db.query(
+        "select 1 from information_schema.columns where table_name = 'customers' and column_name = 'email'",
+      );
       expect(columns).toHaveLength(0);
       const result = await checkMigrations(db, full, { tool: 'drizzle' });
-      expect(result).toMatchObject({ status: 'failed', message: 'drizzle history differs from migrations: out of order: 0001_add_email.sql' });
+      expect(result).toMatchObject({
+        status: 'failed',
+        message: 'drizzle history differs from migrations: out of order: 0001_add_email.sql',
+      });
     });
 
     it('fails naming an applied journal entry whose SQL file is gone', async () => {
@@ -63,7 +70,10 @@ describeMigrationScenarios(
       await migrateWithDrizzle(client, repo);
       await rm(join(repo.dir, '0001_add_email.sql'));
       const result = await checkMigrations(db, repo, { tool: 'drizzle' });
-      expect(result).toMatchObject({ status: 'failed', message: 'drizzle history differs from migrations: missing file: 0001_add_email.sql' });
+      expect(result).toMatchObject({
+        status: 'failed',
+        message: 'drizzle history differs from migrations: missing file: 0001_add_email.sql',
+      });
       expect(result.details).toContain('missing file: 0001_add_email.sql (applied, but its file is absent)');
     });
   },

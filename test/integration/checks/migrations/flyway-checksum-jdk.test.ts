@@ -36,19 +36,27 @@ const SAMPLES: Record<string, Buffer> = {
 
 const unavailable = javaUnavailable();
 
-describe.skipIf(unavailable !== undefined)(`Flyway checksum against the JDK's readLine and CRC32${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
-  let dir: string;
-  afterAll(() => rm(dir, { recursive: true, force: true }));
+describe.skipIf(unavailable !== undefined)(
+  `Flyway checksum against the JDK's readLine and CRC32${unavailable ? ` (skipped: ${unavailable})` : ''}`,
+  () => {
+    let dir: string;
+    afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('agrees on every sample', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pgdrill-crc-'));
-    const names = Object.keys(SAMPLES);
-    const paths = names.map((_, index) => join(dir, `sample-${index}.sql`));
-    await Promise.all(paths.map((path, index) => writeFile(path, SAMPLES[names[index]!]!)));
-    const output = execFileSync('java', [PROGRAM, ...paths], { encoding: 'utf8' }).trim().split('\n').map(Number);
-    expect(output).toHaveLength(names.length);
-    expect(output.every(Number.isInteger)).toBe(true);
-    const ours = names.map((name) => computeFlywayChecksum(SAMPLES[name]!));
-    expect(Object.fromEntries(names.map((name, index) => [name, ours[index]]))).toEqual(Object.fromEntries(names.map((name, index) => [name, output[index]])));
-  });
-});
+    it('agrees on every sample', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'pgdrill-crc-'));
+      const names = Object.keys(SAMPLES);
+      const paths = names.map((_, index) => join(dir, `sample-${index}.sql`));
+      await Promise.all(paths.map((path, index) => writeFile(path, SAMPLES[names[index]!]!)));
+      const output = execFileSync('java', [PROGRAM, ...paths], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map(Number);
+      expect(output).toHaveLength(names.length);
+      expect(output.every(Number.isInteger)).toBe(true);
+      const ours = names.map((name) => computeFlywayChecksum(SAMPLES[name]!));
+      expect(Object.fromEntries(names.map((name, index) => [name, ours[index]]))).toEqual(
+        Object.fromEntries(names.map((name, index) => [name, output[index]])),
+      );
+    });
+  },
+);

@@ -37,17 +37,30 @@ export interface FlywayStep {
 
 /** Applies the scripts in the order given (Flyway's order, or out of order with outOfOrder=true). */
 export async function migrateLikeFlyway(db: Queryable, dir: string, steps: (string | FlywayStep)[]): Promise<void> {
-  const exists = await db.query("select 1 from pg_tables where schemaname = 'public' and tablename = 'flyway_schema_history'");
+  const exists = await db.query(
+    "select 1 from pg_tables where schemaname = 'public' and tablename = 'flyway_schema_history'",
+  );
   if (exists.length === 0) await db.query(CREATE_TABLE);
   for (const step of steps.map((s) => (typeof s === 'string' ? { script: s } : s))) {
-    const next = await db.query<{ rank: number }>('select coalesce(max(installed_rank), 0) + 1 as rank from "public"."flyway_schema_history"');
+    const next = await db.query<{ rank: number }>(
+      'select coalesce(max(installed_rank), 0) + 1 as rank from "public"."flyway_schema_history"',
+    );
     const rank = next[0]!.rank;
     const bytes = await readFile(join(dir, step.script));
     const [version, description] = parseName(step.script.split('/').at(-1)!);
     const started = Date.now();
     await db.query('begin');
     if (!step.failed) await db.query(bytes.toString('utf8'));
-    const values = [rank, version, description, 'SQL', step.script, computeFlywayChecksum(bytes), Date.now() - started, !step.failed];
+    const values = [
+      rank,
+      version,
+      description,
+      'SQL',
+      step.script,
+      computeFlywayChecksum(bytes),
+      Date.now() - started,
+      !step.failed,
+    ];
     await db.query(INSERT, values);
     await db.query('commit');
   }

@@ -19,8 +19,19 @@ describeMigrationScenarios(
     names: [...scripts],
     recordsChecksums: true,
     async apply(_pg, database, repo) {
-      const present = await Promise.all(scripts.map((script) => readFile(join(repo.dir, script)).then(() => script, () => undefined)));
-      await migrateLikeFlyway(database.db, repo.dir, present.filter((script) => script !== undefined));
+      const present = await Promise.all(
+        scripts.map((script) =>
+          readFile(join(repo.dir, script)).then(
+            () => script,
+            () => undefined,
+          ),
+        ),
+      );
+      await migrateLikeFlyway(
+        database.db,
+        repo.dir,
+        present.filter((script) => script !== undefined),
+      );
     },
     remove: (repo, index) => rm(join(repo.dir, scripts[index]!)),
     edit: (repo, index) => editFile(join(repo.dir, scripts[index]!), '-- edited after it was applied'),
@@ -31,7 +42,10 @@ describeMigrationScenarios(
       const repo = await copyFixture('flyway');
       await migrateLikeFlyway(db, repo.dir, [scripts[0], { script: scripts[1], failed: true }]);
       const result = await checkMigrations(db, repo, { tool: 'flyway' });
-      expect(result).toMatchObject({ status: 'failed', message: `flyway history differs from migrations: failed: ${scripts[1]}` });
+      expect(result).toMatchObject({
+        status: 'failed',
+        message: `flyway history differs from migrations: failed: ${scripts[1]}`,
+      });
     });
 
     it('fails naming a migration applied after a newer one (outOfOrder=true)', async () => {
@@ -39,7 +53,10 @@ describeMigrationScenarios(
       const repo = await copyFixture('flyway');
       await migrateLikeFlyway(db, repo.dir, [scripts[0], scripts[2], scripts[1]]);
       const result = await checkMigrations(db, repo, { tool: 'flyway' });
-      expect(result).toMatchObject({ status: 'failed', message: `flyway history differs from migrations: out of order: ${scripts[1]}` });
+      expect(result).toMatchObject({
+        status: 'failed',
+        message: `flyway history differs from migrations: out of order: ${scripts[1]}`,
+      });
       expect(result.details).toContain(`out of order: ${scripts[1]} (applied after the newer ${scripts[2]})`);
     });
 
@@ -50,11 +67,19 @@ describeMigrationScenarios(
       await migrateLikeFlyway(db, repo.dir, [...scripts, 'R__Customer_totals.sql']);
       const crlf = (await readFile(join(repo.dir, scripts[0]), 'utf8')).replaceAll('\n', '\r\n');
       await writeFile(join(repo.dir, scripts[0]), crlf);
-      expect(await checkMigrations(db, repo, { tool: 'flyway' })).toMatchObject({ status: 'passed', message: '4 flyway migrations applied, all match migrations' });
+      expect(await checkMigrations(db, repo, { tool: 'flyway' })).toMatchObject({
+        status: 'passed',
+        message: '4 flyway migrations applied, all match migrations',
+      });
       await editFile(join(repo.dir, 'R__Customer_totals.sql'), '-- now with a comment');
       const changed = await checkMigrations(db, repo, { tool: 'flyway' });
-      expect(changed).toMatchObject({ status: 'passed', message: '3 flyway migrations applied, all match migrations; 1 pending' });
-      expect(changed.details?.[0]).toMatch(/^warning: pending R__Customer_totals.sql \(changed since applied \(checksum -?\d+ in the history, -?\d+ for the file\): runs again/);
+      expect(changed).toMatchObject({
+        status: 'passed',
+        message: '3 flyway migrations applied, all match migrations; 1 pending',
+      });
+      expect(changed.details?.[0]).toMatch(
+        /^warning: pending R__Customer_totals.sql \(changed since applied \(checksum -?\d+ in the history, -?\d+ for the file\): runs again/,
+      );
     });
 
     it('does not count migrations at or below a baseline as pending', async () => {

@@ -7,17 +7,25 @@ import { checkMigrations, copyFixture, editFile } from './migration-lab.js';
 import { describeMigrationScenarios } from './migration-scenarios.js';
 
 const files = ['0001_create_customers.up.sql', '0002_add_email.up.sql', '0003_create_orders.up.sql'] as const;
-const options = { generic: { table: 'ops.migration_log', versionColumn: 'version', checksumColumn: 'sha256', successColumn: 'ok' } };
+const options = {
+  generic: { table: 'ops.migration_log', versionColumn: 'version', checksumColumn: 'sha256', successColumn: 'ok' },
+};
 
 /** An in-house deploy script's history: a bigint version, the SHA-256 of the file, and whether it succeeded. */
 async function deployInHouse(db: Queryable, dir: string, failing?: string): Promise<void> {
   await db.query('create schema if not exists ops');
-  await db.query('create table if not exists ops.migration_log (version bigint primary key, sha256 text, ok boolean not null, applied_at timestamptz default now())');
+  await db.query(
+    'create table if not exists ops.migration_log (version bigint primary key, sha256 text, ok boolean not null, applied_at timestamptz default now())',
+  );
   for (const file of (await readdir(dir)).filter((name) => name.endsWith('.up.sql')).sort()) {
     const bytes = await readFile(join(dir, file));
     const ok = file !== failing;
     if (ok) await db.query(bytes.toString('utf8'));
-    await db.query('insert into ops.migration_log (version, sha256, ok) values ($1, $2, $3)', [Number.parseInt(file, 10), createHash('sha256').update(bytes).digest('hex'), ok]);
+    await db.query('insert into ops.migration_log (version, sha256, ok) values ($1, $2, $3)', [
+      Number.parseInt(file, 10),
+      createHash('sha256').update(bytes).digest('hex'),
+      ok,
+    ]);
   }
 }
 
@@ -41,7 +49,10 @@ describeMigrationScenarios(
       const repo = await copyFixture('generic');
       await deployInHouse(db, repo.dir, files[2]);
       const result = await checkMigrations(db, repo, { tool: 'generic', ...options });
-      expect(result).toMatchObject({ status: 'failed', message: `generic history differs from migrations: failed: ${files[2]}` });
+      expect(result).toMatchObject({
+        status: 'failed',
+        message: `generic history differs from migrations: failed: ${files[2]}`,
+      });
     });
   },
 );

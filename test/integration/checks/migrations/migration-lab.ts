@@ -38,9 +38,19 @@ export async function editFile(path: string, line: string): Promise<void> {
   await appendFile(path, `${line}\n`);
 }
 
-export async function checkMigrations(db: Queryable, repo: RepoCopy, input: Record<string, unknown>): Promise<CheckResult> {
+export async function checkMigrations(
+  db: Queryable,
+  repo: RepoCopy,
+  input: Record<string, unknown>,
+): Promise<CheckResult> {
   const options = migrationsCheck.options.parse({ dir: 'migrations', ...input });
-  return runCheck(migrationsCheck, options, { db, database: 'test', restoreSeconds: 1, objectives: {}, suiteDir: repo.root });
+  return runCheck(migrationsCheck, options, {
+    db,
+    database: 'test',
+    restoreSeconds: 1,
+    objectives: {},
+    suiteDir: repo.root,
+  });
 }
 
 /** postgresql:// URL of a scratch database, for tools that connect on their own (trust auth, no password). */

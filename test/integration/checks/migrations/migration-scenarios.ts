@@ -4,7 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationToolName } from '../../../../src/checks/migrations/select-tool.js';
-import { scratchPostgresUnavailable, startScratchPostgres, type ScratchDatabase, type ScratchPostgres } from '../../../support/scratch-postgres.js';
+import {
+  scratchPostgresUnavailable,
+  startScratchPostgres,
+  type ScratchDatabase,
+  type ScratchPostgres,
+} from '../../../support/scratch-postgres.js';
 import { checkMigrations, copyFixture, removeCopies, type RepoCopy } from './migration-lab.js';
 
 export interface ToolScenario {
@@ -49,20 +54,33 @@ export function describeMigrationScenarios(scenario: ToolScenario, more?: (lab: 
 
     it('passes when every applied migration matches its file', async () => {
       const result = await checkMigrations(full.db, await copyFixture(scenario.tool), input);
-      expect(result).toMatchObject({ status: 'passed', message: `3 ${scenario.tool} migrations applied, all match migrations` });
+      expect(result).toMatchObject({
+        status: 'passed',
+        message: `3 ${scenario.tool} migrations applied, all match migrations`,
+      });
     });
 
-    it(scenario.recordsChecksums ? 'fails naming a migration edited after it was applied' : 'cannot see an edited file: no checksums, says so', async () => {
-      const repo = await copyFixture(scenario.tool);
-      await scenario.edit(repo, 0);
-      const result = await checkMigrations(full.db, repo, input);
-      if (scenario.recordsChecksums) {
-        expect(result).toMatchObject({ status: 'failed', message: `${scenario.tool} history differs from migrations: modified: ${first}` });
-      } else {
-        expect(result.status).toBe('passed');
-        expect(result.details).toContain(`note: ${scenario.tool} records no checksums, so edits to applied files cannot be detected`);
-      }
-    });
+    it(
+      scenario.recordsChecksums
+        ? 'fails naming a migration edited after it was applied'
+        : 'cannot see an edited file: no checksums, says so',
+      async () => {
+        const repo = await copyFixture(scenario.tool);
+        await scenario.edit(repo, 0);
+        const result = await checkMigrations(full.db, repo, input);
+        if (scenario.recordsChecksums) {
+          expect(result).toMatchObject({
+            status: 'failed',
+            message: `${scenario.tool} history differs from migrations: modified: ${first}`,
+          });
+        } else {
+          expect(result.status).toBe('passed');
+          expect(result.details).toContain(
+            `note: ${scenario.tool} records no checksums, so edits to applied files cannot be detected`,
+          );
+        }
+      },
+    );
 
     it('fails naming an applied migration whose file is gone', async () => {
       const repo = await copyFixture(scenario.tool);
@@ -76,16 +94,25 @@ export function describeMigrationScenarios(scenario: ToolScenario, more?: (lab: 
       const repo = await copyFixture(scenario.tool);
       await scenario.remove(repo, 2);
       const result = await checkMigrations(full.db, repo, input);
-      expect(result).toMatchObject({ status: 'failed', message: `${scenario.tool} history differs from migrations: extra applied: ${recordedThird}` });
+      expect(result).toMatchObject({
+        status: 'failed',
+        message: `${scenario.tool} history differs from migrations: extra applied: ${recordedThird}`,
+      });
     });
 
     it('passes with a warning for a pending migration, and fails with pending: fail', async () => {
       const repo = await copyFixture(scenario.tool);
       const warned = await checkMigrations(partial.db, repo, input);
-      expect(warned).toMatchObject({ status: 'passed', message: `2 ${scenario.tool} migrations applied, all match migrations; 1 pending` });
+      expect(warned).toMatchObject({
+        status: 'passed',
+        message: `2 ${scenario.tool} migrations applied, all match migrations; 1 pending`,
+      });
       expect(warned.details).toContain(`warning: pending ${third} (not applied)`);
       const failed = await checkMigrations(partial.db, repo, { ...input, pending: 'fail' });
-      expect(failed).toMatchObject({ status: 'failed', message: `${scenario.tool} history differs from migrations: pending: ${third}` });
+      expect(failed).toMatchObject({
+        status: 'failed',
+        message: `${scenario.tool} history differs from migrations: pending: ${third}`,
+      });
     });
 
     more?.(() => pg);
@@ -93,7 +120,12 @@ export function describeMigrationScenarios(scenario: ToolScenario, more?: (lab: 
 }
 
 /** A database where the first `count` fixture migrations were applied (from a copy holding only those). */
-async function applied(scenario: ToolScenario, pg: ScratchPostgres, label: string, count: number): Promise<ScratchDatabase> {
+async function applied(
+  scenario: ToolScenario,
+  pg: ScratchPostgres,
+  label: string,
+  count: number,
+): Promise<ScratchDatabase> {
   const name = `${scenario.tool.replaceAll('-', '_')}_${label}`;
   const database = await pg.createDatabase(name);
   const repo = await copyFixture(scenario.tool);

@@ -6,7 +6,11 @@ import { expect, it } from 'vitest';
 import { checkMigrations, copyFixture, databaseUrl, editFile, type RepoCopy } from './migration-lab.js';
 import { describeMigrationScenarios } from './migration-scenarios.js';
 
-const files = ['1704067200000_create-customers.sql', '1704153600000_add-email.sql', '1704240000000_create-orders.sql'] as const;
+const files = [
+  '1704067200000_create-customers.sql',
+  '1704153600000_add-email.sql',
+  '1704240000000_create-orders.sql',
+] as const;
 
 /**
  * node-pg-migrate's own runner (from npm) writes the history, as `node-pg-migrate up` does. The runner gets
@@ -42,7 +46,9 @@ describeMigrationScenarios(
       await rm(join(applied.dir, files[1]));
       await migrateUp(pg.port, 'npm_gap', applied);
       const full = await copyFixture('node-pg-migrate');
-      await expect(migrateUp(pg.port, 'npm_gap', full)).rejects.toThrow(/Not run migration 1704153600000_add-email is preceding already run migration/);
+      await expect(migrateUp(pg.port, 'npm_gap', full)).rejects.toThrow(
+        /Not run migration 1704153600000_add-email is preceding already run migration/,
+      );
       const result = await checkMigrations(db, full, { tool: 'node-pg-migrate' });
       expect(result).toMatchObject({
         status: 'failed',

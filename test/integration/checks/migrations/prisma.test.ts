@@ -7,9 +7,16 @@ import { deployLikePrisma, resolveRolledBack } from './prisma-writer.js';
 
 const names = ['20240101000000_create_customers', '20240102000000_add_email', '20240103000000_create_orders'] as const;
 const present = async (repo: RepoCopy) =>
-  (await Promise.all(names.map((name) => readFile(join(repo.dir, name, 'migration.sql')).then(() => name, () => undefined)))).filter(
-    (name) => name !== undefined,
-  );
+  (
+    await Promise.all(
+      names.map((name) =>
+        readFile(join(repo.dir, name, 'migration.sql')).then(
+          () => name,
+          () => undefined,
+        ),
+      ),
+    )
+  ).filter((name) => name !== undefined);
 
 // Prisma's CLI needs an engine download: the history rows are written as Prisma writes them (see prisma-writer.ts).
 describeMigrationScenarios(
@@ -30,8 +37,13 @@ describeMigrationScenarios(
       await writeFile(broken, 'ALTER TABLE "nope" ADD COLUMN "email" TEXT;\n');
       await deployLikePrisma(db, repo.dir, [...names]);
       const failed = await checkMigrations(db, repo, { tool: 'prisma' });
-      expect(failed).toMatchObject({ status: 'failed', message: `prisma history differs from migrations: failed: ${names[1]}` });
-      expect(failed.details).toContain(`failed: ${names[1]} (recorded as failed: error: relation "nope" does not exist)`);
+      expect(failed).toMatchObject({
+        status: 'failed',
+        message: `prisma history differs from migrations: failed: ${names[1]}`,
+      });
+      expect(failed.details).toContain(
+        `failed: ${names[1]} (recorded as failed: error: relation "nope" does not exist)`,
+      );
       await writeFile(broken, original);
       await resolveRolledBack(db, names[1]);
       await deployLikePrisma(db, repo.dir, [names[1], names[2]]);

@@ -4,20 +4,46 @@ import { compareNumericKeys } from '../../../../src/checks/migrations/repository
 import type { AppliedMigration, MigrationHistory, RepoMigration } from '../../../../src/checks/migrations/tool.js';
 
 const file = (key: string, checksum?: string, extra: Partial<RepoMigration> = {}): RepoMigration => ({
-  key, name: `${key}.sql`, checksums: checksum ? [checksum] : [], ...extra,
+  key,
+  name: `${key}.sql`,
+  checksums: checksum ? [checksum] : [],
+  ...extra,
 });
-const row = (key: string, rank: number, checksum: string | null = null, extra: Partial<AppliedMigration> = {}): AppliedMigration => ({
-  key, name: `row ${key}`, checksum, success: true, rank, ...extra,
+const row = (
+  key: string,
+  rank: number,
+  checksum: string | null = null,
+  extra: Partial<AppliedMigration> = {},
+): AppliedMigration => ({
+  key,
+  name: `row ${key}`,
+  checksum,
+  success: true,
+  rank,
+  ...extra,
 });
-const history = (applied: AppliedMigration[], extra: Partial<MigrationHistory> = {}): MigrationHistory => ({ applied, notes: [], ...extra });
+const history = (applied: AppliedMigration[], extra: Partial<MigrationHistory> = {}): MigrationHistory => ({
+  applied,
+  notes: [],
+  ...extra,
+});
 const unordered: CompareOptions = { ordered: false, compareKeys: compareNumericKeys };
 const ordered: CompareOptions = { ordered: true, compareKeys: compareNumericKeys };
-const compare = (files: RepoMigration[], rows: MigrationHistory, options = unordered) => compareMigrations({ migrations: files, notes: [] }, rows, options);
+const compare = (files: RepoMigration[], rows: MigrationHistory, options = unordered) =>
+  compareMigrations({ migrations: files, notes: [] }, rows, options);
 
 describe('compareMigrations', () => {
   it('matches every applied migration with its file', () => {
     const result = compare([file('1', 'a'), file('2', 'b')], history([row('1', 1, 'a'), row('2', 2, 'b')]));
-    expect(result).toMatchObject({ matched: 2, modified: [], missing: [], extra: [], failed: [], outOfOrder: [], pending: [] });
+    expect(result).toMatchObject({
+      matched: 2,
+      modified: [],
+      missing: [],
+      extra: [],
+      failed: [],
+      outOfOrder: [],
+      pending: [],
+    });
   });
 
   it('reports a checksum that differs as modified, with both checksums', () => {
@@ -28,14 +54,18 @@ describe('compareMigrations', () => {
 
   it('accepts any checksum the tool accepts, and skips rows without one', () => {
     const alternatives = file('1', 'a', { checksums: ['a', 'a-crlf'] });
-    expect(compare([alternatives, file('2', 'b')], history([row('1', 1, 'a-crlf'), row('2', 2, null)])).matched).toBe(2);
+    expect(compare([alternatives, file('2', 'b')], history([row('1', 1, 'a-crlf'), row('2', 2, null)])).matched).toBe(
+      2,
+    );
   });
 
   it('tells a deleted file (missing) from a database ahead of the repository (extra)', () => {
     const result = compare([file('1'), file('3')], history([row('1', 1), row('2', 2), row('3', 3), row('4', 4)]));
     expect(result.missing).toEqual([{ name: 'row 2', detail: 'applied, but no such file in the repository' }]);
     expect(result.extra).toEqual([{ name: 'row 4', detail: 'applied, but the repository ends at 3.sql' }]);
-    expect(compare([], history([row('1', 1)])).extra).toEqual([{ name: 'row 1', detail: 'applied, but the repository has no migrations' }]);
+    expect(compare([], history([row('1', 1)])).extra).toEqual([
+      { name: 'row 1', detail: 'applied, but the repository has no migrations' },
+    ]);
   });
 
   it('reports a file the repository lists but lacks as missing', () => {
@@ -51,16 +81,24 @@ describe('compareMigrations', () => {
 
   it('reports pending files, and a changed repeatable migration as pending rather than modified', () => {
     const repeatable = file('R:views', 'new', { repeatable: true });
-    const result = compare([file('1'), file('2'), repeatable], history([row('1', 1), row('R:views', 2, 'old', { repeatable: true })]));
+    const result = compare(
+      [file('1'), file('2'), repeatable],
+      history([row('1', 1), row('R:views', 2, 'old', { repeatable: true })]),
+    );
     expect(result.pending.map((f) => f.name)).toEqual(['R:views.sql', '2.sql']);
-    expect(result.pending[0]!.detail).toBe('changed since applied (checksum old in the history, new for the file): runs again on the next migrate');
+    expect(result.pending[0]!.detail).toBe(
+      'changed since applied (checksum old in the history, new for the file): runs again on the next migrate',
+    );
     expect(result.modified).toEqual([]);
   });
 
   it('does not count files at or below a baseline as pending', () => {
     const result = compare([file('1'), file('2'), file('3')], history([row('3', 2)], { baseline: '2' }));
     expect(result.pending).toEqual([]);
-    expect(result.notes).toEqual(['1.sql: at or below the baseline, not applied by design', '2.sql: at or below the baseline, not applied by design']);
+    expect(result.notes).toEqual([
+      '1.sql: at or below the baseline, not applied by design',
+      '2.sql: at or below the baseline, not applied by design',
+    ]);
   });
 
   it('for tools that care about order: a migration applied late, or skipped below applied ones, is out of order', () => {
@@ -76,7 +114,11 @@ describe('compareMigrations', () => {
   });
 
   it('keeps the notes of repository and history', () => {
-    const result = compareMigrations({ migrations: [], notes: ['repo note'] }, history([], { notes: ['history note'] }), ordered);
+    const result = compareMigrations(
+      { migrations: [], notes: ['repo note'] },
+      history([], { notes: ['history note'] }),
+      ordered,
+    );
     expect(result.notes).toEqual(['repo note', 'history note']);
   });
 });

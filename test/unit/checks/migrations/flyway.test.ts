@@ -2,7 +2,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareFlywayKeys, computeFlywayChecksum, flywayTool, normalizeFlywayVersion } from '../../../../src/checks/migrations/flyway.js';
+import {
+  compareFlywayKeys,
+  computeFlywayChecksum,
+  flywayTool,
+  normalizeFlywayVersion,
+} from '../../../../src/checks/migrations/flyway.js';
 import { fakeDb } from '../fake-db.js';
 
 const checksum = (text: string) => computeFlywayChecksum(Buffer.from(text, 'utf8'));
@@ -14,7 +19,8 @@ describe('computeFlywayChecksum', () => {
   // `documentation/Reference/Tutorials/Tutorial - Dry Runs.md` (commit fd73a9e9face50c10689c9a476ce0b2f1b4c9dc5;
   // earlier `documentation/Flyway CLI and API/tutorials/dryruns.md`, commit c015f2dde4dc379f97b8796e31a37c119d6b0f7c).
   // Lines 3 and 4 end with a space in the tutorial, and that space is part of the checksum.
-  const couple = 'create table COUPLE (\n    ID int not null,\n    PERSON1 int not null references PERSON(ID), \n    PERSON2 int not null references PERSON(ID) \n);\n';
+  const couple =
+    'create table COUPLE (\n    ID int not null,\n    PERSON1 int not null references PERSON(ID), \n    PERSON2 int not null references PERSON(ID) \n);\n';
 
   it('gives the checksum Flyway recorded for the tutorial migration V3__Couple.sql', () => {
     expect(checksum(couple)).toBe(-722651034);
@@ -95,24 +101,48 @@ describe('Flyway repository and history', () => {
   });
 
   it('reads baselines, deletions and non-SQL rows from the history as Flyway does', async () => {
-    const row = (rank: number, version: string | null, description: string, type: string, checksum: number | null, success = true) => ({
-      installed_rank: rank, version, description, type, script: type !== 'SQL' ? description : version ? `V${version}__x.sql` : 'R__x.sql', checksum, success,
+    const row = (
+      rank: number,
+      version: string | null,
+      description: string,
+      type: string,
+      checksum: number | null,
+      success = true,
+    ) => ({
+      installed_rank: rank,
+      version,
+      description,
+      type,
+      script: type !== 'SQL' ? description : version ? `V${version}__x.sql` : 'R__x.sql',
+      checksum,
+      success,
     });
     const db = fakeDb([
-      [/from "public"."flyway_schema_history" order by installed_rank/, [
-        row(1, '1', '<< Flyway Baseline >>', 'BASELINE', null),
-        row(2, '2', 'Two', 'SQL', 12),
-        row(3, '3', 'Three', 'JDBC', null),
-        row(4, '2', 'Two', 'DELETE', null),
-        row(5, '4', 'Four', 'SQL', -5, false),
-        row(6, null, 'Views', 'SQL', 7),
-      ]],
+      [
+        /from "public"."flyway_schema_history" order by installed_rank/,
+        [
+          row(1, '1', '<< Flyway Baseline >>', 'BASELINE', null),
+          row(2, '2', 'Two', 'SQL', 12),
+          row(3, '3', 'Three', 'JDBC', null),
+          row(4, '2', 'Two', 'DELETE', null),
+          row(5, '4', 'Four', 'SQL', -5, false),
+          row(6, null, 'Views', 'SQL', 7),
+        ],
+      ],
     ]);
     const history = await flywayTool.readHistory(db, { schema: 'public', name: 'flyway_schema_history' });
     expect(history.baseline).toBe('1');
     expect(history.applied).toEqual([
       { key: '4', name: 'V4__x.sql', checksum: '-5', description: 'Four', success: false, rank: 5 },
-      { key: 'R:Views', name: 'R__x.sql', checksum: '7', description: 'Views', success: true, rank: 6, repeatable: true },
+      {
+        key: 'R:Views',
+        name: 'R__x.sql',
+        checksum: '7',
+        description: 'Views',
+        success: true,
+        rank: 6,
+        repeatable: true,
+      },
     ]);
     expect(history.notes).toEqual(['not SQL migrations, not compared: Three (JDBC)']);
   });

@@ -11,7 +11,9 @@ const require = createRequire(import.meta.url);
 
 describe('Knex', () => {
   it('loads the extensions Knex loads by default (its own DEFAULT_LOAD_EXTENSIONS)', () => {
-    const { DEFAULT_LOAD_EXTENSIONS } = require('knex/lib/migrations/common/MigrationsLoader.js') as { DEFAULT_LOAD_EXTENSIONS: string[] };
+    const { DEFAULT_LOAD_EXTENSIONS } = require('knex/lib/migrations/common/MigrationsLoader.js') as {
+      DEFAULT_LOAD_EXTENSIONS: string[];
+    };
     expect(KNEX_EXTENSIONS).toEqual([...DEFAULT_LOAD_EXTENSIONS]);
   });
 
@@ -27,8 +29,16 @@ describe('Knex', () => {
 describe('node-pg-migrate', () => {
   // node-pg-migrate's own comparator (utils/comparators compareMigrationFileNames) is the reference.
   const names = [
-    '1704067200000_b.sql', '1704067200000_a.js', '20240101120000000_utc.sql', '20240101120000001_utc.sql',
-    '0002_index.js', '0010_index.js', '001_x-y.sql', '001_xy.sql', '9_nine.ts', '1704153600000_c.sql',
+    '1704067200000_b.sql',
+    '1704067200000_a.js',
+    '20240101120000000_utc.sql',
+    '20240101120000001_utc.sql',
+    '0002_index.js',
+    '0010_index.js',
+    '001_x-y.sql',
+    '001_xy.sql',
+    '9_nine.ts',
+    '1704153600000_c.sql',
   ];
   it('orders names exactly as node-pg-migrate does', () => {
     const quiet = { error: () => undefined } as unknown as Console;
@@ -39,7 +49,8 @@ describe('node-pg-migrate', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pgdrill-npm-'));
-    for (const file of ['2_second.sql', '10_third.js', '1_first.sql', '.gitkeep', 'notes']) await writeFile(join(dir, file), '');
+    for (const file of ['2_second.sql', '10_third.js', '1_first.sql', '.gitkeep', 'notes'])
+      await writeFile(join(dir, file), '');
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 

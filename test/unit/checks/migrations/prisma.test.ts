@@ -2,7 +2,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acceptedPrismaChecksums, computePrismaChecksum, prismaTool } from '../../../../src/checks/migrations/prisma.js';
+import {
+  acceptedPrismaChecksums,
+  computePrismaChecksum,
+  prismaTool,
+} from '../../../../src/checks/migrations/prisma.js';
 import { fakeDb } from '../fake-db.js';
 
 /** Prisma's script_matches_checksum, in terms of the checksums we accept. */
@@ -22,7 +26,8 @@ describe('Prisma checksums', () => {
       ['ab\ncd\nef\ngh\rab\n', 'ab\r\ncd\r\nef\r\ngh\rab\r\n'],
     ];
     for (const scripts of groups) {
-      for (const script of scripts) for (const other of scripts) expect(matches(script, computePrismaChecksum(other))).toBe(true);
+      for (const script of scripts)
+        for (const other of scripts) expect(matches(script, computePrismaChecksum(other))).toBe(true);
     }
   });
 
@@ -66,14 +71,21 @@ describe('Prisma repository and history', () => {
   it('ignores rolled-back rows, and a row that never finished is failed with the first line of its logs', async () => {
     const at = new Date('2024-01-01T00:00:00Z');
     const row = (name: string, finished: Date | null, rolledBack: Date | null, logs: string | null = null) => ({
-      migration_name: name, checksum: 'c', finished_at: finished, rolled_back_at: rolledBack, logs,
+      migration_name: name,
+      checksum: 'c',
+      finished_at: finished,
+      rolled_back_at: rolledBack,
+      logs,
     });
     const db = fakeDb([
-      [/from "public"."_prisma_migrations" order by started_at/, [
-        row('a', null, at, 'boom'),
-        row('a', at, null),
-        row('b', null, null, 'Database error code: 42P07\nrelation "orders" already exists'),
-      ]],
+      [
+        /from "public"."_prisma_migrations" order by started_at/,
+        [
+          row('a', null, at, 'boom'),
+          row('a', at, null),
+          row('b', null, null, 'Database error code: 42P07\nrelation "orders" already exists'),
+        ],
+      ],
     ]);
     const history = await prismaTool.readHistory(db, { schema: 'public', name: '_prisma_migrations' });
     expect(history.applied).toEqual([
