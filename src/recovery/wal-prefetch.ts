@@ -114,21 +114,24 @@ export async function startWalPrefetch(input: WalPrefetchInput): Promise<WalPref
             : String(error);
       }
       if (entry.abort.signal.aborted || closed) {
-        entries.delete(name);
+        forget(name, entry);
         await rm(join(spool, name), { force: true });
         return;
       }
       if (outcome === 'ready') entry.state = 'ready';
       else {
-        entries.delete(name);
+        const text = outcome === 'failed' ? `pgdrill fetch-wal: ${reason}\n` : '';
         if (outcome === 'missing') absent.add(name);
-        if (outcome === 'failed') failures.set(name, `pgdrill fetch-wal: ${reason}\n`);
-        // A prediction that failed says so only when recovery asks for that file.
-        if (await exists(join(spool, `${name}${SPOOL_SUFFIX.want}`))) await answerUnlessConsumed(name, outcome);
+        if (outcome === 'failed') failures.set(name, text);
+        // A prediction that failed says so only when recovery asks for that file. The entry stays until the
+        // answer is written: a request seen in between must not start a second fetch of the same file.
+        if (await exists(join(spool, `${name}${SPOOL_SUFFIX.want}`)))
+          await answer(name, outcome === 'missing' ? SPOOL_SUFFIX.missing : SPOOL_SUFFIX.failed, text);
+        forget(name, entry);
       }
     })()
       .catch(() => {
-        entries.delete(name);
+        forget(name, entry);
       })
       .finally(() => {
         running.delete(task);
@@ -137,9 +140,9 @@ export async function startWalPrefetch(input: WalPrefetchInput): Promise<WalPref
     running.add(task);
   };
 
-  const answerUnlessConsumed = async (name: string, outcome: 'missing' | 'failed'): Promise<void> => {
-    if (outcome === 'missing') await answer(name, SPOOL_SUFFIX.missing);
-    else await answer(name, SPOOL_SUFFIX.failed, failures.get(name));
+  // Only the fetch that made an entry removes it: a newer fetch of the same name keeps its own.
+  const forget = (name: string, entry: Entry): void => {
+    if (entries.get(name) === entry) entries.delete(name);
   };
 
   const reconcile = async (): Promise<void> => {
