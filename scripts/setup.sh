@@ -11,7 +11,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 # command → Debian package that provides it. The demo (`--demo`) needs PostgreSQL and the dump tools only;
-# the tests also need the backup tools, Chromium (the evidence report) and promtool (the metrics format).
+# the tests also need the backup tools, Chromium (the evidence report), promtool (the metrics format) and
+# xmllint (JUnit files checked against an XSD).
 declare -A NEEDED=(
   [/usr/lib/postgresql/15/bin/postgres]=postgresql-15
   [openssl]=openssl
@@ -24,6 +25,7 @@ if [ "${1:-}" != --demo ]; then
     [barman-cloud-restore]=barman-cli-cloud
     [chromium]=chromium
     [promtool]=prometheus
+    [xmllint]=libxml2-utils
   )
 fi
 missing=()
