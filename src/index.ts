@@ -18,6 +18,13 @@ export { createLocalEngine, type LocalEngineOptions } from './engines/local/loca
 export { createDockerEngine, type DockerEngineOptions } from './engines/docker/docker-engine.js';
 export { chooseImage, defaultImageRules, type ImageRule } from './engines/docker/docker-images.js';
 export { diagnose, type Diagnosis } from './doctor/diagnose.js';
+export {
+  preflightSuites,
+  type PreflightOptions,
+  type PreflightResult,
+  type PreflightGroup,
+  type PreflightFinding,
+} from './doctor/preflight-suites.js';
 export type { Engine, StartedServer, ServerSpec, ProbeResult, EngineKind } from './engines/engine.js';
 export { writeJUnitReport, writeJUnitLoadError } from './report/junit-reporter.js';
 export { formatSummary } from './report/console-summary.js';

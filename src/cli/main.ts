@@ -184,9 +184,14 @@ program
 
 program
   .command('doctor')
-  .description('which engines, binaries, versions and extensions are usable here, and why not')
-  .action(async () => {
-    process.exitCode = await (await import('./commands/doctor-command.js')).doctorCommand();
+  .description(
+    'which engines, binaries, versions and extensions are usable here, and why not; with suites, a preflight of everything their drills need (restores nothing)',
+  )
+  .argument('[suite...]', 'suite files to preflight: env vars, stores, backups, majors and images, tools')
+  .addOption(engineOption())
+  .option('--json', 'print the findings as JSON')
+  .action(async (files: string[], flags: { engine?: 'auto' | 'local' | 'docker'; json?: boolean }) => {
+    process.exitCode = await (await import('./commands/doctor-command.js')).doctorCommand(files, flags);
   });
 
 try {

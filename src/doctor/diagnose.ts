@@ -27,7 +27,14 @@ export interface Diagnosis {
   tools: ToolStatus[];
 }
 
-const EXTERNAL_TOOLS: Array<{ name: string; args: string[]; neededFor: string; install: string }> = [
+export interface ExternalTool {
+  name: string;
+  args: string[];
+  neededFor: string;
+  install: string;
+}
+
+export const EXTERNAL_TOOLS: ExternalTool[] = [
   {
     name: 'openssl',
     args: ['version'],
@@ -62,22 +69,23 @@ export async function diagnose(engines: Engine[]): Promise<Diagnosis> {
       extensions: await listExtensions(i.binDir),
     })),
   );
-  const tools = await Promise.all(
-    EXTERNAL_TOOLS.map(async (tool): Promise<ToolStatus> => {
-      try {
-        const result = await runCommand(tool.name, tool.args, { timeoutMs: 10_000 });
-        return {
-          name: tool.name,
-          usable: true,
-          detail: (result.stdout || result.stderr).split('\n')[0]!.trim(),
-          neededFor: tool.neededFor,
-        };
-      } catch {
-        return { name: tool.name, usable: false, detail: `not found; ${tool.install}`, neededFor: tool.neededFor };
-      }
-    }),
-  );
+  const tools = await Promise.all(EXTERNAL_TOOLS.map(probeTool));
   return { engines: probes, installations, tools };
+}
+
+/** Whether a tool runs here (its version line), or why not and what to install. */
+export async function probeTool(tool: ExternalTool): Promise<ToolStatus> {
+  try {
+    const result = await runCommand(tool.name, tool.args, { timeoutMs: 10_000 });
+    return {
+      name: tool.name,
+      usable: true,
+      detail: (result.stdout || result.stderr).split('\n')[0]!.trim(),
+      neededFor: tool.neededFor,
+    };
+  } catch {
+    return { name: tool.name, usable: false, detail: `not found; ${tool.install}`, neededFor: tool.neededFor };
+  }
 }
 
 /** Extensions an installation can create, from its `share/extension/*.control` files. */
