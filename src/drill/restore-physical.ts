@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { createStore } from '../storage/create-store.js';
 import type { PhysicalSource } from '../suite/resolved-suite.js';
 import { timed, type RestoreContext, type RestoreOutcome } from './restore-context.js';
-import { estimatePhysicalRestore } from '../fleet/restore-estimate.js';
+import { estimatePhysicalRestore, PHYSICAL_COMPRESSED_FACTOR } from '../fleet/restore-estimate.js';
+import { formatBytes } from '../fleet/byte-size.js';
+import { combineToolFor } from './pg-combinebackup-tool.js';
 
 /** A physical backup: restore its files, replay WAL to the target, and prove where recovery stopped. */
 export async function restorePhysical(ctx: RestoreContext, source: PhysicalSource): Promise<RestoreOutcome> {
@@ -108,7 +110,13 @@ function prepareSource(ctx: RestoreContext, source: PhysicalSource): Promise<Pre
   const walStoreConfig = ctx.suite.storage[source.walStore]!;
   const walStore = source.walStore === source.store ? store : createStore(walStoreConfig, { baseDir: ctx.suite.dir });
   if (walStore !== store) ctx.stack.defer(() => walStore.close());
-  return prepareBasebackup({ ...base, options: source.options, walStore, walStoreConfig });
+  return prepareBasebackup({
+    ...base,
+    options: source.options,
+    walStore,
+    walStoreConfig,
+    combineTool: combineToolFor(ctx.engine, ctx.suite.engine.binDir),
+  });
 }
 
 /** A segment missing between the backup's start and the end of the archive (or an LSN target) fails before any replay. */
@@ -162,7 +170,14 @@ async function reserveDisk(ctx: RestoreContext, prepared: PreparedPhysical): Pro
       (s) => !start || s.timeline > start.timeline || (s.timeline === start.timeline && s.number >= start.number),
     ).length,
   });
+  // An incremental chain is extracted whole beside the data directory pg_combinebackup writes: both at once.
+  const chain = prepared.provenance.chain;
+  if (estimate && typeof chain === 'string' && typeof size === 'number') {
+    const extracted = size * (format === 'pg_basebackup tar' ? PHYSICAL_COMPRESSED_FACTOR : 1);
+    estimate.bytes += extracted;
+    estimate.basis += ` + ${formatBytes(extracted)} for the extracted chain pg_combinebackup reads`;
+  }
   // A backup that records no size cannot be estimated; it is restored unguarded rather than refused.
   if (estimate && ctx.disk)
-    await ctx.disk.reserve(estimate, `${format ?? 'physical'} backup ${prepared.provenance.key}`);
+    await ctx.disk.reserve(estimate, `${format ?? 'physical'} backup ${chain ?? prepared.provenance.key}`);
 }

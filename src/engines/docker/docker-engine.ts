@@ -21,7 +21,7 @@ import {
 import { connectRuntime, imageExists, resolveImage, usableImage, type PullPolicy } from './docker-runtime.js';
 import { startDockerServer } from './start-docker-server.js';
 import { startRestoredContainer } from './start-restored-container.js';
-import { dockerToolCommand, type DockerToolCommand } from './docker-tool-command.js';
+import { dockerToolCommand, type DockerToolCommand, type DockerToolOptions } from './docker-tool-command.js';
 
 export interface DockerEngineOptions {
   /** Image rules tried before the defaults (official postgres and TimescaleDB images). */
@@ -36,7 +36,12 @@ export interface DockerEngineOptions {
 export interface DockerEngine extends Engine {
   startRestored: NonNullable<Engine['startRestored']>;
   /** A client tool of `minMajor` or newer in a throwaway container, for reads before any server exists. */
-  toolCommand(tool: ClientTool, minMajor: number, readPaths: string[]): Promise<DockerToolCommand>;
+  toolCommand(
+    tool: ClientTool | 'pg_combinebackup',
+    minMajor: number,
+    readPaths: string[],
+    access?: Pick<DockerToolOptions, 'writePaths' | 'user'>,
+  ): Promise<DockerToolCommand>;
 }
 
 export function isDockerEngine(engine: Engine): engine is DockerEngine {
@@ -69,7 +74,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): DockerEng
         osUser: options.osUser,
       });
     },
-    toolCommand: async (tool, minMajor, readPaths) => {
+    toolCommand: async (tool, minMajor, readPaths, access) => {
       const runtime = await client();
       return dockerToolCommand({
         client: runtime,
@@ -79,6 +84,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): DockerEng
         tool,
         minMajor,
         readPaths,
+        ...access,
       });
     },
   };

@@ -19,11 +19,15 @@ export interface DockerToolOptions {
   pull: PullPolicy;
   /** Majors whose image is present (or may be pulled), newest first. */
   majors: number[];
-  tool: ClientTool;
+  tool: ClientTool | 'pg_combinebackup';
   /** The tool must be of this major or newer (e.g. the pg_dump that wrote an archive). */
   minMajor: number;
   /** Files and directories the tool reads: mounted read-only at the same paths. */
   readPaths: string[];
+  /** Directories the tool writes (pg_combinebackup's output): mounted read-write at the same paths. */
+  writePaths?: string[];
+  /** Run as this uid:gid (the owner of the files it writes) instead of this process's. */
+  user?: { uid: number; gid: number };
 }
 
 /**
@@ -57,6 +61,9 @@ export async function dockerToolCommand(options: DockerToolOptions): Promise<Doc
     '--mount',
     `type=bind,source=${path},target=${path},readonly`,
   ]);
+  for (const path of new Set(options.writePaths ?? []))
+    mounts.push('--mount', `type=bind,source=${path},target=${path}`);
+  const user = options.user ?? { uid: process.getuid!(), gid: process.getgid!() };
   return {
     file: 'docker',
     args: [
@@ -66,7 +73,7 @@ export async function dockerToolCommand(options: DockerToolOptions): Promise<Doc
       '--network',
       'none',
       '--user',
-      `${process.getuid!()}:${process.getgid!()}`,
+      `${user.uid}:${user.gid}`,
       '--label',
       `${ENGINE_LABEL}=tool`,
       ...mounts,

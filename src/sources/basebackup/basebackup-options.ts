@@ -14,6 +14,12 @@ export const basebackupOptionsSchema = z
     pick: z.enum(['latest', 'oldest']).default('latest').describe('Which base backup under `prefix`.'),
     pattern: z.string().optional().describe('Regular expression the backup directory must match.'),
     orderBy: z.enum(['lastModified', 'keyDate']).default('lastModified').describe('How "latest" is decided.'),
+    incrementals: z
+      .union([z.array(z.string()).min(1), z.literal('discover')])
+      .optional()
+      .describe(
+        'PostgreSQL 17+ incremental backups (pg_basebackup --incremental), combined with pg_combinebackup of their major before recovery. A list: the incremental directories oldest first, each taken on top of the one before, the first on top of the full backup in `key`. `discover`: the backup in `key` (or picked under `prefix`) is the newest of the chain, and each parent is found among the backups under `prefix` (or beside `key`) by its backup_label (the INCREMENTAL FROM LSN of a backup is the START WAL LOCATION of its parent). The chain is checked before anything is downloaded: a missing or misplaced backup fails with BACKUP_CHAIN_BROKEN naming it.',
+      ),
     wal: z
       .strictObject({
         store: z.string().optional().describe("Store of the WAL archive; default: the base backup's store."),
@@ -33,6 +39,15 @@ export const basebackupOptionsSchema = z
           ),
       })
       .describe('The WAL archive, fetched ahead of recovery by pgdrill and handed to restore_command.'),
+  })
+  .superRefine((options, ctx) => {
+    if (Array.isArray(options.incrementals) && options.key === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['incrementals'],
+        message:
+          'a list of incrementals builds on the full backup in `key`; with `prefix`, use `incrementals: discover`',
+      });
   })
   .describe('A pg_basebackup result plus a WAL archive (the layout of `archive_command = cp %p …/%f` or `aws s3 cp`).');
 
