@@ -14,9 +14,10 @@ const BACKUP_FIELDS = ['key', 'store', 'size', 'etag', 'sha256', 'lastModified',
  * is a <failure>; a step or check that could not run is an <error>. The builder computes the counts.
  */
 export async function writeJUnitReport(run: RunResult, file: string): Promise<void> {
-  const builder = junit.newBuilder().name(run.suite.name);
-  for (const drill of run.drills) addDrill(builder, `${run.suite.name}/${drill.name}`, drill);
-  await writeXml(builder, file);
+  const builder = junit.newBuilder().name(text(run.suite.name));
+  const skips: string[] = [];
+  for (const drill of run.drills) addDrill(builder, text(`${run.suite.name}/${drill.name}`), drill, skips);
+  await writeXml(builder, file, skips);
 }
 
 /** A suite that could not even be loaded still gives CI a report that says why. */
@@ -29,22 +30,22 @@ export async function writeJUnitLoadError(files: string[], error: ErrorInfo, fil
     .className('pgdrill')
     .name('load suite')
     .time(0)
-    .error(errorMessage(error), error.code, errorBody(error));
-  await writeXml(builder, file);
+    .error(...errorParts(error));
+  await writeXml(builder, file, []);
 }
 
 // `suite/drill` names both the testsuite and the classname: CI history keys on them, and two suites may share a drill name.
-function addDrill(builder: Builder, id: string, drill: DrillResult): void {
+function addDrill(builder: Builder, id: string, drill: DrillResult, skips: string[]): void {
   const suite = builder.testSuite().name(id).timestamp(drill.startedAt).time(seconds(drill.durationMs));
   addProperties(suite, drill);
-  for (const step of drill.steps) addStep(suite, id, step);
+  for (const step of drill.steps) addStep(suite, id, step, skips);
   const names = new Map<string, number>();
-  for (const check of drill.checks) addCheck(suite, id, check, uniqueName(names, stableCheckName(check)));
+  for (const check of drill.checks) addCheck(suite, id, check, uniqueName(names, text(stableCheckName(check))), skips);
   if (drill.error && !drill.steps.some((step) => sameError(step.error, drill.error))) {
     const testCase = suite.testCase().className(id).name('drill').time(seconds(drill.durationMs));
-    if (drill.status === 'failed')
-      testCase.failure(errorMessage(drill.error), drill.error.code).stacktrace(errorBody(drill.error));
-    else testCase.error(errorMessage(drill.error), drill.error.code, errorBody(drill.error));
+    const [message, code, body] = errorParts(drill.error);
+    if (drill.status === 'failed') testCase.failure(message, code).stacktrace(body);
+    else testCase.error(message, code, body);
   }
 }
 
@@ -52,7 +53,7 @@ function addProperties(suite: TestSuite, drill: DrillResult): void {
   const backups = drill.backup ?? [];
   backups.forEach((backup, index) => {
     const prefix = backups.length > 1 ? `backup.${index}.` : 'backup.';
-    for (const [key, value] of backupEntries(backup)) suite.property(`${prefix}${key}`, String(value));
+    for (const [key, value] of backupEntries(backup)) suite.property(`${prefix}${key}`, text(String(value)));
   });
   if (drill.engine) {
     suite.property('engine.kind', drill.engine.kind).property('engine.version', drill.engine.version);
@@ -72,26 +73,25 @@ function backupEntries(backup: BackupProvenance): [string, string | number][] {
   });
 }
 
-function addStep(suite: TestSuite, drillName: string, step: StepResult): void {
+function addStep(suite: TestSuite, drillName: string, step: StepResult, skips: string[]): void {
   const testCase = suite.testCase().className(drillName).name(`step: ${step.name}`).time(seconds(step.durationMs));
-  const body = cdata(
-    [...(step.details ?? []), ...(step.error ? errorBody(step.error).split('\n') : [])].filter(Boolean).join('\n'),
-  );
-  const message = step.error ? errorMessage(step.error) : (step.message ?? step.status);
+  const full = step.error ? `${step.error.code}: ${step.error.message}` : (step.message ?? step.status);
+  const { message, body } = verdict(full, [...(step.details ?? []), ...(step.error ? errorLines(step.error) : [])]);
   if (step.status === 'failed') testCase.failure(message, step.error?.code).stacktrace(body);
   else if (step.status === 'error') testCase.error(message, step.error?.code, body);
-  else if (step.status === 'skipped') skip(testCase, message);
+  else if (step.status === 'skipped') skip(testCase, full, skips);
   else if (step.message) testCase.standardOutput(cdata(step.message));
 }
 
-function addCheck(suite: TestSuite, className: string, check: CheckResult, name: string): void {
+function addCheck(suite: TestSuite, className: string, check: CheckResult, name: string, skips: string[]): void {
   const testCase: TestCase = suite.testCase().className(className).name(name).time(seconds(check.durationMs));
   // The criterion with its thresholds goes to a property, so the testcase name outlives a threshold change.
-  if (check.name !== name) suite.property(`check.${name}`, check.name);
-  const body = cdata((check.details ?? []).join('\n'));
-  if (check.status === 'failed') testCase.failure(failureMessage(check), check.type).stacktrace(body);
-  else if (check.status === 'error') testCase.error(check.message, check.type, body);
-  else if (check.status === 'skipped') skip(testCase, check.message).standardOutput(cdata(check.message));
+  if (text(check.name) !== name) suite.property(`check.${name}`, text(check.name));
+  const full = check.status === 'failed' ? failureMessage(check) : check.message;
+  const { message, body } = verdict(full, check.details ?? []);
+  if (check.status === 'failed') testCase.failure(message, check.type).stacktrace(body);
+  else if (check.status === 'error') testCase.error(message, check.type, body);
+  else if (check.status === 'skipped') skip(testCase, check.message, skips).standardOutput(cdata(check.message));
   else testCase.standardOutput(cdata([check.name, check.message, ...(check.details ?? [])].join('\n')));
 }
 
@@ -112,10 +112,8 @@ export function stableCheckName(check: Pick<CheckResult, 'name' | 'type'>): stri
 }
 
 // The builder writes a bare <skipped/>; the reason is set on it in writeXml, in document order.
-let pendingReasons: string[] = [];
-
-function skip(testCase: TestCase, reason: string): TestCase {
-  pendingReasons.push(reason);
+function skip(testCase: TestCase, reason: string, skips: string[]): TestCase {
+  skips.push(attribute(reason));
   return testCase.skipped();
 }
 
@@ -135,17 +133,45 @@ function failureMessage(check: CheckResult): string {
   return prefix ? `${prefix}: ${check.message}` : check.message;
 }
 
-function errorMessage(error: ErrorInfo): string {
-  return `${error.code}: ${error.message}`;
+/** message, type and body of an <error> or <failure> for a drill error. */
+function errorParts(error: ErrorInfo): [string, string, string] {
+  const { message, body } = verdict(`${error.code}: ${error.message}`, errorLines(error));
+  return [message, error.code, body];
 }
 
-function errorBody(error: ErrorInfo): string {
-  return cdata([...(error.details ?? []), ...(error.hint ? [`hint: ${error.hint}`] : [])].join('\n'));
+function errorLines(error: ErrorInfo): string[] {
+  return [...(error.details ?? []), ...(error.hint ? [`hint: ${error.hint}`] : [])];
+}
+
+/**
+ * The message attribute is a headline CI readers show in one line (Jenkins' summary, GitHub annotations):
+ * at most MAX_MESSAGE characters. A longer one is cut there, and the whole of it opens the body instead.
+ */
+function verdict(full: string, lines: string[]): { message: string; body: string } {
+  const message = attribute(full);
+  const cut = message !== text(full).replace(/\s*\n\s*/g, ' ');
+  return { message, body: cdata([...(cut ? [full] : []), ...lines].filter(Boolean).join('\n')) };
+}
+
+/** Headlines of <failure>, <error> and <skipped>: one line of printable text, at most this long. */
+export const MAX_MESSAGE = 1000;
+
+function attribute(value: string): string {
+  const line = text(value).replace(/\s*\n\s*/g, ' ');
+  return line.length <= MAX_MESSAGE ? line : `${line.slice(0, MAX_MESSAGE - 1)}…`;
+}
+
+// Terminal colour sequences and control characters that XML 1.0 cannot carry (tools' stderr has both).
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/g;
+
+function text(value: string): string {
+  return value.replace(ANSI, '').replace(NOT_XML, '');
 }
 
 // Bodies are CDATA, which cannot contain its own terminator (xmlbuilder throws on it).
-function cdata(text: string): string {
-  return text.replaceAll(']]>', ']] >');
+function cdata(value: string): string {
+  return text(value).replaceAll(']]>', ']] >');
 }
 
 function sameError(a: ErrorInfo | undefined, b: ErrorInfo | undefined): boolean {
@@ -160,9 +186,7 @@ function seconds(ms: number): number {
   return Math.round(ms) / 1000;
 }
 
-async function writeXml(builder: Builder, file: string): Promise<void> {
-  const reasons = pendingReasons;
-  pendingReasons = [];
+async function writeXml(builder: Builder, file: string, reasons: string[]): Promise<void> {
   let index = 0;
   const xml = builder
     .build()

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeJUnitLoadError, writeJUnitReport } from '../../../src/report/junit-reporter.js';
+import { MAX_MESSAGE, writeJUnitLoadError, writeJUnitReport } from '../../../src/report/junit-reporter.js';
 import type { RunResult } from '../../../src/results.js';
 import { erroredDrill, failedDrill, passedDrill, runOf, timedOutDrill } from './run-result-fixture.js';
 import { childrenNamed, parseXml, type XmlElement } from './tiny-xml.js';
@@ -212,6 +212,49 @@ describe('writeJUnitReport', () => {
         for (const verdict of testCase.children.filter((c) => c.name !== 'system-out'))
           expect(verdict.attributes.message).toBeTruthy();
       }
+    }
+  });
+
+  it('writes no control characters or terminal colours, in attributes as in bodies', async () => {
+    const noisy = {
+      ...failedDrill.checks[0]!,
+      message: 'pg_restore said \u001b[31mERROR\u001b[0m\u0007 at \u0002 offset',
+      details: ['nul \u0000 here'],
+    };
+    const skipped = {
+      name: 'sql q',
+      type: 'sql',
+      status: 'skipped' as const,
+      message: 'not run: \u0001 gone',
+      durationMs: 0,
+    };
+    const file = join(dir, 'noisy.xml');
+    await writeJUnitReport(runOf({ ...failedDrill, checks: [noisy, skipped] }), file);
+    const xml = await readFile(file, 'utf8');
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/);
+    const suite = suiteNamed(parseXml(xml), 'billing <nightly> & co');
+    expect(caseNamed(suite, 'sequences').children[0]?.attributes.message).toMatch(
+      /pg_restore said ERROR at {2}offset$/,
+    );
+    expect(caseNamed(suite, 'sql q').children[0]?.attributes.message).toBe('not run:  gone');
+  });
+
+  it('keeps a failure message to one line of at most MAX_MESSAGE characters; the whole of it opens the body', async () => {
+    const long = { ...failedDrill.checks[0]!, message: `first line\nsecond ${'x'.repeat(3000)}`, details: ['detail'] };
+    const suite = suiteNamed(await report(runOf({ ...failedDrill, checks: [long] })), 'billing <nightly> & co');
+    const [failure] = caseNamed(suite, 'sequences').children;
+    expect(failure!.attributes.message!.length).toBe(MAX_MESSAGE);
+    expect(failure!.attributes.message).not.toContain('\n');
+    expect(failure!.attributes.message!.endsWith('…')).toBe(true);
+    expect(failure!.text).toContain(`second ${'x'.repeat(3000)}\ndetail`);
+  });
+
+  it('writes times as decimal seconds on every testsuite and testcase', async () => {
+    const root = await report(runOf(passedDrill, failedDrill, erroredDrill, timedOutDrill));
+    for (const suite of childrenNamed(root, 'testsuite')) {
+      expect(suite.attributes.time).toMatch(/^\d+(\.\d+)?$/);
+      for (const testCase of childrenNamed(suite, 'testcase'))
+        expect(testCase.attributes.time).toMatch(/^\d+(\.\d+)?$/);
     }
   });
 
