@@ -41,6 +41,10 @@ export {
 export { renderHtmlReport } from './report/evidence/html-report.js';
 export { renderMarkdownReport } from './report/evidence/markdown-report.js';
 export { evidenceFormatOf, writeEvidenceReport, type EvidenceFormat } from './report/evidence/write-evidence-report.js';
+export { writeEvidenceFile } from './report/evidence/write-evidence-report.js';
+export { findChromium, printHtmlToPdf, type PrintPdfOptions } from './report/evidence/pdf-print.js';
+export { detectCiContext, type CiContext, type CiProvider } from './report/ci-context.js';
+export { hashSuiteFiles, type SuiteFileHash } from './report/suite-file-hashes.js';
 export { formatStepSummary, appendStepSummary } from './report/step-summary.js';
 export { writeRunReports, type RunReportOptions, type WrittenReport } from './report/write-run-reports.js';
 export {
@@ -106,6 +110,11 @@ export { readHistoryFile } from './history/file-history.js';
 export { readSuiteHistory } from './history/read-history.js';
 export { summarizeHistory, type DrillHistorySummary } from './history/history-summary.js';
 export { formatHistory } from './history/format-history.js';
+export { parseHistoryPeriod, runsInPeriod, describePeriod, type HistoryPeriod } from './history/history-period.js';
+export { summarizePeriod, type PeriodSummary, type PeriodEntry } from './history/period-summary.js';
+export { renderPeriodHtml } from './report/evidence/period-html.js';
+export { renderPeriodMarkdown } from './report/evidence/period-markdown.js';
+export { writePeriodEvidence } from './report/evidence/write-period-evidence.js';
 export { isInventoryOnly, isInventoryCheck } from './drill/run-inventory.js';
 export { listInventory, type ListInventoryOptions } from './inventory/list-inventory.js';
 export type { BackupInventory, InventoryBackup, WalInventory } from './inventory/inventory.js';

@@ -32,10 +32,11 @@ program
   .option('--only <drill>', 'the same as --drill (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
   .option('--junit <file>', 'write JUnit XML')
   .option('--json <file>', 'write the JSON report (schema/report.schema.json)')
-  .option('--report <file>', 'write an evidence report, .html or .md (repeatable)', (v: string, acc: string[] = []) => [
-    ...acc,
-    v,
-  ])
+  .option(
+    '--report <file>',
+    'write an evidence report, .html, .md or .pdf (repeatable)',
+    (v: string, acc: string[] = []) => [...acc, v],
+  )
   .option(
     '--manifest <file>',
     'write a SHA-256 manifest of every file written (default: SHA256SUMS beside --json); signed with PGDRILL_SIGNING_KEY',
@@ -64,7 +65,7 @@ program
   .option('--json <file>', 'write the merged JSON report (schema/report.schema.json)')
   .option(
     '--report <file>',
-    'write a merged evidence report, .html or .md (repeatable)',
+    'write a merged evidence report, .html, .md or .pdf (repeatable)',
     (v: string, acc: string[] = []) => [...acc, v],
   )
   .action(async (files: string[], flags) => {
@@ -94,7 +95,7 @@ program
   .option('--json <file>', 'write the JSON report', 'reports/demo.json')
   .option(
     '--report <file>',
-    'write an evidence report, .html or .md (repeatable; default: reports/demo.html)',
+    'write an evidence report, .html, .md or .pdf (repeatable; default: reports/demo.html)',
     (v: string, acc: string[] = []) => [...acc, v],
   )
   .addOption(engineOption().default('local'))
@@ -159,11 +160,20 @@ program
 
 program
   .command('history')
-  .description('per drill: when it last passed, its last status and its restore-time trend')
+  .description(
+    'per drill: when it last passed, its last status and its restore-time trend; --evidence: a period report for auditors',
+  )
   .argument('[suite]', "suite file whose `history:` to read (with --from: only this suite's runs)")
   .option('--drill <name>', 'only this drill')
   .option('--last <n>', 'runs in the restore-time trend', '10')
   .option('--from <file>', "read this JSON-lines history file instead of the suite's history")
+  .option('--since <date>', 'only runs that started on or after this day (2026-10-01) or ISO time')
+  .option('--until <date>', 'only runs that started on or before this day (2026-12-31) or before this ISO time')
+  .option(
+    '--evidence <file>',
+    'write the period evidence report (every drill run with its verdict), .html, .md or .pdf (repeatable)',
+    repeatable,
+  )
   .action(async (file: string | undefined, flags) => {
     process.exitCode = await (await import('./commands/history-command.js')).historyCommand(file, flags);
   });

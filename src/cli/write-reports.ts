@@ -1,6 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { createArtifactRecorder, writeArtifactManifest, writeRunReports, type RunResult } from '../index.js';
+import {
+  createArtifactRecorder,
+  isDrillError,
+  writeArtifactManifest,
+  writeRunReports,
+  type RunResult,
+} from '../index.js';
 import { readVersion } from './version.js';
 import { StorageError } from '../errors.js';
 
@@ -14,7 +20,8 @@ export interface ReportFlags {
 /**
  * JUnit, JSON, evidence reports and the step summary of a run, then the manifest of every file written.
  * A report that cannot be written (a read-only or full directory) is REPORT_WRITE_FAILED, exit 3: the run's
- * evidence is missing, which CI must see, but it is not the backup's fault.
+ * evidence is missing, which CI must see, but it is not the backup's fault. A PDF report that Chromium could not
+ * print is REPORT_PDF_UNAVAILABLE / REPORT_PDF_FAILED, exit 3, after every other report was written.
  */
 export async function writeReports(
   result: RunResult,
@@ -24,13 +31,23 @@ export async function writeReports(
   try {
     await writeAll(result, flags, signingKey);
   } catch (error) {
+    const verdict = result.drills.every((d) => d.status === 'passed') ? 'passed' : 'not passed';
+    // A PDF that could not be printed: the other reports are written; say so, with the run's verdict.
+    if (isDrillError(error) && error.code.startsWith('REPORT_PDF_')) {
+      const unavailable = error.code === 'REPORT_PDF_UNAVAILABLE';
+      throw new StorageError(
+        unavailable ? 'REPORT_PDF_UNAVAILABLE' : 'REPORT_PDF_FAILED',
+        `The drills ran (verdict: ${verdict}) and the other reports were written, but not the PDF: ${error.message}`,
+        { cause: error, details: error.details, hint: error.hint },
+      );
+    }
     const { code, path } = error as NodeJS.ErrnoException;
     if (!code || !['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EEXIST'].includes(code))
       throw error;
     const where = path ?? 'the report directory';
     throw new StorageError(
       'REPORT_WRITE_FAILED',
-      `The drills ran (verdict: ${result.drills.every((d) => d.status === 'passed') ? 'passed' : 'not passed'}), but their reports could not be written: ${code} on ${where}`,
+      `The drills ran (verdict: ${verdict}), but their reports could not be written: ${code} on ${where}`,
       {
         cause: error,
         hint: `choose writable paths with --junit, --json and --report (relative paths are relative to ${process.cwd()}), or run from a writable directory`,

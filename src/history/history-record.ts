@@ -1,4 +1,6 @@
 import { hostname } from 'node:os';
+import { detectCiContext, type CiContext } from '../report/ci-context.js';
+import { hashSuiteFiles, type SuiteFileHash } from '../report/suite-file-hashes.js';
 import type { DrillResult, RunResult } from '../results.js';
 
 /** Bumped when a field changes meaning; readers skip records of a newer version. */
@@ -35,13 +37,20 @@ export interface HistoryRun {
   host: string;
   objectives: { rtoSeconds?: number; rpoSeconds?: number };
   drills: HistoryDrill[];
+  /** The CI run that started this one (absent outside CI, and in records written before pgdrill kept it). */
+  ci?: CiContext;
+  /** The suite file and its SHA-256 when the run was recorded. */
+  suiteFiles?: SuiteFileHash[];
 }
 
+/** One suite's part of a run as history keeps it, with the run context read from `env` (see detectCiContext). */
 export function toHistoryRun(
   suite: { name: string; objectives: HistoryRun['objectives'] },
   run: RunResult,
   host = hostname(),
+  env: Record<string, string | undefined> = process.env,
 ): HistoryRun {
+  const ci = detectCiContext(env);
   return {
     version: HISTORY_VERSION,
     suite: suite.name,
@@ -51,6 +60,8 @@ export function toHistoryRun(
     host,
     objectives: { ...suite.objectives },
     drills: run.drills.map(toHistoryDrill),
+    ...(ci ? { ci } : {}),
+    suiteFiles: hashSuiteFiles(run.suite.files),
   };
 }
 

@@ -3,7 +3,10 @@ import { ConfigError, StorageError } from '../errors.js';
 import { HISTORY_VERSION, type HistoryDrill, type HistoryRun } from './history-record.js';
 import { DEFAULT_HISTORY_LIMIT, type HistoryStore } from './history-store.js';
 
-/** A table with one row per drill per run: plain columns to query and graph, the full drill record as jsonb. */
+/**
+ * A table with one row per drill per run: plain columns to query and graph, the full drill record as jsonb,
+ * and the run context (CI run, suite file hashes) as jsonb; tables made before that column get it added.
+ */
 export function createPostgresHistory(options: {
   urlEnv: string;
   table: string;
@@ -24,6 +27,7 @@ export function createPostgresHistory(options: {
     try {
       await c.connect();
       await c.query(createTableSql(table));
+      await addRunContextColumn(c, table);
     } catch (error) {
       await c.end().catch(() => undefined);
       throw failure('could not open', error);
@@ -52,8 +56,9 @@ export function createPostgresHistory(options: {
         for (const drill of run.drills) {
           await db.query(
             `insert into ${table} (suite, drill, status, run_started_at, run_finished_at, started_at, finished_at, exit_code, host,
-               restore_seconds, replay_seconds, rpo_seconds, backup_age_seconds, failed_checks, error_code, objectives, record)
-             values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+               restore_seconds, replay_seconds, rpo_seconds, backup_age_seconds, failed_checks, error_code, objectives, record,
+               run_context)
+             values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
             [
               run.suite,
               drill.name,
@@ -72,6 +77,7 @@ export function createPostgresHistory(options: {
               drill.errorCode ?? null,
               JSON.stringify(run.objectives),
               JSON.stringify(drill),
+              JSON.stringify({ ci: run.ci, suiteFiles: run.suiteFiles }),
             ],
           );
         }
@@ -87,7 +93,7 @@ export function createPostgresHistory(options: {
       try {
         rows = (
           await db.query<Row>(
-            `select run_started_at, run_finished_at, exit_code, host, objectives, record from ${table}
+            `select run_started_at, run_finished_at, exit_code, host, objectives, record, run_context from ${table}
               where suite = $1 and run_started_at in (select distinct run_started_at from ${table} where suite = $1 order by run_started_at desc limit $2)
               order by run_started_at, id`,
             [suite, limit],
@@ -111,6 +117,7 @@ interface Row {
   host: string;
   objectives: HistoryRun['objectives'];
   record: HistoryDrill;
+  run_context: Pick<HistoryRun, 'ci' | 'suiteFiles'> | null;
 }
 
 function groupRuns(suite: string, rows: Row[]): HistoryRun[] {
@@ -128,6 +135,8 @@ function groupRuns(suite: string, rows: Row[]): HistoryRun[] {
         host: row.host,
         objectives: row.objectives,
         drills: [],
+        ...(row.run_context?.ci ? { ci: row.run_context.ci } : {}),
+        ...(row.run_context?.suiteFiles ? { suiteFiles: row.run_context.suiteFiles } : {}),
       };
       runs.set(startedAt, run);
     }
@@ -156,7 +165,18 @@ function createTableSql(table: string): string {
     failed_checks integer not null,
     error_code text,
     objectives jsonb not null,
-    record jsonb not null
+    record jsonb not null,
+    run_context jsonb
   );
   create index if not exists ${index.split('.').pop()} on ${table} (suite, run_started_at)`;
+}
+
+/** Tables made before the run context was kept get its column; only then is ALTER (and table ownership) needed. */
+async function addRunContextColumn(client: pg.Client, table: string): Promise<void> {
+  try {
+    await client.query(`select run_context from ${table} limit 0`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42703') throw error;
+    await client.query(`alter table ${table} add column if not exists run_context jsonb`);
+  }
 }

@@ -2,7 +2,9 @@ import { hostname, arch, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../process/run-command.js';
 import type { RunResult } from '../results.js';
+import { detectCiContext } from './ci-context.js';
 import type { ReportContext } from './json-report.js';
+import { hashSuiteFiles } from './suite-file-hashes.js';
 
 // One `--version` per command per process: a run writing several reports asks each tool once.
 const versions = new Map<string, Promise<string>>();
@@ -16,10 +18,15 @@ const SOURCE_TOOLS: Record<string, string[]> = {
 };
 
 /**
- * Where the report was made and with what: host, pgdrill version, and the version of every host
- * tool the drills used. A tool that is missing or fails is recorded as such; it never fails the run.
+ * Where the report was made and with what: host, CI run, the suite files' hashes, pgdrill version, and the
+ * version of every host tool the drills used. A tool that is missing or fails is recorded as such; it never
+ * fails the run.
  */
-export async function collectReportContext(run: RunResult, pgdrillVersion: string): Promise<ReportContext> {
+export async function collectReportContext(
+  run: RunResult,
+  pgdrillVersion: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<ReportContext> {
   const commands = new Set<string>();
   for (const drill of run.drills) {
     const kind = drill.source?.kind;
@@ -36,6 +43,8 @@ export async function collectReportContext(run: RunResult, pgdrillVersion: strin
     pgdrillVersion,
     host: { hostname: hostname(), platform: platform(), release: release(), arch: arch() },
     commands: Object.fromEntries(entries),
+    ci: detectCiContext(env),
+    suiteFiles: hashSuiteFiles(run.suite.files),
   };
 }
 

@@ -1,9 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BackupProvenance, DrillResult, RunResult } from '../results.js';
+import type { CiContext } from './ci-context.js';
 import { drillObjectives } from './json-report-objectives.js';
 import { drillTimeline } from './json-report-timeline.js';
 import { REPORT_SCHEMA_VERSION, type DrillReport, type JsonReport } from './report-schema.js';
+import type { SuiteFileHash } from './suite-file-hashes.js';
 
 /** What a report says about where and with what it was made (see collectReportContext). */
 export interface ReportContext {
@@ -11,6 +13,10 @@ export interface ReportContext {
   host: JsonReport['host'];
   /** Host tools used by the drills: command → first line of `--version`. */
   commands: Record<string, string>;
+  /** The CI run that started this one (see detectCiContext); absent outside CI. */
+  ci?: CiContext;
+  /** The suite files with their SHA-256 (see hashSuiteFiles). */
+  suiteFiles?: SuiteFileHash[];
   /** @default now */
   generatedAt?: Date;
 }
@@ -31,12 +37,17 @@ export function buildJsonReport(run: RunResult, context: ReportContext): JsonRep
           ? 'passed'
           : 'failed',
     exitCode: run.exitCode,
-    suite: { name: run.suite.name, files: [...run.suite.files] },
+    suite: {
+      name: run.suite.name,
+      files: [...run.suite.files],
+      ...(context.suiteFiles ? { fileHashes: context.suiteFiles.map((f) => ({ ...f })) } : {}),
+    },
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
     durationMs: run.durationMs,
     ...(run.shard ? { shard: { ...run.shard } } : {}),
     host: context.host,
+    ...(context.ci ? { ci: { ...context.ci } } : {}),
     tools: {
       pgdrill: context.pgdrillVersion,
       node: process.version,

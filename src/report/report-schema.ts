@@ -104,6 +104,32 @@ const engine = z.strictObject({
   extensions: z.array(z.strictObject({ name: z.string(), version: z.string() })).optional(),
 });
 
+const ci = z
+  .strictObject({
+    provider: z
+      .enum(['github-actions', 'gitlab-ci', 'jenkins', 'buildkite', 'circleci', 'azure-pipelines', 'ci'])
+      .describe('The CI system, from its documented variables; `ci` when only `CI=true` was set.'),
+    runUrl: z.string().optional().describe("The run's (or job's) page, without credentials."),
+    runId: z.string().optional(),
+    attempt: z.string().optional().describe('Re-run number of the same run id, where the CI system has one.'),
+    repository: z.string().optional(),
+    workflow: z.string().optional().describe("The workflow, pipeline or job definition's name."),
+    commit: z.string().optional(),
+    ref: z.string().optional().describe('Branch or tag.'),
+    actor: z.string().optional().describe('Who started or triggered the run, as the CI system names them.'),
+  })
+  .describe('Where the run was started from (no tokens: only the documented run, commit, ref and actor variables).');
+
+const suiteFile = z.strictObject({
+  path: z.string(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional()
+    .describe("SHA-256 of the file's bytes when the report was written."),
+  problem: z.string().optional().describe('Why there is no hash (the file was not readable).'),
+});
+
 const drill = z.strictObject({
   name: z.string(),
   status: z.enum(['passed', 'failed', 'error']),
@@ -135,7 +161,11 @@ export const jsonReportSchema = z
       .enum(['passed', 'failed', 'error'])
       .describe('passed: every drill passed; error: a drill could not run.'),
     exitCode: z.number().int().describe('The exit code of the run (0, 1, 2, 3, 70, 130).'),
-    suite: z.strictObject({ name: z.string(), files: z.array(z.string()) }),
+    suite: z.strictObject({
+      name: z.string(),
+      files: z.array(z.string()),
+      fileHashes: z.array(suiteFile).optional().describe('Every suite file the run loaded, with its SHA-256.'),
+    }),
     startedAt: isoTime,
     finishedAt: isoTime,
     durationMs: seconds,
@@ -144,6 +174,7 @@ export const jsonReportSchema = z
       .optional()
       .describe("Set when the run was one shard (`--shard index/count`) of the suite's drills."),
     host: z.strictObject({ hostname: z.string(), platform: z.string(), release: z.string(), arch: z.string() }),
+    ci: ci.optional().describe('Set when the run was started by a CI system.'),
     tools: z.strictObject({
       pgdrill: z.string(),
       node: z.string(),
@@ -160,6 +191,7 @@ export type JsonReport = z.output<typeof jsonReportSchema>;
 export type DrillReport = JsonReport['drills'][number];
 export type ObjectiveReport = DrillReport['objectives']['rto'];
 export type TimelinePhase = DrillReport['timeline'][number];
+export type CiReport = NonNullable<JsonReport['ci']>;
 
 /** The JSON Schema users validate reports against (draft 2020-12). */
 export function reportJsonSchema(): object {

@@ -10,7 +10,7 @@ import { appendStepSummary } from './step-summary.js';
 export interface RunReportOptions {
   junit?: string;
   json?: string;
-  /** Evidence reports: `.html` or `.md`. */
+  /** Evidence reports: `.html`, `.md` or `.pdf` (printed by Chromium). */
   reports?: string[];
   /** Append the short Markdown summary here (GitHub Actions' $GITHUB_STEP_SUMMARY). */
   stepSummary?: string;
@@ -46,13 +46,20 @@ export async function writeRunReports(
     await writeJsonReport(report, options.json);
     record('JSON', options.json);
   }
-  for (const file of options.reports ?? []) {
-    await writeEvidenceReport(report, file);
-    record('evidence', file);
-  }
   if (options.stepSummary) {
     await appendStepSummary(report, options.stepSummary);
     record('step summary', options.stepSummary);
   }
+  // One evidence report that cannot be written (a PDF without Chromium) does not keep the others from being written.
+  let failure: unknown;
+  for (const file of options.reports ?? []) {
+    try {
+      await writeEvidenceReport(report, file);
+      record('evidence', file);
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  if (failure) throw failure;
   return { report, written };
 }

@@ -1,17 +1,41 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BUCKET, startBackupLab, type BackupLab, type CliResult } from '../support/backup-lab.js';
+import {
+  BUCKET,
+  leftovers,
+  serverProcessesUnder,
+  startBackupLab,
+  type BackupLab,
+  type CliResult,
+} from '../support/backup-lab.js';
 import { reportValidator } from '../unit/report/report-validator.js';
 
-// One real run through the built CLI — a passing, a failing and an erroring drill, with every report,
-// a signed manifest and a step summary — then everything an auditor or a CI job would do with them.
+// One real run through the built CLI — a passing, a failing and an erroring drill, with every report (the
+// PDF printed by Chromium), a signed manifest and a step summary, started as a GitHub Actions job would
+// start it — then everything an auditor or a CI job would do with them.
 let lab: BackupLab;
 let out: string;
 let run: CliResult;
+let suite: string;
+// What GitHub Actions sets for a job (https://docs.github.com/actions/reference/variables-reference);
+// GITHUB_TOKEN is a secret that must reach no report.
+const GITHUB_ENV = {
+  GITHUB_ACTIONS: 'true',
+  CI: 'true',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_REPOSITORY: 'acme/db-drills',
+  GITHUB_RUN_ID: '7000000001',
+  GITHUB_RUN_ATTEMPT: '2',
+  GITHUB_SHA: 'c0ffee0123456789abcdef0123456789abcdef01',
+  GITHUB_REF_NAME: 'main',
+  GITHUB_ACTOR: 'alice',
+  GITHUB_WORKFLOW: 'weekly restore drill',
+  GITHUB_TOKEN: `ghs_${randomBytes(18).toString('hex')}`,
+};
 const keys = generateKeyPairSync('ed25519', {
   privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -29,7 +53,7 @@ beforeAll(async () => {
   out = join(lab.dir, 'out');
   await mkdir(join(out, 'ci'), { recursive: true });
   await writeFile(join(out, 'public.pem'), keys.publicKey);
-  const suite = await lab.writeSuite(
+  suite = await lab.writeSuite(
     'evidence',
     `name: evidence
 objectives: { rto: 1h, rpo: 3650d }
@@ -60,9 +84,12 @@ drills:
       join(out, 'evidence.html'),
       '--report',
       join(out, 'evidence.md'),
+      '--report',
+      join(out, 'evidence.pdf'),
     ],
     {
       env: {
+        ...GITHUB_ENV,
         AWS_ACCESS_KEY_ID: s3.id,
         AWS_SECRET_ACCESS_KEY: s3.secret,
         PGDRILL_SIGNING_KEY: keys.privateKey,
@@ -81,7 +108,8 @@ const readReport = async () => JSON.parse(await readFile(join(out, 'run.json'), 
 test('the run exits 3 (a drill could not run) and says where each artifact went', () => {
   expect(run.exitCode, run.stdout + run.stderr).toBe(3);
   expect(run.stderr).toContain(`JSON written to ${join(out, 'run.json')}`);
-  expect(run.stderr).toContain(`manifest of 4 artifacts written to ${join(out, 'SHA256SUMS')}, signed`);
+  expect(run.stderr).toContain(`evidence written to ${join(out, 'evidence.pdf')}`);
+  expect(run.stderr).toContain(`manifest of 5 artifacts written to ${join(out, 'SHA256SUMS')}, signed`);
   expect(run.stderr).toContain('step summary appended to');
 });
 
@@ -110,6 +138,42 @@ test('the JSON report validates against schema/report.schema.json and holds the 
   );
   expect(report.tools.commands.openssl).toMatch(/^OpenSSL \d/);
   expect(report.tools.servers[0]).toMatch(/^15\./);
+});
+
+test('the JSON report carries the run context: the GitHub run, commit, ref, actor, and the suite file SHA-256', async () => {
+  const report = await readReport();
+  expect(report.ci).toEqual({
+    provider: 'github-actions',
+    runUrl: 'https://github.com/acme/db-drills/actions/runs/7000000001',
+    runId: '7000000001',
+    attempt: '2',
+    repository: 'acme/db-drills',
+    workflow: 'weekly restore drill',
+    commit: GITHUB_ENV.GITHUB_SHA,
+    ref: 'main',
+    actor: 'alice',
+  });
+  const sha256 = createHash('sha256')
+    .update(await readFile(suite))
+    .digest('hex');
+  expect(report.suite.fileHashes).toEqual([{ path: suite, sha256 }]);
+  for (const file of ['evidence.html', 'evidence.md']) {
+    const text = await readFile(join(out, file), 'utf8');
+    expect(text).toContain(sha256);
+    expect(text).toContain('https://github.com/acme/db-drills/actions/runs/7000000001');
+    expect(text).toContain(GITHUB_ENV.GITHUB_SHA);
+  }
+});
+
+test('the PDF: printed by Chromium, a real PDF with pages, the controls once; no browser or temp file left', async () => {
+  const pdf = await readFile(join(out, 'evidence.pdf'));
+  expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  const pages = pdfPageCount(pdf);
+  // summary + run context, one page per drill (3), the control mapping: it was 13 pages with a table per drill.
+  expect(pages).toBeGreaterThanOrEqual(4);
+  expect(pages).toBeLessThanOrEqual(8);
+  expect(await leftovers(run.tmp)).toEqual([]);
+  expect(await serverProcessesUnder(run.tmp)).toEqual([]);
 });
 
 describe('the HTML evidence report in Chromium', () => {
@@ -170,13 +234,15 @@ test('no secret in any file written: JUnit, JSON, HTML, Markdown, manifest, sign
     'ci/junit.xml',
     'evidence.html',
     'evidence.md',
+    'evidence.pdf',
     'run.json',
     'step-summary.md',
   ]);
   const keyBody = keys.privateKey.split('\n')[1]!;
   const texts = [...(await Promise.all(written.map((f) => readFile(join(out, f), 'utf8')))), run.stdout, run.stderr];
   for (const text of texts)
-    for (const secret of [s3.secret, lab.passphrase, keyBody]) expect(text).not.toContain(secret);
+    for (const secret of [s3.secret, lab.passphrase, keyBody, GITHUB_ENV.GITHUB_TOKEN])
+      expect(text).not.toContain(secret);
   expect(await readFile(join(out, 'step-summary.md'), 'utf8')).toMatch(/^### ⚠️ pgdrill evidence: error/);
 });
 
@@ -237,8 +303,37 @@ test('--report with an unknown extension is a usage error before anything is res
     'tiny',
     `name: tiny\n${lab.storageYaml}drills:\n  - name: d\n    source: { pgdump: { store: lab, key: formats/shop.dump } }\n`,
   );
-  const result = await lab.runCli(['run', suite, '--report', join(out, 'evidence.pdf')]);
+  const result = await lab.runCli(['run', suite, '--report', join(out, 'evidence.docx')]);
   expect(result.exitCode).toBe(2);
   expect(result.stderr).toContain('REPORT_FORMAT_UNKNOWN');
   expect(result.stdout).not.toContain('restore');
 });
+
+test('--report x.pdf without Chromium: REPORT_PDF_UNAVAILABLE, exit 3, saying what to install, before anything is restored', async () => {
+  const tiny = await lab.writeSuite(
+    'tiny-pdf',
+    `name: tiny\n${lab.storageYaml}drills:\n  - name: d\n    source: { pgdump: { store: lab, key: formats/shop.dump } }\n`,
+  );
+  const pdf = join(out, 'missing-chromium', 'evidence.pdf');
+  const result = await lab.runCli(['run', tiny, '--report', pdf, '--json', join(out, 'missing-chromium', 'run.json')], {
+    env: { PGDRILL_CHROMIUM: '/nonexistent/chromium' },
+  });
+  expect(result.exitCode, result.stderr).toBe(3);
+  expect(result.stderr).toContain(
+    'REPORT_PDF_UNAVAILABLE: A PDF report needs Chromium; PGDRILL_CHROMIUM names /nonexistent/chromium, which is not an executable file',
+  );
+  expect(result.stderr).toContain('apt-get install chromium');
+  expect(result.stderr).toContain('write the report as .html');
+  expect(result.stdout).not.toContain('restore');
+  expect(await leftovers(join(out, 'missing-chromium'))).toEqual([]);
+});
+
+/** Pages of a PDF as its page tree counts them (Chromium writes the tree uncompressed). */
+function pdfPageCount(pdf: Buffer): number {
+  const text = pdf.toString('latin1');
+  const leaves = text.match(/\/Type\s*\/Page\b(?!s)/g)?.length ?? 0;
+  const counts = [
+    ...text.matchAll(/\/Type\s*\/Pages\b[^>]*?\/Count\s+(\d+)|\/Count\s+(\d+)[^>]*?\/Type\s*\/Pages\b/g),
+  ].map((m) => Number(m[1] ?? m[2]));
+  return Math.max(leaves, ...counts);
+}

@@ -16,6 +16,15 @@ export const CONTROLS = {
 
 export type ControlId = keyof typeof CONTROLS;
 
+/** The short names the tables cite; the legend (CONTROLS) is printed once per report. */
+export const CONTROL_SHORT: Record<ControlId, string> = {
+  'SOC2-A1.2': 'SOC 2 A1.2',
+  'SOC2-A1.3': 'SOC 2 A1.3',
+  'SOC2-CC7.5': 'SOC 2 CC7.5',
+  'ISO27001-A.8.13': 'ISO 27001 A.8.13',
+  'HIPAA-164.308(a)(7)(ii)(D)': 'HIPAA 164.308(a)(7)(ii)(D)',
+};
+
 export interface ControlRow {
   evidence: string;
   /** What this drill showed. */
@@ -89,4 +98,83 @@ export function controlRows(drill: DrillReport): ControlRow[] {
       controls: ['SOC2-CC7.5', 'HIPAA-164.308(a)(7)(ii)(D)'],
     },
   ];
+}
+
+/** One evidence row over every drill of a report: which drills show it, and what the others showed. */
+export interface ControlSummaryRow {
+  evidence: string;
+  controls: ControlId[];
+  /** The row's most serious status over the drills: exception, then not evidenced, evidenced, not applicable. */
+  status: ControlRow['status'];
+  /** `2 evidenced · 1 exception` */
+  counts: string;
+  /** Per status, the drills with it and what each showed. */
+  drills: { status: ControlRow['status']; drill: string; observed: string }[];
+}
+
+const SEVERITY: ControlRow['status'][] = ['exception', 'not evidenced', 'evidenced', 'not applicable'];
+
+/** The control mapping once per report: each evidence row with the drills that show it (not a table per drill). */
+export function controlSummary(drills: DrillReport[]): ControlSummaryRow[] {
+  const perDrill = drills.map((d) => ({ drill: d.name, rows: controlRows(d) }));
+  const template = controlRows(drills[0] ?? EMPTY_DRILL);
+  return template.map((row, i) => {
+    const entries = perDrill.map(({ drill, rows }) => ({
+      status: rows[i]!.status,
+      drill,
+      observed: rows[i]!.observed,
+    }));
+    const statuses = SEVERITY.filter((s) => entries.some((e) => e.status === s));
+    return {
+      evidence: row.evidence,
+      controls: row.controls,
+      status: statuses[0] ?? 'not evidenced',
+      counts: statuses.map((s) => `${entries.filter((e) => e.status === s).length} ${s}`).join(' · ') || 'no drills',
+      drills: entries.sort((a, b) => SEVERITY.indexOf(a.status) - SEVERITY.indexOf(b.status)),
+    };
+  });
+}
+
+// Only the row texts and controls of a report without drills are read from it.
+const EMPTY_DRILL: DrillReport = {
+  name: '',
+  status: 'error',
+  startedAt: '1970-01-01T00:00:00.000Z',
+  finishedAt: '1970-01-01T00:00:00.000Z',
+  durationMs: 0,
+  objectives: {
+    rto: { status: 'not-measured', basis: '' },
+    rpo: { status: 'not-measured', basis: '' },
+  },
+  timeline: [],
+  steps: [],
+  checks: [],
+};
+
+/** A row of the one control table a report prints: the run report's and the period summary's share it. */
+export interface ControlTableRow {
+  evidence: string;
+  status: ControlRow['status'];
+  /** What was observed, in one line. */
+  observed: string;
+  /** Which drills (or runs) showed what. */
+  notes: string[];
+  controls: ControlId[];
+}
+
+/** A run report's summary rows as table rows: drills that show the evidence by name, the others with what they showed. */
+export function controlTable(drills: DrillReport[]): ControlTableRow[] {
+  return controlSummary(drills).map((row) => ({
+    evidence: row.evidence,
+    status: row.status,
+    observed: row.counts,
+    notes: SEVERITY.flatMap((status) => {
+      const with_ = row.drills.filter((d) => d.status === status);
+      if (with_.length === 0) return [];
+      if (status === 'evidenced' || status === 'not applicable')
+        return [`${status}: ${with_.map((d) => d.drill).join(', ')}`];
+      return with_.map((d) => `${status}: ${d.drill} — ${d.observed}`);
+    }),
+    controls: row.controls,
+  }));
 }

@@ -1,4 +1,5 @@
 import { formatDuration } from '../../util/duration.js';
+import { CI_PROVIDER_NAMES, type CiContext } from '../ci-context.js';
 import type { DrillReport, JsonReport, ObjectiveReport } from '../report-schema.js';
 
 /** The words both evidence formats (and the step summary) use, so HTML and Markdown say the same thing. */
@@ -113,4 +114,41 @@ export function toolFacts(report: JsonReport): [string, string][] {
     ['host', `${report.host.hostname} (${report.host.platform} ${report.host.release}, ${report.host.arch})`],
     ['report', `schema ${report.schemaVersion}, generated ${report.generatedAt}`],
   ];
+}
+
+/** The CI run as label/value pairs (the run URL is the `run` row); outside CI, one row saying so. */
+export function ciFacts(ci: CiContext | undefined): [string, string][] {
+  if (!ci) return [['CI', 'none detected: started outside CI (or by a CI system pgdrill does not recognise)']];
+  const rows: [string, string | undefined][] = [
+    ['CI', CI_PROVIDER_NAMES[ci.provider]],
+    ['run', ci.runUrl],
+    ['run id', ci.runId && (ci.attempt ? `${ci.runId} (attempt ${ci.attempt})` : ci.runId)],
+    ['repository', ci.repository],
+    ['workflow / job', ci.workflow],
+    ['commit', ci.commit],
+    ['branch / tag', ci.ref],
+    ['started by', ci.actor],
+  ];
+  return rows.filter((r): r is [string, string] => r[1] !== undefined);
+}
+
+/** Each suite file with its SHA-256 (or why there is none). */
+export function suiteFileFacts(report: JsonReport): [string, string][] {
+  const hashes = report.suite.fileHashes;
+  if (!hashes) return report.suite.files.map((f) => [f, 'not recorded']);
+  return hashes.map((f) => [f.path, f.sha256 ? `SHA-256 ${f.sha256}` : (f.problem ?? 'not recorded')]);
+}
+
+/** A link target only for http(s): a report never links to javascript: or file: from recorded text. */
+export function safeHref(url: string | undefined): string | undefined {
+  return url && /^https?:\/\//i.test(url) ? url : undefined;
+}
+
+/** One line for a table cell: `GitHub Actions run 123 (attempt 2) · main @ 0123456789ab · by alice`. */
+export function ciSummary(ci: CiContext | undefined, host?: string): string {
+  if (!ci) return host ? `no CI recorded (host ${host})` : 'no CI recorded';
+  const name = ci.provider === 'ci' ? 'CI' : CI_PROVIDER_NAMES[ci.provider];
+  const run = ci.runId ? ` run ${ci.runId}${ci.attempt && ci.attempt !== '1' ? ` (attempt ${ci.attempt})` : ''}` : '';
+  const where = [ci.ref, ci.commit?.slice(0, 12)].filter(Boolean).join(' @ ');
+  return [`${name}${run}`, where, ci.actor ? `by ${ci.actor}` : ''].filter(Boolean).join(' · ');
 }

@@ -1,14 +1,18 @@
 import { formatDuration } from '../../util/duration.js';
 import type { DrillReport, JsonReport } from '../report-schema.js';
-import { CONTROLS, controlRows } from './controls.js';
+import { controlTable } from './controls.js';
+import { controlsHtml } from './controls-render.js';
 import { escapeHtml as h } from './escape.js';
 import {
   backupFacts,
   checkCounts,
+  ciFacts,
   engineFacts,
   formatObjective,
   formatTook,
   recoveryFacts,
+  safeHref,
+  suiteFileFacts,
   toolFacts,
   VERDICT_TEXT,
 } from './evidence-text.js';
@@ -17,7 +21,8 @@ import { timelineSvg } from './timeline-svg.js';
 
 /**
  * The evidence report as one self-contained HTML file: no script, no external asset, print CSS with a
- * page per drill. Every value is escaped: restored data and error messages end up in it.
+ * page per drill and the control mapping once at the end. Every value is escaped: restored data and error
+ * messages end up in it.
  */
 export function renderHtmlReport(report: JsonReport): string {
   const title = `Restore drill evidence: ${report.suite.name}`;
@@ -36,9 +41,10 @@ export function renderHtmlReport(report: JsonReport): string {
 <p class="meta">Run ${h(report.startedAt)} → ${h(report.finishedAt)} (${h(formatDuration(report.durationMs / 1000))}) on ${h(report.host.hostname)} · pgdrill ${h(report.tools.pgdrill)} · exit code ${h(report.exitCode)}</p>
 </header>
 ${summary(report)}
+${runContextSection(report)}
 ${report.drills.map((d, i) => drillSection(d, i)).join('\n')}
+${controlsHtml(controlTable(report.drills), 'drills')}
 ${toolsSection(report)}
-<p class="note">pgdrill produces evidence that restores were tested; it does not make a system compliant. Which criteria this evidence supports, and how, is described in pgdrill's docs/evidence.md.</p>
 </body>
 </html>
 `;
@@ -80,8 +86,6 @@ ${checksTable(drill)}
 <h3>Recovery proof</h3>
 ${facts(recoveryFacts(drill))}
 ${drill.error ? errorBlock(drill.error) : ''}
-<h3>Evidence for auditors</h3>
-${controlsTable(drill)}
 </section>`;
 }
 
@@ -103,12 +107,20 @@ function errorBlock(error: NonNullable<DrillReport['error']>): string {
   return `<h3>Why the drill stopped</h3><p class="error"><strong>${h(error.code)}</strong>: ${h(error.message)}</p>${details}${error.hint ? `<p>Next step: ${h(error.hint)}</p>` : ''}`;
 }
 
-function controlsTable(drill: DrillReport): string {
-  const rows = controlRows(drill).map(
-    (r) =>
-      `<tr><td>${h(r.evidence)}</td><td>${h(r.observed)}</td><td class="status ${r.status.replace(' ', '-')}">${h(r.status)}</td><td>${r.controls.map((c) => h(CONTROLS[c])).join('<br>')}</td></tr>`,
+/** Which CI run, commit and actor, and the suite files' hashes: what an auditor needs to trace the run. */
+function runContextSection(report: JsonReport): string {
+  const rows = ciFacts(report.ci).map(([k, v]) => {
+    const href = k === 'run' ? safeHref(v) : undefined;
+    return `<tr><th>${h(k)}</th><td>${href ? `<a href="${h(href)}">${h(v)}</a>` : h(v)}</td></tr>`;
+  });
+  const files = suiteFileFacts(report).map(
+    ([path, hash]) => `<tr><td><code>${h(path)}</code></td><td><code>${h(hash)}</code></td></tr>`,
   );
-  return `<table class="controls"><thead><tr><th>evidence</th><th>this drill</th><th>status</th><th>supports</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
+  return `<section id="run-context">
+<h2>Run context</h2>
+<table class="facts"><tbody>${rows.join('')}</tbody></table>
+<table class="suite-files"><thead><tr><th>suite file</th><th>hash</th></tr></thead><tbody>${files.join('')}</tbody></table>
+</section>`;
 }
 
 function toolsSection(report: JsonReport): string {

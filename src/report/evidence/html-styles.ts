@@ -22,10 +22,13 @@ table.checks td:nth-child(4) { min-width: 6rem; }
 .details { color: #444; font-size: 12px; margin: .2rem 0 0; padding-left: 1rem; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .timeline { max-width: 100%; height: auto; }
+table.controls td:nth-child(2) { white-space: nowrap; }
+table.suite-files td { font-size: 12px; }
+.criteria { font-size: 12px; color: #333; }
 .note { color: #555; font-size: 12px; border-top: 1px solid #ddd; margin-top: 2rem; padding-top: .5rem; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11px; }
-  section.drill { break-before: page; page-break-before: always; }
+  section.drill, section#controls { break-before: page; page-break-before: always; }
   table, svg, tr { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   a { color: inherit; text-decoration: none; }

@@ -1,14 +1,17 @@
 import { formatDuration } from '../../util/duration.js';
 import type { DrillReport, JsonReport } from '../report-schema.js';
-import { CONTROLS, controlRows } from './controls.js';
+import { controlTable } from './controls.js';
+import { controlsMarkdown } from './controls-render.js';
 import { escapeMarkdown as m } from './escape.js';
 import {
   backupFacts,
   checkCounts,
+  ciFacts,
   engineFacts,
   formatObjective,
   formatTook,
   recoveryFacts,
+  suiteFileFacts,
   toolFacts,
   VERDICT_TEXT,
 } from './evidence-text.js';
@@ -34,12 +37,16 @@ export function renderMarkdownReport(report: JsonReport): string {
         checkCounts(d),
       ]),
     ),
+    '## Run context',
+    '',
+    facts(ciFacts(report.ci)),
+    table(['suite file', 'hash'], suiteFileFacts(report)),
     ...report.drills.flatMap((d, i) => drillSection(d, i)),
+    '',
+    ...controlsMarkdown(controlTable(report.drills), 'drills'),
     '## Tools and host',
     '',
     facts(toolFacts(report)),
-    "_pgdrill produces evidence that restores were tested; it does not make a system compliant. Which criteria this evidence supports, and how, is described in pgdrill's docs/evidence.md._",
-    '',
   ];
   return lines.join('\n');
 }
@@ -104,12 +111,6 @@ function drillSection(drill: DrillReport, index: number): string[] {
           '',
         ]
       : []),
-    '### Evidence for auditors',
-    '',
-    table(
-      ['evidence', 'this drill', 'status', 'supports'],
-      controlRows(drill).map((r) => [r.evidence, r.observed, r.status, r.controls.map((c) => CONTROLS[c]).join('; ')]),
-    ),
   ];
 }
 

@@ -14,6 +14,19 @@ const context: ReportContext = {
   host: { hostname: 'ci-1', platform: 'linux', release: '6.1', arch: 'x64' },
   commands: {},
   generatedAt: new Date('2026-11-20T03:02:00Z'),
+  ci: {
+    provider: 'github-actions',
+    runUrl: 'https://github.com/acme/drills/actions/runs/42',
+    runId: '42',
+    attempt: '1',
+    commit: '0123456789abcdef0123456789abcdef01234567',
+    ref: 'main',
+    actor: 'alice <b>',
+  },
+  suiteFiles: [
+    { path: 'suites/nightly.yaml', sha256: 'a'.repeat(64) },
+    { path: 'suites/gone.yaml', problem: 'not readable (ENOENT)' },
+  ],
 };
 
 // Restored data and error messages reach the report: a hostile value must stay text.
@@ -44,20 +57,61 @@ describe('HTML evidence report', () => {
     expect(html).toContain('billing &lt;nightly&gt; &amp; co');
   });
 
-  test('is self-contained: no script, no external reference', () => {
-    expect(html).not.toMatch(/<script|<link|src="http|href="http|@import|url\(/i);
+  test('is self-contained: no script, no external asset; the one outside link is to the CI run', () => {
+    expect(html).not.toMatch(/<script|<link|src="http|@import|url\(/i);
+    expect([...html.matchAll(/href="(http[^"]*)"/g)].map((m) => m[1])).toEqual([
+      'https://github.com/acme/drills/actions/runs/42',
+    ]);
   });
 
-  test('summary first, then a page per drill with a timeline, the checks, the recovery proof and the controls', () => {
-    expect(html.indexOf('id="summary"')).toBeLessThan(html.indexOf('id="drill-1"'));
+  test('summary first, the run context, a page per drill, then the control mapping once', () => {
+    expect(html.indexOf('id="summary"')).toBeLessThan(html.indexOf('id="run-context"'));
+    expect(html.indexOf('id="run-context"')).toBeLessThan(html.indexOf('id="drill-1"'));
+    expect(html.indexOf('id="drill-3"')).toBeLessThan(html.indexOf('id="controls"'));
     expect(html.match(/<section class="drill"/g)).toHaveLength(3);
     expect(html.match(/<svg /g)).toHaveLength(3);
     expect(html).toContain('ERROR: a drill could not run to the end');
     expect(html).toContain('Recovery proof');
-    expect(html).toContain('ISO/IEC 27001:2022 A.8.13');
-    expect(html).toContain('HIPAA 164.308(a)(7)(ii)(D)');
     expect(html).toContain('STORAGE_UNREACHABLE');
     expect(html).toMatch(/break-before: page/);
+    // One control table and one legend of the criteria for three drills, not one per drill.
+    expect(html.match(/<table class="controls"/g)).toHaveLength(1);
+    expect(html.match(/Evidence for auditors/g)).toHaveLength(1);
+    expect(html.match(/ISO\/IEC 27001:2022 A\.8\.13/g)).toHaveLength(1);
+    expect(html.match(/HIPAA 164\.308\(a\)\(7\)\(ii\)\(D\): testing/g)).toHaveLength(1);
+  });
+
+  test('the run context: CI, a link to the run, commit, ref, actor, and each suite file with its SHA-256', () => {
+    const section = html.slice(html.indexOf('id="run-context"'), html.indexOf('id="drill-1"'));
+    expect(section).toContain('GitHub Actions');
+    expect(section).toContain('<a href="https://github.com/acme/drills/actions/runs/42">');
+    expect(section).toContain('0123456789abcdef0123456789abcdef01234567');
+    expect(section).toContain('42 (attempt 1)');
+    expect(section).toContain('alice &lt;b&gt;');
+    expect(section).toContain(`SHA-256 ${'a'.repeat(64)}`);
+    expect(section).toContain('suites/gone.yaml</code></td><td><code>not readable (ENOENT)');
+  });
+
+  test('a run URL that is not http(s) is shown as text, never linked', () => {
+    const report = buildJsonReport(runOf(passedDrill), {
+      ...context,
+      ci: { provider: 'jenkins', runUrl: 'javascript:alert(1)' },
+    });
+    const out = renderHtmlReport(report);
+    expect(out).not.toContain('href="javascript');
+    expect(out).toContain('javascript:alert(1)');
+  });
+
+  test('outside CI the run context says so', () => {
+    const out = renderHtmlReport(buildJsonReport(runOf(passedDrill), { ...context, ci: undefined }));
+    expect(out).toContain('none detected: started outside CI');
+  });
+
+  test('the control table names, per evidence row, the drills that show it and what the others showed', () => {
+    const controls = html.slice(html.indexOf('id="controls"'));
+    expect(controls).toContain('evidenced: orders-from-pgdump');
+    expect(controls).toMatch(/exception: orders-pitr — no restore ran|exception: orders-pitr — restore error/);
+    expect(controls).toContain('1 exception · 2 evidenced');
   });
 });
 
@@ -77,7 +131,10 @@ describe('Markdown evidence report', () => {
     expect(md).toMatch(/^# Restore drill evidence: nightly/);
     expect(md).toContain('## Drill 2: billing &lt;nightly> &amp; co — failed');
     expect(md).toContain('| phase | status | from | took |');
-    expect(md).toContain('| evidence | this drill | status | supports |');
+    expect(md).toContain('## Run context');
+    expect(md).toContain('| run | https://github.com/acme/drills/actions/runs/42 |');
+    expect(md.match(/## Evidence for auditors/g)).toHaveLength(1);
+    expect(md).toContain('| evidence | status | drills | supports |');
   });
 });
 
@@ -100,8 +157,23 @@ test('controls: a passing drill evidences the restore; a failed check is an exce
 test('--report format comes from the extension; anything else is a usage error', () => {
   expect(evidenceFormatOf('out/evidence.HTML')).toBe('html');
   expect(evidenceFormatOf('evidence.md')).toBe('markdown');
-  expect(() => evidenceFormatOf('evidence.pdf')).toThrow(
+  expect(() => evidenceFormatOf('evidence.docx')).toThrow(
     expect.objectContaining({ code: 'REPORT_FORMAT_UNKNOWN', domain: 'config' }),
+  );
+});
+
+test('.pdf needs a Chromium: one that is not there is REPORT_PDF_UNAVAILABLE (exit 3) naming what to install', () => {
+  const env = { PATH: '/nonexistent-bin', PGDRILL_CHROMIUM: '/nonexistent/chromium' };
+  expect(() => evidenceFormatOf('evidence.pdf', env)).toThrow(
+    expect.objectContaining({
+      code: 'REPORT_PDF_UNAVAILABLE',
+      domain: 'storage',
+      message: expect.stringContaining('PGDRILL_CHROMIUM names /nonexistent/chromium'),
+      hint: expect.stringContaining('apt-get install chromium'),
+    }),
+  );
+  expect(() => evidenceFormatOf('evidence.pdf', { PATH: '/nonexistent-bin' })).toThrow(
+    expect.objectContaining({ code: 'REPORT_PDF_UNAVAILABLE', hint: expect.stringContaining('.html') }),
   );
 });
 
