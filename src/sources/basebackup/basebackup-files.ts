@@ -59,7 +59,12 @@ export async function extractTar(
   try {
     await runCommand('tar', ['-x', '-f', '-', '-C', into], { ...as, input, errorCode: 'RESTORE_FAILED' });
   } catch (error) {
-    throw failure ?? error;
+    if (failure) throw failure;
+    // tar's "Unexpected EOF in archive": an object read whole whose tar stream stops mid-entry was cut.
+    if (!input.readableEnded) await finished(input.resume()).catch(() => undefined);
+    if (failure) throw failure;
+    if (bytes === object.size && !end.ended()) throw truncatedTar(what, bytes, error);
+    throw error;
   }
   if (!input.readableEnded) await finished(input.resume()).catch(() => undefined);
   if (failure) throw failure;
@@ -69,14 +74,19 @@ export async function extractTar(
       `${what} was not read whole: ${bytes} of its ${object.size} bytes`,
       { hint: 'run the drill again' },
     );
-  if (!end.ended())
-    throw new SourceError(
-      'BACKUP_TRUNCATED',
-      `${what} was read whole (${bytes} bytes) but its tar stream stops without the two zero blocks that end a tar archive`,
-      {
-        hint: 'the base backup was cut when it was written or uploaded; take a new one and check the job that uploads it',
-      },
-    );
+  if (!end.ended()) throw truncatedTar(what, bytes);
+}
+
+function truncatedTar(what: string, bytes: number, cause?: unknown): SourceError {
+  return new SourceError(
+    'BACKUP_TRUNCATED',
+    `${what} was read whole (${bytes} bytes) but its tar stream stops without the two zero blocks that end a tar archive`,
+    {
+      cause,
+      details: cause instanceof DrillError ? cause.details : [],
+      hint: 'the base backup was cut when it was written or uploaded; take a new one and check the job that uploads it',
+    },
+  );
 }
 
 /** A read cut is the store's fault (exit 3); a gzip stream that stops or does not decode is the backup's. */
