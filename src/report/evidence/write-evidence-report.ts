@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { ConfigError } from '../../errors.js';
+import { parseDuration } from '../../util/duration.js';
 import type { JsonReport } from '../report-schema.js';
 import { renderHtmlReport } from './html-report.js';
 import { renderMarkdownReport } from './markdown-report.js';
@@ -37,7 +38,14 @@ export async function writeEvidenceFile(
   env: Record<string, string | undefined> = process.env,
 ): Promise<void> {
   const format = evidenceFormatOf(file, env);
-  if (format === 'pdf') return printHtmlToPdf(render.html(), file, { env });
+  if (format === 'pdf') {
+    // PGDRILL_PDF_TIMEOUT (e.g. 5m): how long Chromium may take on a very long report.
+    const timeout = env.PGDRILL_PDF_TIMEOUT;
+    return printHtmlToPdf(render.html(), file, {
+      env,
+      timeoutMs: timeout ? parseDuration(timeout) * 1000 : undefined,
+    });
+  }
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, format === 'html' ? render.html() : render.markdown());
 }
