@@ -79,15 +79,25 @@ async function drillFindings(ctx: DrillContext): Promise<PreflightFinding[]> {
   const env = envFindings(ctx.refs.filter((r) => drillsOf(suite, r).includes(ctx.index)));
   const storeNames = storesOf(drill);
   const stores = await Promise.all(storeNames.map((name) => ctx.stores.get(name)!));
-  const blocked = stores.filter((f) => f.status !== 'ok');
+  // A stand-in value in the source's own settings (a key, a prefix) would be looked for in vain.
+  const unsetInSource = ctx.refs
+    .filter(
+      (r) =>
+        !r.set &&
+        r.via === 'placeholder' &&
+        r.path[0] === 'drills' &&
+        r.path[1] === ctx.index &&
+        r.path[2] === 'source',
+    )
+    .map((r) => r.name);
+  const blocked = [
+    ...stores
+      .filter((f) => f.status !== 'ok')
+      .map((f) => `${f.subject} ${f.status === 'skip' ? 'was not checked' : 'failed'}`),
+    ...(unsetInSource.length ? [`its source settings use ${[...new Set(unsetInSource)].join(', ')}, not set`] : []),
+  ];
   const backup = blocked.length
-    ? {
-        finding: skip(
-          'backup',
-          `not looked for: ${blocked.map((f) => `${f.subject} ${f.status === 'skip' ? 'was not checked' : 'failed'}`).join(', ')}`,
-        ),
-        compressions: [],
-      }
+    ? { finding: skip('backup', `not looked for: ${blocked.join('; ')}`), compressions: [] }
     : await checkBackup({ suite, drill, env: ctx.env });
   const engine = isInventoryOnly(drill)
     ? ok('engine', 'none needed: inventory checks only, no server is started')

@@ -122,6 +122,9 @@ drills:
   - name: unset-key
     source: { pgdump: { store: lab, prefix: daily/, decrypt: { keyEnv: DOCTOR_UNSET_KEY } } }
     checks: [ { sequences: {} } ]
+  - name: unset-object
+    source: { pgdump: { store: lab, key: "daily/\${DOCTOR_UNSET_OBJECT}" } }
+    checks: [ { sequences: {} } ]
 `,
   );
   const result = await doctor(suite);
@@ -134,7 +137,9 @@ drills:
   expect(failed).toMatch(
     /FAIL env DOCTOR_UNSET_KEY: DOCTOR_UNSET_KEY is not set \(drills\[3\]\.source\.pgdump\.decrypt\.keyEnv/,
   );
-  expect(result.stdout).toMatch(/doctor: 4 drills: .* — a run would not get far/);
+  expect(failed).toMatch(/FAIL env DOCTOR_UNSET_OBJECT: .*\(drills\[4\]\.source\.pgdump\.key\)/);
+  expect(result.stdout).toMatch(/SKIP backup: not looked for: its source settings use DOCTOR_UNSET_OBJECT, not set/);
+  expect(result.stdout).toMatch(/doctor: 5 drills: .* — a run would not get far/);
 });
 
 test('wrong S3 credentials are named (exit 3) and no secret value appears in the output', async () => {

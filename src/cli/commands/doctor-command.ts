@@ -63,9 +63,7 @@ export function formatPreflight(result: PreflightResult): string {
   for (const group of result.groups) {
     if (group.findings.length === 0) continue;
     lines.push(
-      group.drill === undefined
-        ? `${group.suite} (${relative(process.cwd(), group.file)})`
-        : `${group.suite}/${group.drill}`,
+      group.drill === undefined ? `${group.suite} (${shortPath(group.file)})` : `${group.suite}/${group.drill}`,
     );
     for (const f of group.findings) lines.push(`  ${LABEL[f.status]} ${formatFinding(f)}`);
   }
@@ -77,6 +75,12 @@ export function formatPreflight(result: PreflightResult): string {
       (result.exitCode === 0 ? ' — ready to run' : ' — a run would not get far: fix the FAIL lines (exit 3)'),
   );
   return `${lines.join('\n')}\n`;
+}
+
+// Relative to where pgdrill runs when the file is below it, else absolute.
+function shortPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
 }
 
 function formatFinding(f: PreflightFinding): string {
