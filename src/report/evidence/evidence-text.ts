@@ -136,7 +136,7 @@ export function ciFacts(ci: CiContext | undefined): [string, string][] {
 export function suiteFileFacts(report: JsonReport): [string, string][] {
   const hashes = report.suite.fileHashes;
   if (!hashes) return report.suite.files.map((f) => [f, 'not recorded']);
-  return hashes.map((f) => [f.path, f.sha256 ? `SHA-256 ${f.sha256}` : (f.problem ?? 'not recorded')]);
+  return hashes.map((f) => [f.path, f.sha256 ?? f.problem ?? 'not recorded']);
 }
 
 /** A link target only for http(s): a report never links to javascript: or file: from recorded text. */

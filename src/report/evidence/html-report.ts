@@ -42,9 +42,9 @@ export function renderHtmlReport(report: JsonReport): string {
 </header>
 ${summary(report)}
 ${runContextSection(report)}
+${toolsSection(report)}
 ${report.drills.map((d, i) => drillSection(d, i)).join('\n')}
 ${controlsHtml(controlTable(report.drills), 'drills')}
-${toolsSection(report)}
 </body>
 </html>
 `;
@@ -119,7 +119,7 @@ function runContextSection(report: JsonReport): string {
   return `<section id="run-context">
 <h2>Run context</h2>
 <table class="facts"><tbody>${rows.join('')}</tbody></table>
-<table class="suite-files"><thead><tr><th>suite file</th><th>hash</th></tr></thead><tbody>${files.join('')}</tbody></table>
+<table class="suite-files"><thead><tr><th>suite file</th><th>SHA-256</th></tr></thead><tbody>${files.join('')}</tbody></table>
 </section>`;
 }
 

@@ -22,14 +22,25 @@ table.checks td:nth-child(4) { min-width: 6rem; }
 .details { color: #444; font-size: 12px; margin: .2rem 0 0; padding-left: 1rem; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; }
 .timeline { max-width: 100%; height: auto; }
-table.controls td:nth-child(2) { white-space: nowrap; }
-table.suite-files td { font-size: 12px; }
+table.controls td:nth-child(2), table.controls td:nth-child(4) { white-space: nowrap; }
+table.controls td:nth-child(1) { width: 28%; }
+table.suite-files code, table.runs code { word-break: break-all; font-size: 11px; }
+/* The period report's run list: dates, suites, verdicts and durations stay on one line; the list may span pages. */
+table.runs th, table.runs td:nth-child(1), table.runs td:nth-child(2), table.runs td:nth-child(4), table.runs td:nth-child(5) { white-space: nowrap; }
 .criteria { font-size: 12px; color: #333; }
 .note { color: #555; font-size: 12px; border-top: 1px solid #ddd; margin-top: 2rem; padding-top: .5rem; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11px; }
+  h1 { font-size: 1.4rem; }
+  h2 { margin-top: 1.1rem; }
+  th, td { padding: .2rem .35rem; }
+  table { margin: .3rem 0 .6rem; }
+  .verdict { font-size: 1.05rem; padding: .35rem .6rem; }
+  table.suite-files code, table.runs code { font-size: 9.5px; }
   section.drill, section#controls { break-before: page; page-break-before: always; }
   table, svg, tr { break-inside: avoid; page-break-inside: avoid; }
+  table.runs, table.drills { break-inside: auto; page-break-inside: auto; }
+  table.runs { font-size: 9.5px; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   a { color: inherit; text-decoration: none; }
 }

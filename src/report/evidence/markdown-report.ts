@@ -40,13 +40,13 @@ export function renderMarkdownReport(report: JsonReport): string {
     '## Run context',
     '',
     facts(ciFacts(report.ci)),
-    table(['suite file', 'hash'], suiteFileFacts(report)),
-    ...report.drills.flatMap((d, i) => drillSection(d, i)),
-    '',
-    ...controlsMarkdown(controlTable(report.drills), 'drills'),
+    table(['suite file', 'SHA-256'], suiteFileFacts(report)),
     '## Tools and host',
     '',
     facts(toolFacts(report)),
+    ...report.drills.flatMap((d, i) => drillSection(d, i)),
+    '',
+    ...controlsMarkdown(controlTable(report.drills), 'drills'),
   ];
   return lines.join('\n');
 }

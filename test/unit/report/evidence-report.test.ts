@@ -88,7 +88,7 @@ describe('HTML evidence report', () => {
     expect(section).toContain('0123456789abcdef0123456789abcdef01234567');
     expect(section).toContain('42 (attempt 1)');
     expect(section).toContain('alice &lt;b&gt;');
-    expect(section).toContain(`SHA-256 ${'a'.repeat(64)}`);
+    expect(section).toContain(`<code>${'a'.repeat(64)}</code>`);
     expect(section).toContain('suites/gone.yaml</code></td><td><code>not readable (ENOENT)');
   });
 
