@@ -82,9 +82,9 @@ export async function printHtmlToPdf(html: string, file: string, options: PrintP
   const chromium = findChromium(env);
   const timeoutMs = options.timeoutMs ?? 120_000;
   const work = await mkdtemp(join(tmpdir(), 'pgdrill-pdf-'));
-  let killGroup = () => {};
+  let browser: GroupRun | undefined;
   const unregister = registerCleanup(`PDF rendering in ${work}`, async () => {
-    killGroup();
+    browser?.kill();
     await rm(work, { recursive: true, force: true });
   });
   try {
@@ -92,54 +92,20 @@ export async function printHtmlToPdf(html: string, file: string, options: PrintP
     const pdf = join(work, 'report.pdf');
     await writeFile(page, html);
     const args = [...CHROMIUM_ARGS, `--user-data-dir=${join(work, 'profile')}`, `--print-to-pdf=${pdf}`];
-    const child = spawn(chromium, [...args, pathToFileURL(page).href], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      // Only what a browser needs: none of pgdrill's secrets (storage keys, signing key) reach it.
-      env: {
-        PATH: env.PATH ?? '/usr/bin:/bin',
-        HOME: work,
-        XDG_CONFIG_HOME: join(work, 'config'),
-        XDG_CACHE_HOME: join(work, 'cache'),
-        LANG: env.LANG ?? 'C.UTF-8',
-        ...(env.TZ ? { TZ: env.TZ } : {}),
-      },
-    });
-    let exited = false;
-    let reaped = false;
-    child.once('exit', () => {
-      exited = true;
-    });
-    // Kills the group while its leader runs, and once more right after it exits (its helpers); never later,
-    // when the number could belong to someone else.
-    killGroup = () => {
-      if (child.pid === undefined || reaped) return;
-      if (exited) reaped = true;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        /* the group is gone already */
-      }
+    // Only what a browser needs: none of pgdrill's secrets (storage keys, signing key) reach it.
+    const browserEnv = {
+      PATH: env.PATH ?? '/usr/bin:/bin',
+      HOME: work,
+      XDG_CONFIG_HOME: join(work, 'config'),
+      XDG_CACHE_HOME: join(work, 'cache'),
+      LANG: env.LANG ?? 'C.UTF-8',
+      ...(env.TZ ? { TZ: env.TZ } : {}),
     };
-    const stderr: string[] = [];
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      stderr.splice(0, Math.max(0, stderr.length - 200));
-    });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup();
-    }, timeoutMs);
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-      child.once('error', (error) => resolve({ code: null, signal: null, error }));
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    }).finally(() => clearTimeout(timer));
-    // Helpers left in the group (zygote, crash handler) go with the browser.
-    killGroup();
+    browser = startInGroup(chromium, [...args, pathToFileURL(page).href], browserEnv, timeoutMs);
+    const exit = await browser.done;
     const header = await readHeader(pdf);
-    if (timedOut || exit.error || exit.code !== 0 || header !== '%PDF-') {
-      const why = timedOut
+    if (exit.timedOut || exit.error || exit.code !== 0 || header !== '%PDF-') {
+      const why = exit.timedOut
         ? `did not finish within ${timeoutMs} ms and was killed`
         : exit.error
           ? `could not be started (${exit.error.message})`
@@ -147,17 +113,72 @@ export async function printHtmlToPdf(html: string, file: string, options: PrintP
             ? `exited with ${exit.code ?? exit.signal}`
             : `wrote ${header === undefined ? 'no PDF' : 'a file that is not a PDF'}`;
       throw new StorageError('REPORT_PDF_FAILED', `${chromium} --print-to-pdf ${why} (report ${file})`, {
-        details: stderr.filter((l) => !/dbus|Fontconfig/i.test(l)).slice(-10),
+        details: exit.stderr.filter((l) => !/dbus|Fontconfig/i.test(l)).slice(-10),
         hint: 'write the report as .html and print it from a browser, or run with PGDRILL_CHROMIUM set to another Chromium',
       });
     }
     await mkdir(dirname(file), { recursive: true });
     await copyFile(pdf, file);
   } finally {
-    killGroup();
+    browser?.kill();
     await rm(work, { recursive: true, force: true });
     unregister();
   }
+}
+
+interface GroupExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: Error;
+  timedOut: boolean;
+  /** The last 200 lines of stderr. */
+  stderr: string[];
+}
+
+interface GroupRun {
+  /** Settles once the leader has exited and what was left of its group has been killed. */
+  done: Promise<GroupExit>;
+  kill(): void;
+}
+
+/** A command as the leader of its own process group, the whole group killed on timeout and after it exits. */
+function startInGroup(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): GroupRun {
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env });
+  let exited = false;
+  let reaped = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  // While the leader runs, and once more right after it exits (its helpers: zygote, crash handler); never
+  // later, when the group's number could belong to someone else.
+  const kill = () => {
+    if (child.pid === undefined || reaped) return;
+    if (exited) reaped = true;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* the group is gone already */
+    }
+  };
+  const stderr: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    stderr.splice(0, Math.max(0, stderr.length - 200));
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, timeoutMs);
+  const done = new Promise<Omit<GroupExit, 'timedOut' | 'stderr'>>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  }).then((exit) => {
+    clearTimeout(timer);
+    kill();
+    return { ...exit, timedOut, stderr };
+  });
+  return { done, kill };
 }
 
 async function readHeader(file: string): Promise<string | undefined> {
