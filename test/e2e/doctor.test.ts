@@ -200,6 +200,9 @@ drills:
     postgres: { major: 15 }
     source: { pgdump: { store: disk, key: daily/shop.dump } }
     checks: [ { sequences: {} } ]
+  - name: present-image
+    source: { pgdump: { store: disk, key: daily/shop.dump } }
+    checks: [ { sequences: {} } ]
 `,
     );
     const result = await doctor(suite, { PGDRILL_ENGINE: 'docker' });
@@ -209,5 +212,9 @@ drills:
       /FAIL engine: DOCKER_IMAGE_MISSING: the image pgdrill\/doctor-never-built:15 .* is not present in the Docker engine and pulls are disabled/,
     );
     expect(result.stdout).toMatch(/OK {3}backup: found/);
+    // Without postgres.major the dump's 15 is wanted; its image is absent, so the nearest newer major present runs it.
+    expect(result.stdout).toMatch(
+      /^docker\/present-image\n(?: {2}.*\n)*? {2}OK {3}engine: docker: PostgreSQL 1[6-9] on \S+ \(present\) \(the backup is PostgreSQL 15\)$/m,
+    );
   });
 });
