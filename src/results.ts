@@ -78,7 +78,10 @@ export interface DrillResult {
   restoreSeconds?: number;
   engine?: {
     kind: string;
+    /** The major of the server restored into. */
     major: number;
+    /** The major the backup came from (the dumped server's, or PG_VERSION of a physical backup); below `major` in an upgrade rehearsal. */
+    backupMajor?: number;
     version: string;
     connection: string;
     /** Directory of the server and client binaries (local engine). */

@@ -11,7 +11,7 @@ import { estimateLogicalRestore } from '../fleet/restore-estimate.js';
 import type { PgdumpContext } from '../sources/pgdump/pgdump-source.js';
 import { withDiskFull } from '../util/disk-full.js';
 import { createServerProgress } from './server-progress.js';
-import { pickMajor } from './pick-major.js';
+import { assertNotOlderThanDump, pickMajor } from './pick-major.js';
 import { timed, type RestoreContext, type RestoreOutcome } from './restore-context.js';
 
 /** pg_dump archives: read each table of contents, start a server of the dump's major, restore in order. */
@@ -23,7 +23,7 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
     source,
     store,
     workDir: ctx.workspace.filesDir,
-    pgRestore: inspectionPgRestore(ctx.engine, ctx.suite.engine.binDir),
+    pgRestore: inspectionPgRestore(ctx.engine, ctx.suite.engine.binDir, drill.postgres.major),
     cores: cpus().length,
     env: ctx.env,
     signal: ctx.signal,
@@ -58,9 +58,11 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
     ),
   );
   const database = source.options.database;
+  const backupMajor = dumpedFromMajor(prepared);
   result.engine = {
     kind: server.kind,
     major: server.major,
+    backupMajor,
     version: server.version,
     connection: server.describe(database),
     image: server.image,
@@ -84,11 +86,19 @@ export async function restoreLogical(ctx: RestoreContext, source: ResolvedPgdump
   return {
     server,
     database,
-    message: `restored ${n} archive${n > 1 ? 's' : ''} into ${result.engine.connection}`,
+    message: `restored ${n} archive${n > 1 ? 's' : ''} into ${result.engine.connection}${backupMajor !== undefined && backupMajor < server.major ? ` (a PostgreSQL ${backupMajor} dump restored into PostgreSQL ${server.major})` : ''}`,
     scope: source.options.only
       ? { only: source.options.only, dumpedTables: prepared.archives.flatMap((a) => a.facts.tables) }
       : undefined,
   };
+}
+
+// The major of the server the dump was taken from (its pg_dump's when the archive does not say).
+function dumpedFromMajor(prepared: {
+  archives: Array<{ facts: { sourceMajor?: number }; dumpMajor?: number }>;
+}): number | undefined {
+  const majors = prepared.archives.flatMap((a) => a.facts.sourceMajor ?? a.dumpMajor ?? []);
+  return majors.length ? Math.max(...majors) : undefined;
 }
 
 function neededExtensions(prepared: { archives: Array<{ facts: { extensions: string[] } }> }): string[] {
@@ -105,8 +115,10 @@ function archivesInPlace(prepared: { archives: Array<{ localPath?: string }> }, 
  * The archive's table of contents is read before a server is chosen, with a pg_restore of the dump's major or
  * newer: this machine's newest when it is new enough, else (docker engine) one in a container of that major.
  */
-function inspectionPgRestore(engine: Engine, binDir?: string): PgRestoreFor {
+function inspectionPgRestore(engine: Engine, binDir?: string, requestedMajor?: number): PgRestoreFor {
   return async (dumpMajor, paths) => {
+    // The archive header names its pg_dump: a drill asking for an older server stops before anything else runs.
+    assertNotOlderThanDump(requestedMajor, dumpMajor);
     const installed = (await findInstallations({ binDir })).filter((i) => i.tools.pg_restore);
     const here = installed[0];
     if (here && (dumpMajor === undefined || here.major >= dumpMajor))

@@ -16,6 +16,7 @@ import { timed, type RestoreContext, type RestoreOutcome } from './restore-conte
 import { estimatePhysicalRestore, PHYSICAL_COMPRESSED_FACTOR } from '../fleet/restore-estimate.js';
 import { formatBytes } from '../fleet/byte-size.js';
 import { combineToolFor } from './pg-combinebackup-tool.js';
+import { assertPhysicalMajor } from './pick-major.js';
 
 /** A physical backup: restore its files, replay WAL to the target, and prove where recovery stopped. */
 export async function restorePhysical(ctx: RestoreContext, source: PhysicalSource): Promise<RestoreOutcome> {
@@ -35,6 +36,8 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
       : target?.beforeArchiveEnd !== undefined && newest
         ? new Date(newest.getTime() - parseDuration(target.beforeArchiveEnd) * 1000)
         : undefined;
+  // Before any file is restored: a physical backup starts only on its own major.
+  assertPhysicalMajor(drill.postgres.major, prepared.major, source.kind);
   checkArchiveUpFront(prepared, target?.lsn, source);
   await reserveDisk(ctx, prepared);
   const recovery = recoverySettings(target, targetTime);
@@ -82,6 +85,7 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
   result.engine = {
     kind: server.kind,
     major: server.major,
+    backupMajor: prepared.major ?? server.recovery.major,
     version: server.version,
     connection: server.describe(database),
     image: server.image,

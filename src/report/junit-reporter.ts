@@ -58,6 +58,7 @@ function addProperties(suite: TestSuite, drill: DrillResult): void {
   if (drill.engine) {
     suite.property('engine.kind', drill.engine.kind).property('engine.version', drill.engine.version);
     suite.property('engine.major', String(drill.engine.major));
+    if (drill.engine.backupMajor !== undefined) suite.property('engine.backupMajor', String(drill.engine.backupMajor));
   }
   if (drill.restoreSeconds !== undefined) suite.property('restore.seconds', drill.restoreSeconds.toFixed(1));
   for (const [phase, value] of Object.entries(drill.timings ?? {})) suite.property(`timing.${phase}`, value.toFixed(1));

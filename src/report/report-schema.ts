@@ -96,7 +96,14 @@ const phase = z.strictObject({
 
 const engine = z.strictObject({
   kind: z.string(),
-  major: z.number().int(),
+  major: z.number().int().describe('The major of the server restored into.'),
+  backupMajor: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      'The major the backup came from; below `major` when a dump was restored into a newer major (`postgres.major`).',
+    ),
   version: z.string().describe('`server_version` as the server reported it.'),
   connection: z.string().describe('Connection string without a password.'),
   binDir: z.string().optional(),
