@@ -94,7 +94,7 @@ export async function restorePhysical(ctx: RestoreContext, source: PhysicalSourc
     server,
     database,
     recovery: report,
-    message: `restored ${prepared.provenance.key} and replayed ${report.segmentsRestored} WAL segments to ${report.target} into ${result.engine.connection}`,
+    message: `restored ${prepared.provenance.chain ?? prepared.provenance.key} and replayed ${report.segmentsRestored} WAL segments to ${report.target} into ${result.engine.connection}`,
   };
 }
 
