@@ -10,14 +10,15 @@ export interface DrillProcess {
   command: string;
 }
 
-/** Every process (but this one) whose working directory is `dir` or below it. */
+/** Every process (but this one) whose working directory is `dir` or below it, or a pgBackRest process locking there. */
 export function findProcessesIn(dir: string): DrillProcess[] {
   const found: DrillProcess[] = [];
   for (const entry of safeReaddir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const cwd = safe(() => readlinkSync(`/proc/${entry}/cwd`));
-    if (!cwd || (cwd !== dir && !cwd.startsWith(`${dir}/`))) continue;
+    if (!cwd) continue;
     const argv = (safe(() => readFileSync(`/proc/${entry}/cmdline`, 'utf8')) ?? '').split('\0').filter(Boolean);
+    if (cwd !== dir && !cwd.startsWith(`${dir}/`) && !isPgbackrestLockingIn(argv, dir)) continue;
     const listed = safe(() => readFileSync(join(cwd, 'postmaster.pid'), 'utf8').split('\n')[0]?.trim());
     const postmaster = listed === entry && /(^|\/)postgres$/.test(argv[0] ?? '') && argv.includes(cwd);
     found.push({ pid: Number(entry), cwd, postmaster, command: argv.join(' ').slice(0, 120) });
@@ -37,6 +38,27 @@ export async function stopProcessesIn(dir: string, graceMs = 5_000): Promise<Dri
     await new Promise((r) => setTimeout(r, 100));
   for (const p of findProcessesIn(dir)) signal(p.pid, 'SIGKILL');
   return first;
+}
+
+/** pgBackRest processes given `--lock-path` in `dir` (the detached archive-get worker works in /). */
+export function findPgbackrestLockingIn(dir: string): number[] {
+  return safeReaddir('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((entry) =>
+      isPgbackrestLockingIn(
+        (safe(() => readFileSync(`/proc/${entry}/cmdline`, 'utf8')) ?? '').split('\0').filter(Boolean),
+        dir,
+      ),
+    )
+    .map(Number);
+}
+
+// pgBackRest's detached archive-get worker (archive-async) works in /: it is known by its lock path.
+function isPgbackrestLockingIn(argv: string[], dir: string): boolean {
+  return (
+    /(^|\/)pgbackrest$/.test(argv[0] ?? '') &&
+    argv.some((a) => a === `--lock-path=${dir}` || a.startsWith(`--lock-path=${dir}/`))
+  );
 }
 
 function signal(pid: number, name: NodeJS.Signals): void {

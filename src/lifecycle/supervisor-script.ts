@@ -2,8 +2,8 @@
  * The supervisor beside a drill's resources, for /bin/sh. Its stdin is a pipe whose other end only
  * pgdrill holds: a line on it means "released normally, exit"; end of file means pgdrill is gone (even by
  * SIGKILL), and then it stops what pgdrill left: containers (by label filter), every process working in
- * one of the directories (the postmaster gets SIGQUIT, PostgreSQL's immediate shutdown, the rest SIGKILL
- * after a grace period), and finally the directories themselves; unless a `pgdrill-kept` marker in a
+ * one of the directories or a pgBackRest process locking in one (the postmaster gets SIGQUIT, PostgreSQL's
+ * immediate shutdown, the rest SIGKILL after a grace period), and finally the directories themselves; unless a `pgdrill-kept` marker in a
  * directory or its parent says the user keeps them.
  * Environment: PGDRILL_DIRS (newline-separated real paths), PGDRILL_CONTAINERS (space-separated filters).
  */
@@ -31,6 +31,12 @@ signal_in() {
           [ "$(head -n 1 "$cwd/postmaster.pid" 2>/dev/null)" = "$pid" ] || continue
         fi
         kill -"$1" "$pid" 2>/dev/null && found=1 ;;
+      *)
+        # pgBackRest's detached archive-get worker works in /: it is known by the lock path pgdrill gave it.
+        [ "$2" = postmasters ] && continue
+        case "$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null)" in
+          *pgbackrest *--lock-path="$d"*) kill -"$1" "$pid" 2>/dev/null && found=1 ;;
+        esac ;;
       esac
     done
   done

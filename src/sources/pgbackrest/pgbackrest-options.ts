@@ -22,6 +22,15 @@ export const pgbackrestOptionsSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .optional()
       .describe('Environment variable holding repo1-cipher-pass when the repository is encrypted (aes-256-cbc).'),
+    prefetch: z
+      .number()
+      .int()
+      .min(0)
+      .max(64)
+      .default(8)
+      .describe(
+        'WAL segments `archive-get` fetches ahead into its queue (archive-async, archive-get-queue-max = prefetch segments, process-max = up to 4). 0: one segment per request.',
+      ),
   })
   .describe('A pgBackRest repository; restored with `pgbackrest restore`, WAL through `archive-get`.');
 

@@ -9,6 +9,7 @@ import {
   type PreparedPhysical,
 } from '../physical/physical-source.js';
 import { pgbackrestArgs, pgbackrestEnv, pgbackrestS3KeyType, preparePgbackrestDirs } from './pgbackrest-args.js';
+import { prepareArchiveGetQueue, stopAsyncArchiveGet } from './pgbackrest-async.js';
 import type { PgbackrestOptions } from './pgbackrest-options.js';
 
 export interface InfoBackup {
@@ -115,6 +116,7 @@ export async function preparePgbackrest(
     const segment = parseSegmentKey(o.key);
     return segment ? [{ ...segment, lastModified: o.lastModified }] : [];
   });
+  const lockDirs = new Set<string>();
   const args = (lock: string, caBundle?: string) =>
     pgbackrestArgs(ctx.storeConfig, options, { lock, caBundle, s3KeyType });
   return {
@@ -135,17 +137,25 @@ export async function preparePgbackrest(
     startSegment: parseSegmentKey(backup.archive.start),
     archive,
     serverEnv: () => env,
-    restoreCommand: (target, access) =>
-      [
+    async restoreCommand(target, access) {
+      const queue = options.prefetch > 0 ? await prepareArchiveGetQueue(target, options.prefetch) : [];
+      lockDirs.add(target.scratchDir);
+      return [
         'pgbackrest',
         ...args(target.scratchDir, access.caBundle),
+        ...queue,
         `--pg1-path=${target.dataDir}`,
         'archive-get',
         '%f',
         '"%p"',
       ]
         .map((a) => (a === '"%p"' ? a : shellQuote(a)))
-        .join(' '),
+        .join(' ');
+    },
+    // archive-get's queue is filled by a detached pgBackRest process: it must not outlive the drill.
+    close: async () => {
+      for (const dir of lockDirs) await stopAsyncArchiveGet(dir);
+    },
     async restore(target, access) {
       await preparePgbackrestDirs(target.scratchDir, target.runAs);
       await runPgbackrest(

@@ -13,6 +13,7 @@ const options: PgbackrestOptions = {
   stanza: 'main',
   set: 'latest',
   verifyTls: true,
+  prefetch: 8,
   cipherPassEnv: 'CIPHER',
 };
 const KEYS = {
