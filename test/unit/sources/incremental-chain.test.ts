@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { isDrillError } from '../../../src/errors.js';
+import { basebackupOptionsSchema } from '../../../src/sources/basebackup/basebackup-options.js';
 import {
   checkChain,
   discoverChain,
@@ -120,5 +121,26 @@ describe('discoverChain', () => {
         'b/incr2 builds on a backup that started at LSN 0/5000028 on timeline 1, and no backup under s3://b/b/ started there',
       ),
     });
+  });
+});
+
+describe('basebackup.incrementals in a suite', () => {
+  const parse = (extra: Record<string, unknown>) =>
+    basebackupOptionsSchema.safeParse({ store: 's', wal: { prefix: 'wal/' }, ...extra });
+
+  test('a list on top of key, or discover with key or prefix', () => {
+    expect(parse({ key: 'full', incrementals: ['incr1', 'incr2'] }).success).toBe(true);
+    expect(parse({ prefix: 'b/', incrementals: 'discover' }).success).toBe(true);
+    expect(parse({ key: 'b/incr2', incrementals: 'discover' }).success).toBe(true);
+  });
+
+  test('a list with prefix, an empty list or another word is refused with the reason', () => {
+    const withPrefix = parse({ prefix: 'b/', incrementals: ['incr1'] });
+    expect(withPrefix.error?.issues[0]).toMatchObject({
+      path: ['incrementals'],
+      message: expect.stringContaining('with `prefix`, use `incrementals: discover`'),
+    });
+    expect(parse({ key: 'full', incrementals: [] }).success).toBe(false);
+    expect(parse({ key: 'full', incrementals: 'auto' }).success).toBe(false);
   });
 });
