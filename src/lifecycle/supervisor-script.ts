@@ -35,7 +35,7 @@ signal_in() {
         # pgBackRest's detached archive-get worker works in /: it is known by the lock path pgdrill gave it.
         [ "$2" = postmasters ] && continue
         case "$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null)" in
-          *pgbackrest *--lock-path="$d"*) kill -"$1" "$pid" 2>/dev/null && found=1 ;;
+          *"pgbackrest "*--lock-path="$d"*) kill -"$1" "$pid" 2>/dev/null && found=1 ;;
         esac ;;
       esac
     done
