@@ -10,7 +10,9 @@ import { shellQuote } from '../../util/shell-quote.js';
  * source's own restore_command (pgBackRest archive-get, barman-cloud-wal-restore, pgdrill's fetch-wal) with
  * this machine's tools and credentials, and answers with the segment and the exit code. So images need no
  * backup tool and no secret ever enters the container, and "exit 1 = not archived, anything else = stop"
- * keeps its meaning.
+ * keeps its meaning. The command runs as pgdrill's own user, which read the backup itself: an archive of
+ * another uid's 0600 files (what a containerised server's archive_command leaves) is readable to it, and the
+ * file it fetched is handed to the server's user.
  */
 export interface WalBroker extends AsyncDisposable {
   /** The restore_command the server is given. */
@@ -24,6 +26,7 @@ export interface WalBrokerInput {
   hostCommand: string;
   /** The data directory: %p is relative to it. */
   dataDir: string;
+  /** The server's OS user: owns the broker's files and every file handed to the server. */
   runAs?: { uid: number; gid: number };
   env: Record<string, string | undefined>;
   /** The server log: the command's stderr goes there, as it would from a restore_command on this machine. */
@@ -59,17 +62,28 @@ export async function startWalBroker(input: WalBrokerInput): Promise<WalBroker> 
   await chmod(script, 0o500);
   if (input.runAs) await chown(script, input.runAs.uid, input.runAs.gid);
   let stopped = false;
+  // The idle wait is unref'd (a server kept by --keep-on-failure is never disposed, and its broker must not
+  // keep pgdrill alive), so disposing ends it at once: nothing may await an unref'd timer.
+  let idle: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  const sleep = () =>
+    new Promise<void>((wake) => {
+      idle = { timer: setTimeout(wake, input.pollMs ?? 50).unref(), wake };
+    });
   const loop = (async () => {
     while (!stopped) {
       const requests = (await readdir(join(input.dir, 'req')).catch(() => [])).filter((n) => !n.startsWith('.'));
       for (const name of requests) await answer(input, name);
-      if (requests.length === 0) await new Promise((r) => setTimeout(r, input.pollMs ?? 50));
+      if (requests.length === 0 && !stopped) await sleep();
     }
   })();
   return {
     restoreCommand: `sh ${shellQuote(script)} "%f" "%p"`,
     [Symbol.asyncDispose]: async () => {
       stopped = true;
+      if (idle) {
+        clearTimeout(idle.timer);
+        idle.wake();
+      }
       await loop;
     },
   };
@@ -88,7 +102,7 @@ async function answer(input: WalBrokerInput, name: string): Promise<void> {
   await rename(tmp, join(input.dir, 'rc', name));
 }
 
-// The command runs as the server's OS user would have run it on the local engine: same user, env and cwd.
+// The command gets the environment and cwd it would have on the local engine, as pgdrill's own user (see above).
 function runHostCommand(input: WalBrokerInput, name: string, out: string): Promise<number> {
   const command = input.hostCommand.replace(/%([fp%])/g, (_, c: string) => (c === 'f' ? name : c === 'p' ? out : '%'));
   const log = openSync(input.logPath, 'a');
@@ -97,8 +111,6 @@ function runHostCommand(input: WalBrokerInput, name: string, out: string): Promi
       cwd: input.dataDir,
       env: input.env,
       stdio: ['ignore', log, log],
-      uid: input.runAs?.uid,
-      gid: input.runAs?.gid,
     });
     child.on('error', () => resolve(128));
     child.on('exit', (code, signal) => resolve(signal ? 128 : (code ?? 128)));
