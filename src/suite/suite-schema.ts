@@ -117,7 +117,9 @@ const postgresSchema = z
       .min(10)
       .max(30)
       .optional()
-      .describe('PostgreSQL major for the restore server; default: the one the backup needs.'),
+      .describe(
+        "PostgreSQL major for the restore server; default: the one the backup needs. Newer than a dump's: an upgrade rehearsal (restored with that major's tools); older than a dump's, or another than a physical backup's: refused before any server starts (docs/majors.md).",
+      ),
     settings: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
       .optional()
