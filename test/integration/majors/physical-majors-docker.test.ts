@@ -112,10 +112,9 @@ for (const major of [17, 18]) {
         expect(await leftovers(cli.tmp)).toEqual([]);
       });
 
-      // The kept container's WAL broker once kept pgdrill running after its report was written.
-      test.skipIf(major !== 17)(
-        '--keep-on-failure: a recovery that fails keeps its container and directory, and pgdrill exits',
-        async () => {
+      // The kept container's WAL broker once kept pgdrill running after its report was written (once, on 17).
+      if (major === 17)
+        test('--keep-on-failure: a recovery that fails keeps its container and directory, and pgdrill exits', async () => {
           const file = join(dir, 'kept.yaml');
           await writeFile(
             file,
@@ -135,9 +134,7 @@ for (const major of [17, 18]) {
             if (containers.length) await dockerCli(['rm', '-f', '-v', ...containers.map((c) => c.split(' ')[0]!)]);
             await rm(kept.tmp, { recursive: true, force: true });
           }
-        },
-        300_000,
-      );
+        }, 300_000);
 
       test('the stop record names the restore point and the time target; latest replays to the newest segment', () => {
         expect(byName('tar-restore-point').recovery!.stopRecord).toMatch(
