@@ -6,7 +6,7 @@ import type { Redactor } from '../util/redact.js';
 import { describeSource } from '../suite/describe-drill.js';
 import { runCheck, skippedCheck } from '../checks/run-check.js';
 import type { Engine, StartedServer } from '../engines/engine.js';
-import { EngineError, exitCodeFor, isDrillError } from '../errors.js';
+import { type DrillError, EngineError, exitCodeFor, isDrillError } from '../errors.js';
 import type { EmitEvent } from '../events.js';
 import type { CheckResult, DrillResult, ErrorInfo, StepResult } from '../results.js';
 import type { ResolvedDrill, ResolvedSuite } from '../suite/resolved-suite.js';
@@ -311,19 +311,22 @@ function verdict(result: DrillResult): DrillResult['status'] {
   return 'passed';
 }
 
+function drillErrorInfo(error: DrillError): ErrorInfo {
+  return {
+    code: error.code,
+    message: error.message,
+    hint: error.hint,
+    details: error.details,
+    exitCode: exitCodeFor(error),
+  };
+}
+
 function toErrorInfo(error: unknown, signal: AbortSignal, drill: ResolvedDrill): ErrorInfo {
   // Once the drill is aborted, whatever failed next failed because of the abort: say so, not the symptom.
   if (signal.aborted) {
     // A stall aborts with its own error, which names the step and the last progress.
     const reason: unknown = signal.reason;
-    if (isDrillError(reason))
-      return {
-        code: reason.code,
-        message: reason.message,
-        hint: reason.hint,
-        details: reason.details,
-        exitCode: exitCodeFor(reason),
-      };
+    if (isDrillError(reason)) return drillErrorInfo(reason);
     const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
     return timedOut
       ? {
@@ -334,14 +337,7 @@ function toErrorInfo(error: unknown, signal: AbortSignal, drill: ResolvedDrill):
         }
       : { code: 'DRILL_CANCELLED', message: 'the drill was cancelled', exitCode: 130 };
   }
-  if (isDrillError(error))
-    return {
-      code: error.code,
-      message: error.message,
-      hint: error.hint,
-      details: error.details,
-      exitCode: exitCodeFor(error),
-    };
+  if (isDrillError(error)) return drillErrorInfo(error);
   return {
     code: 'INTERNAL_ERROR',
     message: error instanceof Error ? (error.stack ?? error.message) : String(error),

@@ -61,7 +61,8 @@ function isPgbackrestLockingIn(argv: string[], dir: string): boolean {
   );
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
+/** Signal a process that may be gone already. */
+export function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);
   } catch {

@@ -1,7 +1,8 @@
 import { chown, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RestoreTarget } from '../../engines/engine.js';
-import { findPgbackrestLockingIn } from '../../lifecycle/drill-processes.js';
+import { findPgbackrestLockingIn, signal } from '../../lifecycle/drill-processes.js';
 import { DEFAULT_WAL_SEGMENT_SIZE } from '../../recovery/fetch-wal-config.js';
 
 /**
@@ -32,16 +33,4 @@ export async function stopAsyncArchiveGet(lockDir: string): Promise<void> {
   const deadline = Date.now() + 5_000;
   while (findPgbackrestLockingIn(lockDir).length > 0 && Date.now() < deadline) await sleep(50);
   for (const pid of findPgbackrestLockingIn(lockDir)) signal(pid, 'SIGKILL');
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // gone already
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
