@@ -21,7 +21,26 @@ export interface RawReplayOptions {
   /** Where the server's directory is made (and removed). */
   workDir: string;
   /** After promotion, `select count(*)` of this table in this database must give `rows`; the query's time is not counted. */
-  verify: { database: string; table: string; rows: number };
+  verify: RowCount;
+}
+
+export interface RowCount {
+  database: string;
+  table: string;
+  rows: number;
+}
+
+export interface RawRecoveryOptions {
+  /** Where the server's directory is made (and removed). */
+  workDir: string;
+  /** Fill the empty data directory (0700, owned by the server's user), recovery.signal included. */
+  fill(dataDir: string, user: OsUser | undefined): Promise<void>;
+  /** restore_command written in postgresql.conf; absent: the one `fill` wrote (postgresql.auto.conf) is kept. */
+  restoreCommand?: string;
+  /** After promotion, `select count(*)` must give `verify.rows`. */
+  verify: RowCount;
+  /** Count the count's time too (it is one of the raw procedure's steps). @default false */
+  countVerify?: boolean;
 }
 
 /**
@@ -29,10 +48,30 @@ export interface RawReplayOptions {
  * `restore_command = 'cp <archive>/%f %p'`, recovery.signal, `pg_ctl start`, wait until the server has
  * left recovery (pg_is_in_recovery() false after promotion), then stop it and remove the data dir.
  * Returns those seconds; the row count that proves the replay went to the end is checked but not counted.
- * The server gets the durability settings pgdrill's restored servers get (fsync, full_page_writes and
- * synchronous_commit off), so the comparison is of the tools, not of the settings.
  */
 export async function rawReplay(options: RawReplayOptions): Promise<number> {
+  return rawRecovery({
+    workDir: options.workDir,
+    restoreCommand: `cp ${shellQuote(`${options.walDir}/`)}%f %p`,
+    verify: options.verify,
+    async fill(dataDir, user) {
+      const as = runAs(user);
+      await untar(join(options.backupDir, 'base.tar'), dataDir, as);
+      await untar(join(options.backupDir, 'pg_wal.tar'), join(dataDir, 'pg_wal'), as);
+      await writeOwned(join(dataDir, 'recovery.signal'), '', user);
+      await writeOwned(join(dataDir, 'postgresql.auto.conf'), '', user);
+    },
+  });
+}
+
+/**
+ * A physical restore by hand up to promotion: `fill` an empty data dir (it writes recovery.signal), a
+ * postgresql.conf of the bench's own, `pg_ctl start -w`, poll until recovery has ended, count the rows
+ * (a replay that stopped early would still promote), stop the server and remove its directory. The server
+ * gets the durability settings pgdrill's restored servers get (fsync, full_page_writes and
+ * synchronous_commit off), so the comparison is of the tools, not of the settings.
+ */
+export async function rawRecovery(options: RawRecoveryOptions): Promise<number> {
   const t0 = performance.now();
   let uncounted = 0;
   const resolved = await resolveServerUser();
@@ -65,19 +104,16 @@ export async function rawReplay(options: RawReplayOptions): Promise<number> {
       await mkdir(dir, { mode: 0o700 });
       await own(dir, user);
     }
-    await untar(join(options.backupDir, 'base.tar'), dataDir, as);
-    await untar(join(options.backupDir, 'pg_wal.tar'), join(dataDir, 'pg_wal'), as);
+    await options.fill(dataDir, user);
     const port = await findFreePort();
-    await writeOwned(join(dataDir, 'postgresql.conf'), renderConf(port, socketDir, options.walDir), user);
-    await writeOwned(join(dataDir, 'postgresql.auto.conf'), '', user);
+    await writeOwned(join(dataDir, 'postgresql.conf'), renderConf(port, socketDir, options.restoreCommand), user);
     await writeOwned(join(dataDir, 'pg_hba.conf'), 'local all all trust\n', user);
-    await writeOwned(join(dataDir, 'recovery.signal'), '', user);
     started = true;
     await pgCtl(['start', '-w', '-t', '3600', '-l', logPath]);
     await waitUntilPromoted(socketDir, port);
     const tv = performance.now();
     await verifyRows(socketDir, port, options.verify);
-    uncounted = performance.now() - tv;
+    if (!options.countVerify) uncounted = performance.now() - tv;
     await pgCtl(['stop', '-m', 'fast', '-w']);
     started = false;
     return (performance.now() - t0 - uncounted) / 1000;
@@ -88,14 +124,14 @@ export async function rawReplay(options: RawReplayOptions): Promise<number> {
   }
 }
 
-function renderConf(port: number, socketDir: string, walDir: string): string {
+function renderConf(port: number, socketDir: string, restoreCommand: string | undefined): string {
   return [
     `listen_addresses = '127.0.0.1'`,
     `port = ${port}`,
     `unix_socket_directories = '${socketDir}'`,
     'unix_socket_permissions = 0700',
     'archive_mode = off',
-    `restore_command = '${`cp ${shellQuote(`${walDir}/`)}%f %p`.replace(/'/g, "''")}'`,
+    ...(restoreCommand === undefined ? [] : [`restore_command = '${restoreCommand.replace(/'/g, "''")}'`]),
     'fsync = off',
     'synchronous_commit = off',
     'full_page_writes = off',
@@ -122,13 +158,13 @@ async function waitUntilPromoted(socketDir: string, port: number): Promise<void>
 }
 
 // A replay that stopped early (a segment not found, a broken cp) would still promote: the rows prove it did not.
-async function verifyRows(socketDir: string, port: number, verify: RawReplayOptions['verify']): Promise<void> {
+async function verifyRows(socketDir: string, port: number, verify: RowCount): Promise<void> {
   const client = new pg.Client({ host: socketDir, port, user: SERVER_ROLE, database: verify.database });
   await client.connect();
   try {
     const n = Number((await client.query<{ n: string }>(`select count(*) as n from ${verify.table}`)).rows[0]!.n);
     if (n !== verify.rows)
-      throw new Error(`raw replay recovered ${n} rows of ${verify.table}, the archive holds ${verify.rows}`);
+      throw new Error(`raw replay recovered ${n} rows of ${verify.table}, expected ${verify.rows}`);
   } finally {
     await client.end().catch(() => {});
   }
@@ -148,7 +184,7 @@ async function own(path: string, user: OsUser | undefined): Promise<void> {
   if (user) await chown(path, user.uid, user.gid);
 }
 
-async function writeOwned(path: string, text: string, user: OsUser | undefined): Promise<void> {
+export async function writeOwned(path: string, text: string, user: OsUser | undefined): Promise<void> {
   await writeFile(path, text, { mode: 0o600 });
   if (user) await chown(path, user.uid, user.gid);
 }

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { startEmbeddedS3, type EmbeddedS3 } from '../demo/embedded-s3.js';
-import { parseBenchOptions, type Comparison } from './bench-options.js';
+import { COMPARISONS, parseBenchOptions, type Comparison } from './bench-options.js';
 import { createBenchWorkspace } from './bench-workspace.js';
 import { measureLocalStart } from './local-start.js';
 import { median, runPairs, summarize, type ComparisonSummary } from './pairs.js';
@@ -12,6 +12,8 @@ import {
   uploadPgdumpFixture,
   writePgdumpSuite,
 } from './pgdump-bench.js';
+import { pgbackrestVersion, rawPgbackrest, writePgbackrestSuite } from './pgbackrest-bench.js';
+import { makePgbackrestBenchFixture } from './pgbackrest-fixture.js';
 import { runPgdrill } from './run-pgdrill.js';
 import { rawWalLocal, rawWalS3, writeWalSuite } from './wal-bench.js';
 import { makeWalFixture, uploadWalFixture } from './wal-fixture.js';
@@ -120,11 +122,19 @@ try {
     }
   }
 
-  if (wants('pgbackrest'))
-    log('SKIP pgbackrest not measured by this bench yet (raw pgbackrest restore + recovery vs a pgbackrest drill)');
+  if (wants('pgbackrest')) {
+    const version = await pgbackrestVersion();
+    if (!version.ok) log(`SKIP pgbackrest ${version.reason}`);
+    else {
+      log(`pgbackrest fixture: ${version.version}`);
+      const fixture = await makePgbackrestBenchFixture(ws.dir, { sizeMb: options.sizeMb, walMb: options.walMb }, log);
+      const suite = await writePgbackrestSuite(ws.dir, fixture);
+      await compare('pgbackrest', () => rawPgbackrest(ws, fixture), pgdrillSide(suite, {}));
+    }
+  }
   log(`failed runs (not counted, their pair run again): ${failed.length === 0 ? 'none' : failed.join('; ')}`);
   log(`load ${load()} at the end`);
-  for (const name of ['pgdump-local', 'pgdump-s3', 'wal-local', 'wal-s3'] as const) {
+  for (const name of COMPARISONS) {
     const summary = results.get(name);
     if (summary) log(`RATIO ${name} ${summary.medianRatio.toFixed(3)}`);
   }

@@ -79,8 +79,8 @@ export async function makeWalFixture(
   }
 }
 
-// Inserts in batches until the WAL written since the base backup reaches walMb.
-async function writeWal(server: StartedLocalServer, walMb: number): Promise<number> {
+/** Inserts into public.wal_events (it must exist) in batches until the WAL written since the call reaches walMb; returns the rows. */
+export async function writeWal(server: StartedLocalServer, walMb: number): Promise<number> {
   return withClient(
     server,
     async (c) => {
