@@ -69,8 +69,8 @@ export async function makePgbackrestBenchFixture(
   await pgbackrest(server, ['check'], 300_000);
 
   const t = performance.now();
-  // ~310 bytes per row with its primary key (measured: 25 MiB for 83,886 rows): rows for the requested size.
-  const bulk = Math.round((sizes.sizeMb * 1024 * 1024) / 310);
+  // ~200 bytes per row with its primary key (measured; the demo tables add ~9 MiB): rows for the requested size.
+  const bulk = Math.round((sizes.sizeMb * 1024 * 1024) / 200);
   await withClient(
     server,
     (c) =>
