@@ -134,11 +134,18 @@ async function checkPhysical(
     return {
       finding: ok('backup', `found ${p.key} (${size}${p.lastModified ?? 'time unknown'}); ${segments}`),
       major: prepared.major,
-      majorUnknown: prepared.major === undefined ? "the backup's metadata names no PostgreSQL version" : undefined,
+      majorUnknown: prepared.major === undefined ? physicalMajorUnknown(source) : undefined,
       compressions: [],
     };
   } finally {
     await prepared?.close?.();
     await Promise.all(stores.map((s) => s.close()));
   }
+}
+
+// Where each source's major comes from without a download, and so why it may be missing.
+function physicalMajorUnknown(source: PhysicalSource): string {
+  if (source.kind === 'pgbackrest') return 'pgbackrest info names no database version for the set';
+  if (source.kind === 'barmanCloud') return 'barman-cloud-backup-list names no server version for the backup';
+  return 'PG_VERSION is not within the first 8 MiB of the base backup (a tar is read that far, no further)';
 }

@@ -8,6 +8,7 @@ import { createSuiteRedactor } from '../util/redact.js';
 import type { ToolStatus } from './diagnose.js';
 import { checkBackup } from './preflight-backup.js';
 import { checkDrillEngine, planEngine, type EnginePlan } from './preflight-engine.js';
+import { checkRequestedMajor } from './preflight-major.js';
 import { ok, skip, type PreflightFinding, type PreflightGroup, type PreflightResult } from './preflight-result.js';
 import { checkStore } from './preflight-store.js';
 import { checkTools, toolsFor } from './preflight-tools.js';
@@ -99,11 +100,15 @@ async function drillFindings(ctx: DrillContext): Promise<PreflightFinding[]> {
   const backup = blocked.length
     ? { finding: skip('backup', `not looked for: ${blocked.join('; ')}`), compressions: [] }
     : await checkBackup({ suite, drill, env: ctx.env });
+  const major = isInventoryOnly(drill) ? undefined : checkRequestedMajor(drill, backup);
+  // A refused postgres.major stops the run before any server is chosen: the engine line would repeat it.
   const engine = isInventoryOnly(drill)
     ? ok('engine', 'none needed: inventory checks only, no server is started')
-    : await checkDrillEngine(ctx.plan!, drill, backup);
+    : major?.status === 'fail'
+      ? skip('engine', 'not checked: postgres.major is refused (see above)')
+      : await checkDrillEngine(ctx.plan!, drill, backup);
   const tools = await checkTools(toolsFor(drill, backup), ctx.toolProbes);
-  return [...env, ...stores, backup.finding, engine, ...tools];
+  return [...env, ...stores, backup.finding, ...(major ? [major] : []), engine, ...tools];
 }
 
 /** Each store any drill uses, checked once; a store whose settings use an unset variable is not probed. */

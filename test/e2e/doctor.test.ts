@@ -169,6 +169,57 @@ drills:
   }
 });
 
+test("postgres.major is held against the dump's major as the run holds it: older is refused with the run's code (exit 3)", async () => {
+  const suite = await writeSuiteIn(
+    dir,
+    'majors',
+    `name: majors
+storage:
+  disk: { filesystem: { root: ./backups } }
+  lab: ${s3Store(BUCKET)}
+drills:
+  - name: older
+    postgres: { major: 14 }
+    source: { pgdump: { store: disk, key: daily/shop.dump } }
+    checks: [ { sequences: {} } ]
+  - name: same
+    postgres: { major: 15 }
+    source: { pgdump: { store: disk, key: daily/shop.dump } }
+    checks: [ { sequences: {} } ]
+  - name: newer
+    postgres: { major: 17 }
+    source: { pgdump: { store: disk, key: daily/shop.dump } }
+    checks: [ { sequences: {} } ]
+  - name: encrypted
+    postgres: { major: 14 }
+    source: { pgdump: { store: lab, prefix: daily/, decrypt: { keyEnv: DOCTOR_KEY } } }
+    checks: [ { sequences: {} } ]
+`,
+  );
+  const result = await doctor(suite);
+  expect(result.exitCode, result.stdout + result.stderr).toBe(3);
+  const drill = (name: string) => new RegExp(`^majors/${name}\\n((?: {2}.*\\n)*)`, 'm').exec(result.stdout)?.[1] ?? '';
+  // The message and hint are the run's own (drill/pick-major.ts), and the engine line does not repeat them.
+  expect(drill('older')).toContain(
+    '  FAIL postgres.major: POSTGRES_MAJOR_OLDER_THAN_DUMP: the drill asks for PostgreSQL 14 (postgres.major), but the dump comes from PostgreSQL 15: ' +
+      "pg_restore 14 cannot read a newer pg_dump's archive and a dump does not restore into an older major " +
+      '(hint: remove postgres.major to restore into PostgreSQL 15, or set it to 15 or newer (a newer major rehearses an upgrade))\n',
+  );
+  expect(drill('older')).toContain('  SKIP engine: not checked: postgres.major is refused (see above)\n');
+  expect(drill('same')).toContain("  OK   postgres.major: 15, the dump's own major\n");
+  expect(drill('newer')).toContain("  OK   postgres.major: 17, newer than the dump's 15: an upgrade rehearsal\n");
+  // An encrypted archive's header is read only by the run, after decryption: the preflight says so, and does not guess.
+  expect(drill('encrypted')).toContain(
+    "  SKIP postgres.major: 14 not compared with the backup's major, known only once the run reads the backup " +
+      '(daily/shop-2026-12-01.dump: the archive is encrypted)\n',
+  );
+  const json = JSON.parse((await doctor(suite, {}, ['--json'])).stdout) as {
+    groups: Array<{ drill?: string; findings: Array<{ subject: string; status: string; code?: string }> }>;
+  };
+  const older = json.groups.find((g) => g.drill === 'older')!.findings.find((f) => f.subject === 'postgres.major');
+  expect(older).toMatchObject({ status: 'fail', code: 'POSTGRES_MAJOR_OLDER_THAN_DUMP' });
+});
+
 test('an invalid suite is a suite error (exit 2), not a preflight finding', async () => {
   const suite = await writeSuiteIn(dir, 'invalid', 'name: invalid\ndrills:\n  - name: x\n    source: { nope: {} }\n');
   const result = await doctor(suite);
