@@ -16,6 +16,7 @@ import { timed, type RestoreContext, type RestoreOutcome } from './restore-conte
 import { estimatePhysicalRestore, PHYSICAL_COMPRESSED_FACTOR } from '../fleet/restore-estimate.js';
 import { formatBytes } from '../fleet/byte-size.js';
 import { combineToolFor } from './pg-combinebackup-tool.js';
+import { pgbackrestContainerFor } from './pgbackrest-container-tool.js';
 import { assertPhysicalMajor } from './pick-major.js';
 
 /** A physical backup: restore its files, replay WAL to the target, and prove where recovery stopped. */
@@ -109,7 +110,8 @@ function prepareSource(ctx: RestoreContext, source: PhysicalSource): Promise<Pre
     env: ctx.env,
     signal: ctx.signal,
   };
-  if (source.kind === 'pgbackrest') return preparePgbackrest({ ...base, options: source.options });
+  if (source.kind === 'pgbackrest')
+    return preparePgbackrest({ ...base, options: source.options, startContainer: pgbackrestContainerFor(ctx.engine) });
   if (source.kind === 'barmanCloud') return prepareBarmanCloud({ ...base, options: source.options });
   const walStoreConfig = ctx.suite.storage[source.walStore]!;
   const walStore = source.walStore === source.store ? store : createStore(walStoreConfig, { baseDir: ctx.suite.dir });

@@ -22,6 +22,7 @@ import { connectRuntime, imageExists, resolveImage, usableImage, type PullPolicy
 import { startDockerServer } from './start-docker-server.js';
 import { startRestoredContainer } from './start-restored-container.js';
 import { dockerToolCommand, type DockerToolCommand, type DockerToolOptions } from './docker-tool-command.js';
+import { startToolContainer, type ToolContainer, type ToolContainerRequest } from './tool-container.js';
 
 export interface DockerEngineOptions {
   /** Image rules tried before the defaults (official postgres and TimescaleDB images). */
@@ -42,6 +43,8 @@ export interface DockerEngine extends Engine {
     readPaths: string[],
     access?: Pick<DockerToolOptions, 'writePaths' | 'user'>,
   ): Promise<DockerToolCommand>;
+  /** A long-lived container of exactly `request.major`'s image whose tools pgdrill runs with `docker exec` (pgBackRest). */
+  toolContainer(request: ToolContainerRequest): Promise<ToolContainer>;
 }
 
 export function isDockerEngine(engine: Engine): engine is DockerEngine {
@@ -87,6 +90,7 @@ export function createDockerEngine(options: DockerEngineOptions = {}): DockerEng
         ...access,
       });
     },
+    toolContainer: async (request) => startToolContainer({ client: await client(), rules, pull, request }),
   };
 }
 

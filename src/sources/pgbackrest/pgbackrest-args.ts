@@ -38,6 +38,8 @@ export interface PgbackrestArgsContext {
   caBundle?: string;
   /** From pgbackrestS3KeyType(store, env). @default 'shared' */
   s3KeyType?: PgbackrestS3KeyType;
+  /** A private config file holding the secrets (pgBackRest in a container), instead of `--no-config`. */
+  config?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface PgbackrestArgsContext {
 export function pgbackrestArgs(store: StoreConfig, options: PgbackrestOptions, dirs: PgbackrestArgsContext): string[] {
   const args = [
     `--stanza=${options.stanza}`,
-    '--no-config',
+    dirs.config ? `--config=${dirs.config}` : '--no-config',
     `--config-include-path=${emptyIncludePath(dirs.lock)}`,
     `--lock-path=${dirs.lock}`,
     '--log-level-file=off',
@@ -123,7 +125,7 @@ export function pgbackrestEnv(
   return out;
 }
 
-function joinRepoPath(root: string, path: string): string {
+export function joinRepoPath(root: string, path: string): string {
   return `/${[root, path]
     .map((p) => p.replace(/^\/+|\/+$/g, ''))
     .filter(Boolean)

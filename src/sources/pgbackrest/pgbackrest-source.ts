@@ -8,8 +8,24 @@ import {
   type PhysicalContext,
   type PreparedPhysical,
 } from '../physical/physical-source.js';
-import { pgbackrestArgs, pgbackrestEnv, pgbackrestS3KeyType, preparePgbackrestDirs } from './pgbackrest-args.js';
+import {
+  joinRepoPath,
+  pgbackrestArgs,
+  pgbackrestEnv,
+  pgbackrestS3KeyType,
+  preparePgbackrestDirs,
+} from './pgbackrest-args.js';
 import { prepareArchiveGetQueue, stopAsyncArchiveGet } from './pgbackrest-async.js';
+import {
+  containerArchiveGetCommand,
+  handRestoredFiles,
+  startContainerPgbackrest,
+  type ContainerPgbackrest,
+  type StartPgbackrestContainer,
+} from './pgbackrest-container.js';
+import { pgbackrestPlacement } from './pgbackrest-support.js';
+import type { RestoreTarget } from '../../engines/engine.js';
+import type { ToolAccess } from '../physical/physical-source.js';
 import type { PgbackrestOptions } from './pgbackrest-options.js';
 
 export interface InfoBackup {
@@ -20,6 +36,7 @@ export interface InfoBackup {
   database: { id: number };
   info?: { size?: number; repository?: { size?: number } };
   lsn?: { start: string; stop: string };
+  backrest?: { version?: string };
 }
 export interface InfoStanza {
   name: string;
@@ -32,7 +49,11 @@ export interface InfoStanza {
 
 /** List the repository with `pgbackrest info`, pick the set, and describe how to restore it. */
 export async function preparePgbackrest(
-  ctx: PhysicalContext & { options: PgbackrestOptions },
+  ctx: PhysicalContext & {
+    options: PgbackrestOptions;
+    /** The docker engine's container of a major's image, for a backup this machine's pgBackRest cannot restore. */
+    startContainer?: StartPgbackrestContainer;
+  },
 ): Promise<PreparedPhysical> {
   const { options } = ctx;
   const env = pgbackrestEnv(ctx.env, options);
@@ -117,28 +138,53 @@ export async function preparePgbackrest(
     return segment ? [{ ...segment, lastModified: o.lastModified }] : [];
   });
   const lockDirs = new Set<string>();
-  const args = (lock: string, caBundle?: string) =>
-    pgbackrestArgs(ctx.storeConfig, options, { lock, caBundle, s3KeyType });
+  const args = (lock: string, caBundle?: string, config?: string) =>
+    pgbackrestArgs(ctx.storeConfig, options, { lock, caBundle, s3KeyType, config });
+  const major = db ? Number(db.version) : undefined;
+  // info reads any major's repository; restore and archive-get need a pgBackRest that knows the major.
+  const placement = await pgbackrestPlacement(major, ctx.startContainer !== undefined, where);
+  let container: Promise<ContainerPgbackrest> | undefined;
+  const inContainer = (target: RestoreTarget) =>
+    (container ??= startContainerPgbackrest({
+      start: ctx.startContainer!,
+      major: major!,
+      target,
+      workDir: ctx.workDir,
+      env,
+      network: 's3' in ctx.storeConfig ? 'host' : 'none',
+      readPaths: 'filesystem' in ctx.storeConfig ? [joinRepoPath(ctx.storeConfig.filesystem.root, options.path)] : [],
+    }));
+  const containerArgs = async (target: RestoreTarget, access: ToolAccess) => {
+    const c = await inContainer(target);
+    return { c, args: args(target.scratchDir, access.caBundle, c.configFile) };
+  };
+  const provenance: PreparedPhysical['provenance'] = {
+    store: ctx.store.description,
+    key: `${options.path} stanza ${options.stanza} set ${backup.label}`,
+    backupId: backup.label,
+    backupType: backup.type,
+    size: backup.info?.repository?.size,
+    databaseSize: backup.info?.size,
+    startedAt: new Date(backup.timestamp.start * 1000).toISOString(),
+    lastModified: new Date(backup.timestamp.stop * 1000).toISOString(),
+    walStart: backup.archive.start,
+    walStop: backup.archive.stop,
+    format: 'pgbackrest',
+    producedBy: backup.backrest?.version ? `pgBackRest ${backup.backrest.version}` : undefined,
+  };
   return {
-    major: db ? Number(db.version) : undefined,
-    provenance: {
-      store: ctx.store.description,
-      key: `${options.path} stanza ${options.stanza} set ${backup.label}`,
-      backupId: backup.label,
-      backupType: backup.type,
-      size: backup.info?.repository?.size,
-      databaseSize: backup.info?.size,
-      startedAt: new Date(backup.timestamp.start * 1000).toISOString(),
-      lastModified: new Date(backup.timestamp.stop * 1000).toISOString(),
-      walStart: backup.archive.start,
-      walStop: backup.archive.stop,
-      format: 'pgbackrest',
-    },
+    major,
+    provenance,
     startSegment: parseSegmentKey(backup.archive.start),
     archive,
-    serverEnv: () => env,
+    // In a container, pgBackRest reads the secrets from its own config file: the server's command needs none.
+    serverEnv: () => (placement === 'host' ? env : {}),
     async restoreCommand(target, access) {
       const queue = options.prefetch > 0 ? await prepareArchiveGetQueue(target, options.prefetch) : [];
+      if (placement === 'container') {
+        const { c, args: common } = await containerArgs(target, access);
+        return containerArchiveGetCommand(c, [...common, ...queue, `--pg1-path=${target.dataDir}`], target);
+      }
       lockDirs.add(target.scratchDir);
       return [
         'pgbackrest',
@@ -153,11 +199,27 @@ export async function preparePgbackrest(
         .join(' ');
     },
     // archive-get's queue is filled by a detached pgBackRest process: it must not outlive the drill.
+    // In a container, removing it stops the worker with it.
     close: async () => {
       for (const dir of lockDirs) await stopAsyncArchiveGet(dir);
+      const started = await container?.catch(() => undefined);
+      await started?.container[Symbol.asyncDispose]();
     },
     async restore(target, access) {
       await preparePgbackrestDirs(target.scratchDir, target.runAs);
+      if (placement === 'container') {
+        const { c, args: common } = await containerArgs(target, access);
+        provenance.restoredWith = c.where;
+        await runPgbackrest(
+          [...common, `--pg1-path=${target.dataDir}`, `--set=${backup.label}`, 'restore'],
+          env,
+          where,
+          undefined,
+          c.exec,
+        );
+        await handRestoredFiles(target);
+        return;
+      }
       await runPgbackrest(
         [
           ...args(target.scratchDir, access.caBundle),
@@ -179,11 +241,13 @@ export async function runPgbackrest(
   env: Record<string, string>,
   where: string,
   runAs?: { uid: number; gid: number },
+  /** Run through this prefix (`docker exec … pgbackrest`) with its own environment; `env` is then only redacted. */
+  via?: { file: string; args: string[]; env: Record<string, string> },
 ): Promise<string> {
   try {
-    return (
-      await runCommand('pgbackrest', args, { env, uid: runAs?.uid, gid: runAs?.gid, secrets: Object.values(env) })
-    ).stdout;
+    const secrets = Object.values(env);
+    if (via) return (await runCommand(via.file, [...via.args, ...args], { env: via.env, secrets })).stdout;
+    return (await runCommand('pgbackrest', args, { env, uid: runAs?.uid, gid: runAs?.gid, secrets })).stdout;
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     const said = error.stderrTail.join('\n');
