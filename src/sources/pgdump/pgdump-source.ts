@@ -7,6 +7,7 @@ import {
   type PgdumpContext,
   type PreparedArchive,
 } from './prepare-archive.js';
+import { assertInPlaceUnchanged } from './in-place-unchanged.js';
 import { prepareDatabase } from './prepare-database.js';
 import { restoreArchive } from './restore-archive.js';
 import {
@@ -24,7 +25,10 @@ export interface PreparedPgdump {
   sourceMajor?: number;
 }
 
-/** Find every archive, fetch what must be local, and read each table of contents. No server yet. */
+/**
+ * Find every archive and read each table of contents: what choosing and starting the server needs. No server
+ * yet, and nothing fetched beyond the tables of contents: `fetchPgdump` does the rest while the server starts.
+ */
 export async function preparePgdump(ctx: PgdumpContext): Promise<PreparedPgdump> {
   const archives: PreparedArchive[] = [];
   for (const [index, options] of ctx.source.archives.entries())
@@ -36,6 +40,47 @@ export async function preparePgdump(ctx: PgdumpContext): Promise<PreparedPgdump>
   return { archives, sourceMajor: majors.length ? Math.max(...majors) : undefined };
 }
 
+/** The reading left after the tables of contents, under way. Neither promise rejects unobserved. */
+export interface PgdumpFetch {
+  /** Every archive downloaded (and hashed on the way), its TimescaleDB version read: the restore may begin. */
+  ready: Promise<void>;
+  /** Every archive read in place hashed: the restore counts only once this has resolved. */
+  alongside: Promise<void>;
+  /** The first error of either, once one has failed. */
+  failure(): unknown;
+  /** Stop what still runs (its reads and downloads end, with `reason`); resolves once both have settled. */
+  abort(reason: unknown): Promise<void>;
+}
+
+/** Start each archive's `rest`: downloads one after another, hashes of archives in place one after another. */
+export function fetchPgdump(prepared: PreparedPgdump, signal?: AbortSignal): PgdumpFetch {
+  const stop = new AbortController();
+  const both = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  let failed: { error: unknown } | undefined;
+  const inTurn = async (parts: Array<(signal?: AbortSignal) => Promise<void>>) => {
+    try {
+      for (const part of parts) await part(both);
+    } catch (error) {
+      // An abort's own error is the consequence; the first real failure (or the abort's reason) is the cause.
+      failed ??= { error: both.aborted && both.reason !== undefined ? both.reason : error };
+      throw failed.error;
+    }
+  };
+  const ready = inTurn(prepared.archives.flatMap((a) => a.rest.before ?? []));
+  const alongside = inTurn(prepared.archives.flatMap((a) => a.rest.alongside ?? []));
+  ready.catch(() => undefined);
+  alongside.catch(() => undefined);
+  return {
+    ready,
+    alongside,
+    failure: () => failed?.error,
+    async abort(reason) {
+      stop.abort(reason);
+      await Promise.allSettled([ready, alongside]);
+    },
+  };
+}
+
 /** Settings the restore server needs for these archives (TimescaleDB must be preloaded), over the suite's. */
 export function pgdumpServerSettings(
   prepared: PreparedPgdump,
@@ -44,10 +89,30 @@ export function pgdumpServerSettings(
   return prepared.archives.some((a) => needsTimescale(a.facts)) ? withTimescalePreload(settings) : settings;
 }
 
-/** Create the database and roles, then restore every archive in order. */
+/**
+ * Create the database and roles, then restore every archive in order; `fetch.ready` must have resolved. A hash
+ * still running (`fetch.alongside`) stops the restore when it fails, and its error is the restore's.
+ */
 export async function restorePgdump(
-  ctx: PgdumpContext & { server: StartedServer; prepared: PreparedPgdump },
+  ctx: PgdumpContext & { server: StartedServer; prepared: PreparedPgdump; fetch: PgdumpFetch },
 ): Promise<void> {
+  const hashFailed = new AbortController();
+  ctx.fetch.alongside.catch((error: unknown) => hashFailed.abort(error));
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, hashFailed.signal]) : hashFailed.signal;
+  try {
+    await ctx.fetch.ready;
+    await restoreInOrder({ ...ctx, signal });
+    await ctx.fetch.alongside;
+    for (const archive of ctx.prepared.archives)
+      if (archive.inPlace && archive.localPath) await assertInPlaceUnchanged(archive.found, archive.localPath);
+  } catch (error) {
+    // A damaged or changed archive read in place is the truer cause of a restore that failed on it.
+    await ctx.fetch.alongside.catch(() => undefined);
+    throw ctx.fetch.failure() ?? error;
+  }
+}
+
+async function restoreInOrder(ctx: PgdumpContext & { server: StartedServer; prepared: PreparedPgdump }): Promise<void> {
   const { options } = ctx.source;
   const all = ctx.prepared.archives;
   await prepareDatabase({

@@ -38,16 +38,29 @@ export interface PreparedArchive {
   jobs: number;
   /** A local copy or the file in place (parallel restore, directory format); undefined when streamed. */
   localPath?: string;
+  /** `localPath` is the stored file or directory itself: it must be unchanged when its restore ends. */
+  inPlace: boolean;
   provenance: BackupProvenance;
   /** The major of the pg_dump that wrote it (archive header): its restore needs that pg_restore or newer. */
   dumpMajor?: number;
-  /** The timescaledb version recorded in the dump, when the archive uses TimescaleDB. */
+  /** The timescaledb version recorded in the dump (set by `rest.before`), when the archive uses TimescaleDB. */
   timescaleVersion?: string;
+  /** The reading left once the table of contents is known; it runs while the server starts. */
+  rest: ArchiveRest;
+}
+
+/** Work on an archive after its table of contents was read, each part run once with the signal that stops it. */
+export interface ArchiveRest {
+  /** Must end before the archive is restored: its download, the dumped TimescaleDB version. */
+  before?: (signal?: AbortSignal) => Promise<void>;
+  /** May run alongside its restore and must end before the restore counts: the SHA-256 of a file read in place. */
+  alongside?: (signal?: AbortSignal) => Promise<void>;
 }
 
 /**
- * Find one archive and read its table of contents; fetch it into the drill's private directory only when
- * parallel restore needs a seekable file (a plain archive already on local disk is used in place).
+ * Find one archive and read its table of contents (from its first bytes, or a directory dump's toc.dat):
+ * enough to choose and start the server. What parallel restore needs on local disk (a download, or the SHA-256
+ * of a plain archive used in place) is left in `rest`, to run while the server starts.
  */
 export async function prepareArchive(
   ctx: PgdumpContext,
@@ -65,11 +78,13 @@ export async function prepareArchive(
     lastModified: found.lastModified.toISOString(),
     readRetries: 0,
   };
-  const streamOptions = openOptions(ctx, options, found.key, found.size, provenance);
+  const streamOptions = (signal = ctx.signal) =>
+    openOptions({ ...ctx, signal }, options, found.key, found.size, provenance);
   let format: DumpFormat;
   let localPath: string | undefined;
   let facts: SchemaFacts;
   let dumpMajor: number | undefined;
+  const rest: ArchiveRest = {};
   const inPlace =
     !options.decrypt && options.compression !== 'gzip' && options.compression !== 'zstd'
       ? ctx.store.localPath?.(found.key)
@@ -77,12 +92,24 @@ export async function prepareArchive(
   if (found.files) {
     localPath = inPlace ?? join(ctx.workDir, `archive-${index}.dir`);
     if (!inPlace) {
-      await mkdir(localPath, { mode: 0o700 });
-      const { readRetries } = await downloadDirectory(ctx.store, found, localPath, {
+      // toc.dat first: the table of contents chooses the server; the data files download while it starts.
+      const toc = found.files.filter((f) => f.key === `${found.key}/toc.dat`);
+      const data = found.files.filter((f) => f.key !== `${found.key}/toc.dat`);
+      const tocBytes = toc.reduce((sum, f) => sum + f.size, 0);
+      const target = localPath;
+      await mkdir(target, { mode: 0o700 });
+      const { readRetries } = await downloadDirectory(ctx.store, { ...found, files: toc }, target, {
         signal: ctx.signal,
         onBytes: (b) => ctx.onBytes?.(b, found.size),
       });
       provenance.readRetries = readRetries;
+      rest.before = async (signal) => {
+        const more = await downloadDirectory(ctx.store, { ...found, files: data }, target, {
+          signal,
+          onBytes: (b) => ctx.onBytes?.(tocBytes + b, found.size),
+        });
+        provenance.readRetries = (provenance.readRetries ?? 0) + more.readRetries;
+      };
     }
     ({ format, facts, dumpMajor } = await inspectArchive({
       pgRestore: ctx.pgRestore,
@@ -90,7 +117,7 @@ export async function prepareArchive(
       what,
     }));
   } else {
-    const peek = await openArchive(streamOptions);
+    const peek = await openArchive(streamOptions());
     try {
       ({ format, facts, dumpMajor } = await inspectArchive({
         pgRestore: ctx.pgRestore,
@@ -106,44 +133,58 @@ export async function prepareArchive(
       );
     }
     provenance.compression = peek.compression;
+    const readFormat = format;
     if (jobsFor(ctx, format) > 1 && inPlace && peek.compression === 'none') {
-      // A plain archive on local disk is restored where it is (never copied or written); it is read
-      // once here for its SHA-256.
+      // A plain archive on local disk is restored where it is (never copied or written). Its SHA-256 is taken
+      // while the server starts and pg_restore runs (the file then comes from the page cache); the restore
+      // counts only once the hash is taken and the file is unchanged after it (size and mtime as listed).
       localPath = inPlace;
-      const full = await openArchive(streamOptions);
-      await finished(full.stream.resume()).catch((error: unknown) => {
-        throw full.failure() ?? error;
-      });
-      Object.assign(provenance, verifyDigest(full.requireWhole(format), options, what));
+      rest.alongside = async (signal) => {
+        const full = await openArchive(streamOptions(signal));
+        await finished(full.stream.resume()).catch((error: unknown) => {
+          throw full.failure() ?? error;
+        });
+        Object.assign(provenance, verifyDigest(full.requireWhole(readFormat), options, what));
+      };
     } else if (jobsFor(ctx, format) > 1) {
-      localPath = join(ctx.workDir, `archive-${index}.dump`);
-      const full = await openArchive(streamOptions);
-      await downloadDecoded(full, localPath, ctx.signal);
-      Object.assign(provenance, verifyDigest(full.requireWhole(format), options, what));
+      // Downloaded (and hashed on the way) while the server starts.
+      const target = join(ctx.workDir, `archive-${index}.dump`);
+      localPath = target;
+      rest.before = async (signal) => {
+        const full = await openArchive(streamOptions(signal));
+        await downloadDecoded(full, target, signal);
+        Object.assign(provenance, verifyDigest(full.requireWhole(readFormat), options, what));
+      };
     }
   }
   provenance.format = format;
   if (facts.pgDumpVersion) provenance.producedBy = `pg_dump ${facts.pgDumpVersion}`;
   if (facts.sourceVersion) provenance.sourceServer = `PostgreSQL ${facts.sourceVersion}`;
-  const timescaleVersion = needsTimescale(facts)
-    ? await readDumpedTimescaleVersion({
-        pgRestore: await ctx.pgRestore(dumpMajor, localPath ? [localPath] : []),
-        format,
-        input: localPath ? { path: localPath } : { stream: (await openArchive(streamOptions)).stream },
-        signal: ctx.signal,
-      })
-    : undefined;
-  return {
+  const prepared: PreparedArchive = {
     options,
     found,
     format,
     facts,
     jobs: jobsFor(ctx, format),
     localPath,
+    inPlace: localPath !== undefined && localPath === inPlace,
     provenance,
     dumpMajor,
-    timescaleVersion,
+    rest,
   };
+  if (needsTimescale(facts)) {
+    const fetch = rest.before;
+    rest.before = async (signal) => {
+      await fetch?.(signal);
+      prepared.timescaleVersion = await readDumpedTimescaleVersion({
+        pgRestore: await ctx.pgRestore(dumpMajor, localPath ? [localPath] : []),
+        format: prepared.format,
+        input: localPath ? { path: localPath } : { stream: (await openArchive(streamOptions(signal))).stream },
+        signal,
+      });
+    };
+  }
+  return prepared;
 }
 
 export function jobsFor(ctx: PgdumpContext, format: DumpFormat): number {
