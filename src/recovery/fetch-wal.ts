@@ -1,6 +1,9 @@
 /**
- * restore_command for WAL archives pgdrill reads itself (raw segments in S3 or a directory, optionally
- * .gz): `node fetch-wal.js <base64 JSON {store, prefix}> %f %p`. It fetches one segment on demand.
+ * One WAL file fetched in a process of its own: `node fetch-wal.js <base64 JSON {store, prefix}> %f %p`
+ * (raw segments in S3 or a directory, optionally .gz). No drill runs it as restore_command any more: with
+ * `wal.prefetch: 0` too, files are fetched in pgdrill's own process (wal-prefetch.ts, a window of 0), which
+ * reads what the server's OS user may not and puts no credentials in the server's environment. It remains
+ * the process the fault tests drive fetchWalFile through, with restore_command's exit convention:
  * Exit 1 when the segment is not archived (PostgreSQL takes that as the end of the archive). Any other
  * failure (storage unreachable, a read cut short, a corrupt .gz, a segment of the wrong size) exits 128
  * with the reason on stderr: PostgreSQL treats an exit status above 125 as fatal, so recovery stops loudly

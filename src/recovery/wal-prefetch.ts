@@ -3,7 +3,9 @@
  * next `window` segments after the one recovery last asked for, in parallel, into a private spool; the
  * server's restore_command (wal-prefetch-script.ts) moves a spooled segment into place or asks for any
  * other file (history files, .partial, a segment out of order) by dropping a `.want` file the fetcher
- * watches. No node start and no SDK load per segment, and at most `window` segments on disk at once.
+ * watches. No node start and no SDK load per segment, and at most `window` segments on disk at once. A
+ * window of 0 (`wal.prefetch: 0`) predicts nothing: each file is fetched when recovery asks for it, still in
+ * pgdrill's process, so an archive only pgdrill may read (another uid's 0600 files) replays all the same.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { access, chmod, chown, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -29,7 +31,7 @@ export interface WalPrefetchInput {
   /** Created here (0700, owned by runAs); removed by close(). */
   spoolDir: string;
   runAs?: { uid: number; gid: number };
-  /** Segments held (downloading or spooled) at most. @default 8 */
+  /** Segments held (downloading or spooled) at most; 0: none ahead, each file fetched only when asked for. @default 8 */
   window?: number;
   walSegmentSize?: number;
   /** Where to start before recovery asks (the backup's first segment). */
@@ -51,7 +53,7 @@ interface Entry {
 }
 
 export async function startWalPrefetch(input: WalPrefetchInput): Promise<WalPrefetch> {
-  const window = Math.max(1, input.window ?? DEFAULT_WAL_PREFETCH_WINDOW);
+  const window = Math.max(0, input.window ?? DEFAULT_WAL_PREFETCH_WINDOW);
   const spool = input.spoolDir;
   await mkdir(spool, { recursive: true, mode: 0o700 });
   await chmod(spool, 0o700);

@@ -35,7 +35,7 @@ export const basebackupOptionsSchema = z
           .max(64)
           .default(8)
           .describe(
-            'Segments pgdrill downloads ahead of recovery, in parallel, into a private spool (at most this many on disk); 0 fetches each segment only when PostgreSQL asks, with one process per segment.',
+            'Segments pgdrill downloads ahead of recovery, in parallel, into a private spool (at most this many on disk); 0 fetches each file only when PostgreSQL asks for it, one at a time, still in the pgdrill process (the server never reads the archive itself).',
           ),
       })
       .describe('The WAL archive, fetched ahead of recovery by pgdrill and handed to restore_command.'),

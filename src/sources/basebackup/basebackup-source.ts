@@ -2,18 +2,12 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import { withDiskFull } from '../../util/disk-full.js';
-import { fetchWalCommand } from '../../recovery/fetch-wal-config.js';
 import { startWalPrefetch, type WalPrefetch } from '../../recovery/wal-prefetch.js';
 import { parseSegmentKey, segmentOfLsn, segmentName } from '../../recovery/wal-segments.js';
 import type { StoreConfig } from '../../storage/create-store.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { pickBackup } from '../../storage/pick-backup.js';
-import {
-  awsEnv,
-  type ArchivedSegment,
-  type PhysicalContext,
-  type PreparedPhysical,
-} from '../physical/physical-source.js';
+import type { ArchivedSegment, PhysicalContext, PreparedPhysical } from '../physical/physical-source.js';
 import type { BasebackupOptions } from './basebackup-options.js';
 import { copyPlain, decoded, extractTar, readText } from './basebackup-files.js';
 import { listBackupDir, listBackupDirs, type BackupDir } from './backup-dir.js';
@@ -64,15 +58,10 @@ export async function prepareBasebackup(ctx: BasebackupContext): Promise<Prepare
     },
     startSegment: start,
     archive,
-    // The prefetcher reads the archive in pgdrill's own process: the server's restore_command needs no credentials.
-    serverEnv: (access) =>
-      prefetch ? {} : { ...awsEnv(ctx.env, access.caBundle), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    restoreCommand: async (target, access) => {
-      if (!prefetch)
-        return fetchWalCommand({
-          store: withCaBundle(ctx.walStoreConfig, access.caBundle),
-          prefix: options.wal.prefix,
-        });
+    // The fetcher reads the archive in pgdrill's own process, also with prefetch 0 (on request only): the
+    // server's restore_command needs no credentials, and files only pgdrill may read (0600 of another uid) replay.
+    serverEnv: () => ({}),
+    restoreCommand: async (target) => {
       await prefetcher?.close();
       prefetcher = await startWalPrefetch({
         store: ctx.walStore,
@@ -123,10 +112,6 @@ async function restoreOne(
       createWriteStream(join(into, 'backup_manifest'), { mode: 0o600 }),
       { signal: as.signal },
     );
-}
-
-function withCaBundle(config: StoreConfig, caBundle: string | undefined): StoreConfig {
-  return 's3' in config && caBundle ? { s3: { ...config.s3, caBundle } } : config;
 }
 
 async function findBackupDir(store: ObjectStore, options: BasebackupOptions, signal?: AbortSignal): Promise<string> {

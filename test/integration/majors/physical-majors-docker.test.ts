@@ -55,11 +55,11 @@ for (const major of [17, 18]) {
             drill('tgz-restore-point', history.tgz, point, history.rowsAfterInsert),
             drill('tgz-latest', history.tgz, undefined, history.rowsAfterAccident),
             drill('tgz-time', history.tgz, `{ time: "${history.t1}" }`, history.rowsAfterInsert),
-            // Each segment fetched on request by a process of the server's OS user, not pgdrill's prefetcher.
+            // prefetch 0: nothing fetched ahead, each file fetched by pgdrill when the server asks (through the broker).
             drill('tar-latest-on-request', history.tar, undefined, history.rowsAfterAccident, ', prefetch: 0'),
           ].join('')}\n`,
         );
-        // The built CLI: restore_command runs pgdrill's fetch-wal script, which exists only as built JavaScript.
+        // The built CLI, as a user runs it.
         const json = join(dir, 'physical.json');
         cli = await runCli(['run', file, '--engine', 'docker', '--json', json], {}, {}, dir);
         run = JSON.parse(

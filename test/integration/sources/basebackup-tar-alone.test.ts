@@ -52,7 +52,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-// Through the built CLI: restore_command runs fetch-wal.js from dist/.
+// Through the built CLI, as a user runs it.
 async function runDrill(
   name: string,
   walPrefix: string,
