@@ -2,11 +2,13 @@ import { z } from 'zod';
 
 /**
  * The JSON report (`--json`): a published, versioned contract. A minor version adds optional fields
- * only; anything that could break a reader bumps the major. `schema/report.schema.json` is generated
- * from this file (`npm run schema`).
+ * only; anything that could break a reader bumps the major. Every version is a schema of its own (strict
+ * objects: an older copy rejects a newer report's added fields), so the `$id` names the full version.
+ * `schema/report.schema.json` is generated from this file (`npm run schema`); docs/evidence.md lists
+ * what each version added.
  */
-export const REPORT_SCHEMA_VERSION = '1.0';
-export const REPORT_SCHEMA_ID = 'urn:pgdrill:schema:report:1.0';
+export const REPORT_SCHEMA_VERSION = '1.1';
+export const REPORT_SCHEMA_ID = `urn:pgdrill:schema:report:${REPORT_SCHEMA_VERSION}`;
 
 const status = z.enum(['passed', 'failed', 'error', 'skipped']);
 const isoTime = z.iso.datetime().describe('ISO 8601 time in UTC.');

@@ -116,7 +116,7 @@ test('the run exits 3 (a drill could not run) and says where each artifact went'
 test('the JSON report validates against schema/report.schema.json and holds the evidence', async () => {
   const report = await readReport();
   expect(reportValidator()(report)).toEqual([]);
-  expect(report).toMatchObject({ schemaVersion: '1.0', verdict: 'error', exitCode: 3 });
+  expect(report).toMatchObject({ schemaVersion: '1.1', verdict: 'error', exitCode: 3 });
   const [good, bad, down] = report.drills;
   expect([good.status, bad.status, down.status]).toEqual(['passed', 'failed', 'error']);
   expect(good.backup[0]).toMatchObject({

@@ -118,7 +118,7 @@ describe('--shard and merge-reports', () => {
     expect(await junitCounts(out('merged.xml'))).toEqual(await junitCounts(out('whole.xml')));
     expect(Object.keys(await junitCounts(out('merged.xml')))).toHaveLength(5);
     // The merged JSON is the versioned report, and the evidence report covers every drill of both shards.
-    expect((merged as RunResult & { schemaVersion?: string }).schemaVersion).toBe('1.0');
+    expect((merged as RunResult & { schemaVersion?: string }).schemaVersion).toBe('1.1');
     const html = await readFile(out('merged.html'), 'utf8');
     for (const name of ['custom', 'plain', 'wrong-count', 'missing-backup', 'encrypted']) expect(html).toContain(name);
   });

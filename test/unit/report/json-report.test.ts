@@ -62,6 +62,28 @@ describe('buildJsonReport', () => {
     expect(validate({ ...report, drills: [{ ...report.drills[0], surprise: 1 }] })).not.toEqual([]);
   });
 
+  test('1.1 names its version, and a report without what 1.1 added (a 1.0 report, renumbered) still validates', () => {
+    const validate = reportValidator();
+    const report = JSON.parse(
+      JSON.stringify(
+        buildJsonReport(runOf({ ...physical, engine: { ...physical.engine!, backupMajor: 15 } }), {
+          ...context,
+          ci: { provider: 'ci' },
+          suiteFiles: [{ path: '/suites/nightly.yaml', sha256: 'a'.repeat(64) }],
+        }),
+      ),
+    );
+    expect(report.schemaVersion).toBe('1.1');
+    expect((reportJsonSchema() as { $id: string }).$id).toBe('urn:pgdrill:schema:report:1.1');
+    expect(validate(report)).toEqual([]);
+    expect(validate({ ...report, schemaVersion: '1.0' })).not.toEqual([]);
+    // Additive only: taking away engine.backupMajor, ci, suite.fileHashes and shard leaves a valid report.
+    const { ci: _ci, shard: _shard, ...older } = report;
+    const { backupMajor: _major, ...engine } = report.drills[0].engine;
+    const { fileHashes: _hashes, ...suite } = report.suite;
+    expect(validate({ ...older, suite, drills: [{ ...report.drills[0], engine }] })).toEqual([]);
+  });
+
   test('the published schema file is the one the zod schema generates', () => {
     const file = readFileSync(join(import.meta.dirname, '..', '..', '..', 'schema', 'report.schema.json'), 'utf8');
     expect(JSON.parse(file)).toEqual(reportJsonSchema());
