@@ -36,6 +36,8 @@ export interface WalPrefetchInput {
   walSegmentSize?: number;
   /** Where to start before recovery asks (the backup's first segment). */
   start?: WalSegment;
+  /** How one file is fetched (an archive laid out otherwise, e.g. barman-cloud's). @default fetchWalFile */
+  fetchFile?: typeof fetchWalFile;
 }
 
 export interface WalPrefetch {
@@ -91,7 +93,7 @@ export async function startWalPrefetch(input: WalPrefetchInput): Promise<WalPref
       let outcome: 'ready' | 'missing' | 'failed';
       let reason = '';
       try {
-        const result = await fetchWalFile({
+        const result = await (input.fetchFile ?? fetchWalFile)({
           store: input.store,
           prefix: input.prefix,
           file: name,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { CommandError, ConfigError, SourceError, StorageError } from '../../errors.js';
 import { runCommand } from '../../process/run-command.js';
 import { parseSegmentKey } from '../../recovery/wal-segments.js';
@@ -10,6 +11,8 @@ import {
   type PreparedPhysical,
 } from '../physical/physical-source.js';
 import type { BarmanCloudOptions } from './barman-cloud-options.js';
+import { startBarmanWalPrefetch } from './barman-cloud-wal.js';
+import type { WalPrefetch } from '../../recovery/wal-prefetch.js';
 
 interface BarmanBackup {
   backup_id: string;
@@ -59,12 +62,13 @@ export async function prepareBarmanCloud(
         hint: 'check the store, prefix and server name; barman-cloud-backup-list shows what exists',
       },
     );
-  const archive: ArchivedSegment[] = (
-    await ctx.store.list(`${joinKey(options.prefix, options.server, 'wals')}/`, { signal: ctx.signal })
-  ).flatMap((o) => {
+  const walsPrefix = joinKey(options.prefix, options.server, 'wals');
+  const archive: ArchivedSegment[] = (await ctx.store.list(`${walsPrefix}/`, { signal: ctx.signal })).flatMap((o) => {
     const segment = parseSegmentKey(o.key);
     return segment ? [{ ...segment, lastModified: o.lastModified }] : [];
   });
+  const startSegment = backup.begin_wal ? parseSegmentKey(backup.begin_wal) : undefined;
+  let prefetcher: WalPrefetch | undefined;
   return {
     major: backup.version ? Math.floor(backup.version / 10000) : undefined,
     provenance: {
@@ -77,11 +81,28 @@ export async function prepareBarmanCloud(
       walStop: backup.end_wal,
       format: 'barman-cloud',
     },
-    startSegment: backup.begin_wal ? parseSegmentKey(backup.begin_wal) : undefined,
+    startSegment,
     archive,
-    serverEnv: (access) => envFor(access.caBundle),
-    restoreCommand: () =>
-      `${['barman-cloud-wal-restore', ...common, url, options.server].map(shellQuote).join(' ')} %f %p`,
+    // With prefetch, pgdrill fetches the WAL in its own process: the server's restore_command needs no credentials.
+    serverEnv: (access) => (options.prefetch > 0 ? {} : envFor(access.caBundle)),
+    async restoreCommand(target, access) {
+      if (options.prefetch === 0)
+        return `${['barman-cloud-wal-restore', ...common, url, options.server].map(shellQuote).join(' ')} %f %p`;
+      await prefetcher?.close();
+      prefetcher = await startBarmanWalPrefetch({
+        store: ctx.store,
+        walsPrefix,
+        window: options.prefetch,
+        start: startSegment,
+        fallback: { args: [...common, url, options.server], env: envFor(access.caBundle) },
+        spoolDir: join(target.scratchDir, 'wal-spool'),
+        runAs: target.runAs,
+      });
+      return prefetcher.restoreCommand;
+    },
+    close: async () => {
+      await prefetcher?.close();
+    },
     async restore(target, access) {
       await runBarman(
         'barman-cloud-restore',
