@@ -29,14 +29,20 @@ export async function listBackupDir(store: ObjectStore, dir: string, signal?: Ab
   return { dir, files, base, has };
 }
 
-/** Every base backup directory under `prefix` (a directory holding one of MARKERS), with its marker's time. */
+/**
+ * Every base backup directory under `prefix` (a directory holding one of MARKERS), with its marker's time. A
+ * plain copy's database directories (`base/<oid>/PG_VERSION`) are inside it, not backups of their own: uploaded
+ * in any order, one of them may be the newest object.
+ */
 export async function listBackupDirs(store: ObjectStore, prefix: string, signal?: AbortSignal): Promise<ObjectInfo[]> {
   const objects = await store.list(prefix, { signal });
   const candidates: ObjectInfo[] = objects.flatMap((o) => {
     const marker = MARKERS.find((m) => o.key.endsWith(`/${m}`));
     return marker ? [{ ...o, key: o.key.slice(0, -marker.length - 1) }] : [];
   });
-  return [...new Map(candidates.map((c) => [c.key, c])).values()];
+  const dirs = new Set(candidates.map((c) => c.key));
+  const nested = (key: string) => [...dirs].some((dir) => key.startsWith(`${dir}/`));
+  return [...new Map(candidates.filter((c) => !nested(c.key)).map((c) => [c.key, c])).values()];
 }
 
 /** The raw backup_label: a plain copy's file, or the one pg_basebackup -Ft writes first into base.tar[.gz]. */

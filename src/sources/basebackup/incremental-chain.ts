@@ -1,4 +1,5 @@
 import { SourceError } from '../../errors.js';
+import { parseLsn } from '../../recovery/wal-segments.js';
 import { sameLsn, type BackupLabel } from './incremental-label.js';
 
 /** One backup of a chain: its directory and what its backup_label (and manifest) say. */
@@ -143,4 +144,32 @@ function missingParent(child: ChainMember, seen: ChainMember[], where: string): 
       hint: `the backup it was taken on top of (backup_label START WAL LOCATION: ${from.lsn}) is missing or was deleted: the chain cannot be restored past it; keep every backup of a chain until a newer full backup replaces it`,
     },
   );
+}
+
+/**
+ * `pick: latest` goes by object time, which an upload out of backup order (many backups synced at once) gets
+ * wrong; a backup taken on top of the chain's newest is newer still. Follow such backups to the real newest
+ * one; of two taken on one parent (an incremental repeated), the one that started later.
+ */
+export async function extendChain(
+  chain: ChainMember[],
+  candidates: string[],
+  read: (key: string) => Promise<ChainMember | undefined>,
+): Promise<ChainMember[]> {
+  const extended = [...chain];
+  for (;;) {
+    const tip = extended.at(-1)!;
+    let child: ChainMember | undefined;
+    for (const key of candidates) {
+      if (extended.some((m) => m.key === key)) continue;
+      const candidate = await read(key);
+      if (candidate && buildsOn(candidate, tip) && (!child || startsAfter(candidate, child))) child = candidate;
+    }
+    if (!child) return extended;
+    extended.push(child);
+  }
+}
+
+function startsAfter(a: ChainMember, b: ChainMember): boolean {
+  return parseLsn(a.label.startLsn) > parseLsn(b.label.startLsn);
 }

@@ -3,7 +3,7 @@ import { ConfigError, isDrillError, SourceError } from '../../errors.js';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { BasebackupOptions } from './basebackup-options.js';
 import { listBackupDir, listBackupDirs, readBackupLabel, readSystemId, type BackupDir } from './backup-dir.js';
-import { checkChain, discoverChain, type ChainMember } from './incremental-chain.js';
+import { checkChain, discoverChain, extendChain, type ChainMember } from './incremental-chain.js';
 import type { BackupLabel } from './incremental-label.js';
 
 /** The backups to restore, full first (one, unless the suite names incrementals), and the newest one's label. */
@@ -47,12 +47,22 @@ export async function resolveBackups(
     const others = (await listBackupDirs(store, root, signal))
       .filter((c) => c.key !== picked.dir)
       .sort((a, b) => b.lastModified.getTime() - a.lastModified.getTime() || b.key.localeCompare(a.key));
-    chain = await discoverChain({
-      newest: await read(picked),
-      candidates: others.map((c) => c.key),
-      read: async (key) => read(await listBackupDir(store, key, signal)).catch(() => undefined),
-      where: `${where}/${root}`,
-    });
+    const seen = new Map<string, Promise<ChainMember | undefined>>();
+    const readOnce = (key: string) => {
+      if (!seen.has(key))
+        seen.set(
+          key,
+          listBackupDir(store, key, signal)
+            .then(read)
+            .catch(() => undefined),
+        );
+      return seen.get(key)!;
+    };
+    const candidates = others.map((c) => c.key);
+    chain = await discoverChain({ newest: await read(picked), candidates, read: readOnce, where: `${where}/${root}` });
+    // Picked by object time under the prefix: a backup built on it is newer, whatever its object's time.
+    if (options.key === undefined && options.pick === 'latest' && options.orderBy === 'lastModified')
+      chain = await extendChain(chain, candidates, readOnce);
   } else {
     const dirs = options.incrementals.map((key) => key.replace(/\/+$/, ''));
     const listed = [picked, ...(await Promise.all(dirs.map((dir) => listBackupDir(store, dir, signal))))];

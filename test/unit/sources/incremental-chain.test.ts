@@ -4,6 +4,7 @@ import { basebackupOptionsSchema } from '../../../src/sources/basebackup/basebac
 import {
   checkChain,
   discoverChain,
+  extendChain,
   orderChain,
   type ChainMember,
 } from '../../../src/sources/basebackup/incremental-chain.js';
@@ -142,5 +143,29 @@ describe('basebackup.incrementals in a suite', () => {
     });
     expect(parse({ key: 'full', incrementals: [] }).success).toBe(false);
     expect(parse({ key: 'full', incrementals: 'auto' }).success).toBe(false);
+  });
+});
+
+describe('extendChain (pick: latest by object time)', () => {
+  const byKey = (members: ChainMember[]) => async (key: string) => members.find((m) => m.key === key);
+  const incr2b: ChainMember = {
+    key: 'b/incr2-again',
+    label: label('0/9000028', '000000010000000000000009', '0/5000028'),
+    systemId: '7',
+  };
+
+  test('a full backup whose object is the newest is followed by the incrementals taken on top of it', async () => {
+    const chain = await extendChain([full], ['b/incr2', 'b/incr1', 'b/other'], byKey([incr1, incr2]));
+    expect(chain.map((m) => m.key)).toEqual(['b/full', 'b/incr1', 'b/incr2']);
+  });
+
+  test('the newest backup of its chain stays the tip; of two on one parent, the later start wins', async () => {
+    expect((await extendChain([full, incr1, incr2], ['b/full'], byKey([full]))).map((m) => m.key)).toEqual([
+      'b/full',
+      'b/incr1',
+      'b/incr2',
+    ]);
+    const chain = await extendChain([full, incr1], ['b/incr2', 'b/incr2-again'], byKey([incr2, incr2b]));
+    expect(chain.map((m) => m.key)).toEqual(['b/full', 'b/incr1', 'b/incr2-again']);
   });
 });
