@@ -18,7 +18,7 @@ export const basebackupOptionsSchema = z
       .union([z.array(z.string()).min(1), z.literal('discover')])
       .optional()
       .describe(
-        'PostgreSQL 17+ incremental backups (pg_basebackup --incremental), combined with pg_combinebackup of their major before recovery. A list: the incremental directories oldest first, each taken on top of the one before, the first on top of the full backup in `key`. `discover`: the backup in `key` (or picked under `prefix`) is the newest of the chain, and each parent is found among the backups under `prefix` (or beside `key`) by its backup_label (the INCREMENTAL FROM LSN of a backup is the START WAL LOCATION of its parent). The chain is checked before anything is downloaded: a missing or misplaced backup fails with BACKUP_CHAIN_BROKEN naming it.',
+        'PostgreSQL 17+ incremental backups (pg_basebackup --incremental), combined with pg_combinebackup of their major before recovery. A list: the incremental directories oldest first, each taken on top of the one before, the first on top of the full backup in `key`. `discover`: the backup in `key` (or picked under `prefix`, then any backup taken on top of it) is the newest of the chain, and each parent is found among the backups under `prefix` (or beside `key`) by its backup_label (the INCREMENTAL FROM LSN of a backup is the START WAL LOCATION of its parent). The chain is checked before anything is downloaded: a missing or misplaced backup fails with BACKUP_CHAIN_BROKEN naming it.',
       ),
     wal: z
       .strictObject({
