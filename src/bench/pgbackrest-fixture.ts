@@ -68,9 +68,36 @@ export async function makePgbackrestBenchFixture(
   });
   await pgbackrest(server, ['check'], 300_000);
 
+  await fillDatabase(server, sizes.sizeMb, log);
+  const tb = performance.now();
+  await pgbackrest(server, ['--type=full', 'backup']);
+  const info = JSON.parse((await pgbackrest(server, ['--output=json', 'info'], 300_000)).stdout) as Array<{
+    backup?: Array<{ label: string; info?: { repository?: { size?: number } } }>;
+  }>;
+  const backup = info[0]?.backup?.at(-1);
+  if (!backup)
+    throw new DrillError('BENCH_PGBACKREST_INFO', `pgbackrest info lists no backup in ${repo} after a full backup`);
+  log(
+    `pgbackrest fixture: full backup ${backup.label} (${((backup.info?.repository?.size ?? 0) / 1048576).toFixed(0)} MiB in the repository) in ${seconds(tb).toFixed(1)} s`,
+  );
+
+  const rows = await writeWalPastRestorePoint(server, sizes.walMb, log);
+  return {
+    root: ws.dir,
+    repoPath: '/repo',
+    stanza: STANZA,
+    conf,
+    backupLabel: backup.label,
+    restorePoint: RESTORE_POINT,
+    rows,
+  };
+}
+
+// A `bench_data` table of about sizeMb, and the empty table the WAL is written into after the backup.
+async function fillDatabase(server: StartedLocalServer, sizeMb: number, log: (line: string) => void): Promise<void> {
   const t = performance.now();
   // ~200 bytes per row with its primary key (measured; the demo tables add ~9 MiB): rows for the requested size.
-  const bulk = Math.round((sizes.sizeMb * 1024 * 1024) / 200);
+  const bulk = Math.round((sizeMb * 1024 * 1024) / 200);
   await withClient(
     server,
     (c) =>
@@ -91,20 +118,16 @@ export async function makePgbackrestBenchFixture(
   log(
     `pgbackrest fixture: ${bulk.toLocaleString('en')} rows, ${(size / 1048576).toFixed(0)} MiB database, generated in ${seconds(t).toFixed(1)} s`,
   );
-  const tb = performance.now();
-  await pgbackrest(server, ['--type=full', 'backup']);
-  const info = JSON.parse((await pgbackrest(server, ['--output=json', 'info'], 300_000)).stdout) as Array<{
-    backup?: Array<{ label: string; info?: { repository?: { size?: number } } }>;
-  }>;
-  const backup = info[0]?.backup?.at(-1);
-  if (!backup)
-    throw new DrillError('BENCH_PGBACKREST_INFO', `pgbackrest info lists no backup in ${repo} after a full backup`);
-  log(
-    `pgbackrest fixture: full backup ${backup.label} (${((backup.info?.repository?.size ?? 0) / 1048576).toFixed(0)} MiB in the repository) in ${seconds(tb).toFixed(1)} s`,
-  );
+}
 
+// About walMb of WAL after the backup, the restore point, rows after it, the WAL switched and archived.
+async function writeWalPastRestorePoint(
+  server: StartedLocalServer,
+  walMb: number,
+  log: (line: string) => void,
+): Promise<number> {
   const tw = performance.now();
-  const rows = await writeWal(server, sizes.walMb);
+  const rows = await writeWal(server, walMb);
   await withClient(server, (c) => c.query(`select pg_create_restore_point('${RESTORE_POINT}')`), WAL_DATABASE);
   // Committed after the restore point: a recovery that went past the target would count them.
   await withClient(
@@ -124,13 +147,5 @@ export async function makePgbackrestBenchFixture(
   log(
     `pgbackrest fixture: ${rows.toLocaleString('en')} rows inserted after the backup, restore point ${RESTORE_POINT}, WAL up to ${segment} pushed with archive-push in ${seconds(tw).toFixed(1)} s`,
   );
-  return {
-    root: ws.dir,
-    repoPath: '/repo',
-    stanza: STANZA,
-    conf,
-    backupLabel: backup.label,
-    restorePoint: RESTORE_POINT,
-    rows,
-  };
+  return rows;
 }
