@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { currentOwner, formatOwner } from '../../lifecycle/owner-identity.js';
 import { OWNER_LABEL } from '../../lifecycle/orphan-containers.js';
@@ -6,7 +8,6 @@ import { startSupervisor } from '../../lifecycle/start-supervisor.js';
 import { registerCleanup } from '../../process/cleanup.js';
 import { CommandError, EngineError } from '../../errors.js';
 import { runCommand } from '../../process/run-command.js';
-import { containerUser } from './container-user.js';
 import { chooseImage, type ImageRule } from './docker-images.js';
 import { ENGINE_LABEL, SERVER_LABEL, usableImage, WORKDIR_LABEL, type PullPolicy } from './docker-runtime.js';
 
@@ -21,6 +22,8 @@ export interface ToolContainerRequest {
   writePaths: string[];
   /** A private directory of pgdrill's user for the container's passwd and group files; also its workdir label. */
   dir: string;
+  /** Another user commands may run as (`execArgsAs`), with supplementary groups (`--group-add`: the groups of what it reads). */
+  execUser?: { uid: number; gid: number; groups: number[] };
 }
 
 /** A long-lived container of a major's image in which pgdrill runs that image's tools with `docker exec`. */
@@ -31,6 +34,8 @@ export interface ToolContainer extends AsyncDisposable {
   /** The docker CLI and the arguments that run a command in it, followed by the command. */
   file: 'docker';
   execArgs: string[];
+  /** The same as `request.execUser`, when one was given. */
+  execArgsAs?: string[];
   /** What the docker CLI needs from pgdrill's environment to reach the same engine (DOCKER_HOST, …). */
   cliEnv: Record<string, string>;
 }
@@ -48,7 +53,7 @@ export async function startToolContainer(input: {
 }): Promise<ToolContainer> {
   const { request } = input;
   const { image } = await usableImage(input.client, chooseImage(input.rules, request.major), input.pull);
-  const user = await containerUser(undefined, request.dir);
+  const user = await toolContainerUser(request.dir, request.execUser);
   const toolId = randomBytes(8).toString('hex');
   const mounts = [
     ...[...new Set(request.readPaths)].map((p) => `type=bind,source=${p},target=${p},readonly`),
@@ -85,6 +90,10 @@ export async function startToolContainer(input: {
           request.network,
           '--user',
           user.spec,
+          // docker exec gives these to every command, whatever its --user (a group file in the container does not count).
+          ...[...new Set(request.execUser?.groups ?? [])]
+            .filter((g) => g !== 0)
+            .flatMap((g) => ['--group-add', String(g)]),
           '--label',
           `${ENGINE_LABEL}=tool`,
           '--label',
@@ -122,6 +131,9 @@ export async function startToolContainer(input: {
     id,
     file: 'docker',
     execArgs: ['exec', '-i', id],
+    execArgsAs: request.execUser
+      ? ['exec', '-i', '-u', `${request.execUser.uid}:${request.execUser.gid}`, id]
+      : undefined,
     cliEnv,
     [Symbol.asyncDispose]: async () => {
       unregister();
@@ -136,4 +148,30 @@ function dockerCliEnv(env: Record<string, string | undefined>): Record<string, s
   for (const key of ['DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_CONFIG', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY'])
     if (env[key]) out[key] = env[key]!;
   return out;
+}
+
+/** passwd and group files naming pgdrill's uid (the container's) and the exec user. */
+async function toolContainerUser(
+  dir: string,
+  execUser: ToolContainerRequest['execUser'],
+): Promise<{ spec: string; mounts: Array<{ source: string; target: string }> }> {
+  const uid = process.getuid!();
+  const gid = process.getgid!();
+  const passwd = ['root:x:0:0:root:/root:/bin/sh'];
+  const group = ['root:x:0:'];
+  if (uid !== 0) passwd.push(`pgdrill:x:${uid}:${gid}:pgdrill:/tmp:/bin/sh`);
+  if (gid !== 0) group.push(`pgdrill:x:${gid}:`);
+  if (execUser) {
+    passwd.push(`pgdrill-tool:x:${execUser.uid}:${execUser.gid}:pgdrill tools:/tmp:/bin/sh`);
+    group.push(`pgdrill-tool:x:${execUser.gid}:`);
+  }
+  await writeFile(join(dir, 'passwd'), `${passwd.join('\n')}\n`, { mode: 0o644 });
+  await writeFile(join(dir, 'group'), `${group.join('\n')}\n`, { mode: 0o644 });
+  return {
+    spec: `${uid}:${gid}`,
+    mounts: [
+      { source: join(dir, 'passwd'), target: '/etc/passwd' },
+      { source: join(dir, 'group'), target: '/etc/group' },
+    ],
+  };
 }

@@ -1,4 +1,4 @@
-import { chown, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RestoreTarget } from '../../engines/engine.js';
 import { EngineError } from '../../errors.js';
@@ -13,6 +13,8 @@ export interface PgbackrestToolContainer extends AsyncDisposable {
   file: string;
   /** Arguments running a command in the container, followed by the command. */
   execArgs: string[];
+  /** Arguments running a command as `request.execUser`. */
+  execArgsAs?: string[];
   /** Environment of the CLI that runs `execArgs` (DOCKER_HOST, …). */
   cliEnv: Record<string, string>;
 }
@@ -23,6 +25,7 @@ export interface PgbackrestContainerRequest {
   readPaths: string[];
   writePaths: string[];
   dir: string;
+  execUser?: { uid: number; gid: number; groups: number[] };
 }
 
 export type StartPgbackrestContainer = (request: PgbackrestContainerRequest) => Promise<PgbackrestToolContainer>;
@@ -38,6 +41,8 @@ export interface ContainerPgbackrest {
   configFile: string;
   /** The prefix running pgBackRest in the container: file, args, and the CLI's environment. */
   exec: { file: string; args: string[]; env: Record<string, string> };
+  /** The same prefix for archive-get, which pgBackRest (2.60) refuses to run as root: as the server's user. */
+  execArchiveGet: { file: string; args: string[]; env: Record<string, string> };
 }
 
 export interface ContainerPgbackrestInput {
@@ -59,6 +64,11 @@ export interface ContainerPgbackrestInput {
  */
 export async function startContainerPgbackrest(input: ContainerPgbackrestInput): Promise<ContainerPgbackrest> {
   const dir = await mkdtemp(join(input.workDir, 'pgbackrest-'));
+  // As root, pgBackRest restores as root (it reads any repository); archive-get runs as the server's user, in
+  // the groups of the repository's files (0640 of another uid, as a containerised pgBackRest leaves them).
+  const runAs = process.getuid?.() === 0 ? input.target.runAs : undefined;
+  const execUser = runAs && { uid: runAs.uid, gid: runAs.gid, groups: await groupsOf(input.readPaths) };
+  if (runAs) await chown(dir, runAs.uid, runAs.gid);
   const configFile = join(dir, 'pgbackrest.conf');
   const secrets = Object.entries(input.env).filter(([k]) => k.startsWith('PGBACKREST_'));
   await writeFile(
@@ -66,6 +76,7 @@ export async function startContainerPgbackrest(input: ContainerPgbackrestInput):
     `[global]\n${secrets.map(([k, v]) => `${k.slice('PGBACKREST_'.length).toLowerCase().replace(/_/g, '-')}=${v}\n`).join('')}`,
     { mode: 0o600 },
   );
+  if (runAs) await chown(configFile, runAs.uid, runAs.gid);
   const plain = Object.entries(input.env).filter(([k]) => !k.startsWith('PGBACKREST_'));
   const container = await input.start({
     major: input.major,
@@ -77,11 +88,13 @@ export async function startContainerPgbackrest(input: ContainerPgbackrestInput):
     ],
     writePaths: [input.target.dataDir, input.target.scratchDir],
     dir,
+    execUser,
   });
-  const exec = {
-    file: container.file,
-    args: [...container.execArgs, ...plain.flatMap(([k, v]) => ['-e', `${k}=${v}`]), 'pgbackrest'],
-    env: container.cliEnv,
+  const envArgs = plain.flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const exec = { file: container.file, args: [...container.execArgs, ...envArgs, 'pgbackrest'], env: container.cliEnv };
+  const execArchiveGet = {
+    ...exec,
+    args: [...(container.execArgsAs ?? container.execArgs), ...envArgs, 'pgbackrest'],
   };
   try {
     const said = await runCommand(exec.file, [...exec.args, 'version'], { env: exec.env }).then(
@@ -103,7 +116,7 @@ export async function startContainerPgbackrest(input: ContainerPgbackrestInput):
         `${said} in ${container.image} does not restore PostgreSQL ${input.major} (needs ${firstPgbackrestFor(input.major) ?? 'a release that knows it'} or newer)`,
         { hint: `use an image of PostgreSQL ${input.major} with a newer pgBackRest (engine.docker.images)` },
       );
-    return { container, where: `${said} in ${container.image}`, dir, configFile, exec };
+    return { container, where: `${said} in ${container.image}`, dir, configFile, exec, execArchiveGet };
   } catch (error) {
     await container[Symbol.asyncDispose]();
     throw error;
@@ -123,14 +136,18 @@ export async function containerArchiveGetCommand(
 ): Promise<string> {
   const out = join(target.scratchDir, 'pgbackrest-wal');
   await mkdir(out, { recursive: true, mode: 0o700 });
+  const runAs = process.getuid?.() === 0 ? target.runAs : undefined;
+  if (runAs) await chown(out, runAs.uid, runAs.gid);
   const inner = join(pgbackrest.dir, 'archive-get-inner.sh');
   await writeFile(
     inner,
     `set -u\n${['pgbackrest', ...args].map(shellQuote).join(' ')} archive-get "$1" "$2"\necho $? > "$2.rc.tmp" && mv "$2.rc.tmp" "$2.rc"\n`,
     { mode: 0o600 },
   );
-  const env = Object.entries(pgbackrest.exec.env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`);
-  const execPrefix = [pgbackrest.exec.file, ...pgbackrest.exec.args.slice(0, -1)].map(shellQuote).join(' ');
+  if (runAs) await chown(inner, runAs.uid, runAs.gid);
+  const env = Object.entries(pgbackrest.execArchiveGet.env).map(([k, v]) => `export ${k}=${shellQuote(v)}\n`);
+  const { execArchiveGet } = pgbackrest;
+  const execPrefix = [execArchiveGet.file, ...execArchiveGet.args.slice(0, -1)].map(shellQuote).join(' ');
   const host = join(pgbackrest.dir, 'archive-get.sh');
   await writeFile(
     host,
@@ -145,4 +162,15 @@ export async function handRestoredFiles(target: RestoreTarget): Promise<void> {
   if (!target.runAs || process.getuid?.() !== 0) return;
   await runCommand('chown', ['-R', `${target.runAs.uid}:${target.runAs.gid}`, target.dataDir]);
   await chown(target.dataDir, target.runAs.uid, target.runAs.gid);
+}
+
+/** The groups of the repository's top directories (its files share them), for the server's user to read it. */
+async function groupsOf(paths: string[]): Promise<number[]> {
+  const gids = new Set<number>();
+  for (const path of paths)
+    for (const p of [path, join(path, 'archive'), join(path, 'backup')]) {
+      const info = await stat(p).catch(() => undefined);
+      if (info) gids.add(info.gid);
+    }
+  return [...gids];
 }

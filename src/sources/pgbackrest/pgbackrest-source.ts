@@ -1,4 +1,4 @@
-import { CommandError, SourceError, StorageError } from '../../errors.js';
+import { CommandError, EngineError, SourceError, StorageError } from '../../errors.js';
 import { runCommand } from '../../process/run-command.js';
 import { parseSegmentKey } from '../../recovery/wal-segments.js';
 import { shellQuote } from '../../util/shell-quote.js';
@@ -251,6 +251,17 @@ export async function runPgbackrest(
   } catch (error) {
     if (!(error instanceof CommandError)) throw error;
     const said = error.stderrTail.join('\n');
+    // No pgBackRest error code at all from `docker exec`: the container, not the backup, failed.
+    if (via && !/\[\d{3}\]/.test(said))
+      throw new EngineError(
+        'DOCKER_TOOL_CONTAINER_FAILED',
+        `pgbackrest ${args.at(-1)} could not run in its container for ${where} (${via.file} exited ${error.exitCode})`,
+        {
+          cause: error,
+          details: error.stderrTail,
+          hint: 'check that the Docker engine answers; the container is removed with the drill',
+        },
+      );
     const code = Number(/\[(\d{3})\]/.exec(said)?.[1] ?? error.exitCode);
     const message = `pgbackrest ${args.at(-1)} failed for ${where} (pgBackRest error ${code})`;
     const options = { cause: error, details: error.stderrTail };

@@ -23,7 +23,13 @@ export interface PgbackrestHistory {
   madeBy: string;
 }
 
-export async function makePgbackrestHistory(image: string, backups: string, label: string): Promise<PgbackrestHistory> {
+export async function makePgbackrestHistory(
+  image: string,
+  backups: string,
+  label: string,
+  /** Encrypt the repository (repo1-cipher-type aes-256-cbc) with this pass. */
+  cipherPass?: string,
+): Promise<PgbackrestHistory> {
   const path = '/pgbackrest';
   const stanza = 'main';
   const env: Record<string, string> = {
@@ -35,6 +41,7 @@ export async function makePgbackrestHistory(image: string, backups: string, labe
     PGBACKREST_LOG_LEVEL_FILE: 'off',
     PGBACKREST_LOCK_PATH: '/tmp/pgbackrest-lock',
     PGBACKREST_START_FAST: 'y',
+    ...(cipherPass ? { PGBACKREST_REPO1_CIPHER_TYPE: 'aes-256-cbc', PGBACKREST_REPO1_CIPHER_PASS: cipherPass } : {}),
   };
   // The container's postgres user writes here; chmod 777 stands for a shared disk it may write.
   await mkdir(join(backups, 'pgbackrest'), { recursive: true });

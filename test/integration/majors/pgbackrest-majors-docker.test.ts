@@ -1,9 +1,12 @@
-import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startEmbeddedS3, type EmbeddedS3 } from '../../../src/demo/embedded-s3.js';
+import { createDockerEngine } from '../../../src/engines/docker/docker-engine.js';
 import { connectRuntime, imageExists } from '../../../src/engines/docker/docker-runtime.js';
+import { startContainerPgbackrest } from '../../../src/sources/pgbackrest/pgbackrest-container.js';
 import type { DrillResult, RunResult } from '../../../src/index.js';
 import { leftovers, runCli, type CliResult } from '../../support/backup-lab.js';
 import { dockerEngineAvailability, pgdrillContainers, testImage } from '../../support/docker-support.js';
@@ -13,6 +16,7 @@ import {
   parsePgbackrestVersion,
   pgbackrestHandlesMajor,
 } from '../../../src/sources/pgbackrest/pgbackrest-support.js';
+import { docker as dockerCli } from './major-source.js';
 import { makePgbackrestHistory, type PgbackrestHistory } from './pgbackrest-major-source.js';
 import { ARCHIVE_UID } from './physical-major-source.js';
 
@@ -39,6 +43,9 @@ for (const major of [17, 18]) {
     let dir: string;
     let s3: EmbeddedS3;
     let history: PgbackrestHistory;
+    // An encrypted repository (17 only, to keep the run short): the cipher pass must reach pgBackRest in its container.
+    const encrypted = major === 17;
+    const cipherPass = `pass-${randomBytes(12).toString('base64url')}`;
     let run: RunResult;
     let cli: CliResult;
     const byName = (name: string): DrillResult => run.drills.find((d) => d.name === name)!;
@@ -47,6 +54,7 @@ for (const major of [17, 18]) {
       dir = await mkdtemp(join(tmpdir(), `pgdrill-pgbackrest-${major}-`));
       await chmod(dir, 0o711);
       history = await makePgbackrestHistory(image, join(dir, 'backups'), `pgbackrest-${major}`);
+      if (encrypted) await makePgbackrestHistory(image, join(dir, 'encrypted'), `pgbackrest-${major}-enc`, cipherPass);
       // The same repository in S3: pgBackRest's S3 layout is its directory layout under repo1-path.
       s3 = await startEmbeddedS3();
       await s3.createBucket(BUCKET);
@@ -67,6 +75,7 @@ for (const major of [17, 18]) {
 engine: { kind: docker, docker: { pull: never } }
 storage:
   backups: { filesystem: { root: backups } }
+  encrypted: { filesystem: { root: encrypted } }
   s3: { s3: { bucket: ${BUCKET}, endpoint: "${s3.endpoint}", forcePathStyle: true, caBundle: "${s3.caPath}" } }
 drills:${[
           drill('restore-point', source('backups'), `{ name: ${history.restorePoint} }`, history.rowsAfterInsert),
@@ -80,10 +89,21 @@ drills:${[
             `{ name: ${history.restorePoint} }`,
             history.rowsAfterInsert,
           ),
+          ...(encrypted
+            ? [
+                drill(
+                  'encrypted-latest',
+                  source('encrypted', ', cipherPassEnv: REPO_CIPHER_PASS'),
+                  undefined,
+                  history.rowsAfterAccident,
+                ),
+              ]
+            : []),
         ].join('')}\n`,
       );
       const json = join(dir, 'pgbackrest.json');
-      cli = await runCli(['run', file, '--engine', 'docker', '--json', json], s3.env(), {}, dir);
+      const env = { ...s3.env(), REPO_CIPHER_PASS: cipherPass };
+      cli = await runCli(['run', file, '--engine', 'docker', '--json', json], env, {}, dir);
       run = JSON.parse(
         await readFile(json, 'utf8').catch(() => {
           throw new Error(`pgdrill wrote no report (exit ${cli.exitCode}): ${cli.stdout}${cli.stderr}`);
@@ -105,7 +125,14 @@ drills:${[
       expect(info.uid).not.toBe(postgresOsUser()?.uid);
     });
 
-    test.each(['restore-point', 'latest', 'time', 'latest-on-request', 's3-restore-point'])(
+    test.each([
+      'restore-point',
+      'latest',
+      'time',
+      'latest-on-request',
+      's3-restore-point',
+      ...(encrypted ? ['encrypted-latest'] : []),
+    ])(
       `%s: restored by the image's pgBackRest into PostgreSQL ${major} with the rows of its target and the proof`,
       (name) => {
         const drill = byName(name);
@@ -138,8 +165,44 @@ drills:${[
 
     test('the run passes and leaves no container, server or file behind', async () => {
       expect(cli.exitCode, cli.stdout + cli.stderr).toBe(0);
+      expect(JSON.stringify(run) + cli.stdout + cli.stderr).not.toContain(cipherPass);
       expect(await pgdrillContainers(cli.tmp)).toEqual([]);
       expect(await leftovers(cli.tmp)).toEqual([]);
+    });
+
+    test('secrets reach pgBackRest through its 0600 config file: neither argv nor the container configuration', async () => {
+      const scratch = await mkdtemp(join(dir, 'secrets-'));
+      const target = { dataDir: join(scratch, 'data'), scratchDir: join(scratch, 'scratch') };
+      for (const d of [target.dataDir, target.scratchDir]) await mkdir(d, { mode: 0o700 });
+      const secret = `secret-${randomBytes(8).toString('hex')}`;
+      const pass = `pass-${randomBytes(8).toString('hex')}`;
+      const engine = createDockerEngine({ pull: 'never' });
+      const pgbackrest = await startContainerPgbackrest({
+        start: (request) => engine.toolContainer(request),
+        major,
+        target,
+        workDir: scratch,
+        env: { PGBACKREST_REPO1_S3_KEY_SECRET: secret, PGBACKREST_REPO1_CIPHER_PASS: pass },
+        network: 'none',
+        readPaths: [],
+      });
+      try {
+        const id = pgbackrest.exec.args[2]!;
+        const inspect = await dockerCli(['inspect', id]);
+        expect(inspect).toContain('org.pgdrill.owner');
+        expect(inspect).not.toContain(secret);
+        expect(inspect).not.toContain(pass);
+        expect(pgbackrest.exec.args.join(' ')).not.toContain(secret);
+        const config = await stat(pgbackrest.configFile);
+        expect(config.mode & 0o777).toBe(0o600);
+        expect(await readFile(pgbackrest.configFile, 'utf8')).toBe(
+          `[global]\nrepo1-s3-key-secret=${secret}\nrepo1-cipher-pass=${pass}\n`,
+        );
+      } finally {
+        await pgbackrest.container[Symbol.asyncDispose]();
+        await rm(scratch, { recursive: true, force: true });
+      }
+      expect(await pgdrillContainers(scratch)).toEqual([]);
     });
 
     const tooOld = hostVersion !== undefined && !pgbackrestHandlesMajor(hostVersion, major);
