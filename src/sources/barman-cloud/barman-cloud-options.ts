@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { walPrefetchOption } from '../physical/prefetch-option.js';
 
 export const barmanCloudOptionsSchema = z
   .strictObject({
@@ -10,15 +11,9 @@ export const barmanCloudOptionsSchema = z
       .describe('The path inside the bucket of the destination URL (`s3://bucket/<prefix>`).'),
     server: z.string().describe('The barman server name (CloudNativePG: the cluster name).'),
     backup: z.string().default('latest').describe('Backup id to restore, or `latest` (the newest with status DONE).'),
-    prefetch: z
-      .number()
-      .int()
-      .min(0)
-      .max(64)
-      .default(8)
-      .describe(
-        'WAL segments pgdrill fetches ahead of recovery, in parallel, into a private spool (plain and gzip files read by pgdrill, others by barman-cloud-wal-restore). 0: barman-cloud-wal-restore in restore_command, one segment per request.',
-      ),
+    prefetch: walPrefetchOption(
+      'WAL segments pgdrill fetches ahead of recovery, in parallel, into a private spool (plain and gzip files read by pgdrill, others by barman-cloud-wal-restore). 0: barman-cloud-wal-restore in restore_command, one segment per request.',
+    ),
   })
   .describe(
     'A backup written by barman-cloud-backup (the format CloudNativePG uses); WAL through barman-cloud-wal-restore.',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { walPrefetchOption } from '../physical/prefetch-option.js';
 
 export const basebackupOptionsSchema = z
   .strictObject({
@@ -28,15 +29,9 @@ export const basebackupOptionsSchema = z
           .describe(
             'Where archive_command put the segments (`wal/` for `aws s3 cp %p s3://bucket/wal/%f`); `.gz` segments are read too.',
           ),
-        prefetch: z
-          .number()
-          .int()
-          .min(0)
-          .max(64)
-          .default(8)
-          .describe(
-            'Segments pgdrill downloads ahead of recovery, in parallel, into a private spool (at most this many on disk); 0 fetches each file only when PostgreSQL asks for it, one at a time, still in the pgdrill process (the server never reads the archive itself).',
-          ),
+        prefetch: walPrefetchOption(
+          'Segments pgdrill downloads ahead of recovery, in parallel, into a private spool (at most this many on disk); 0 fetches each file only when PostgreSQL asks for it, one at a time, still in the pgdrill process (the server never reads the archive itself).',
+        ),
       })
       .describe('The WAL archive, fetched ahead of recovery by pgdrill and handed to restore_command.'),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { walPrefetchOption } from '../physical/prefetch-option.js';
 
 export const pgbackrestOptionsSchema = z
   .strictObject({
@@ -22,15 +23,9 @@ export const pgbackrestOptionsSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
       .optional()
       .describe('Environment variable holding repo1-cipher-pass when the repository is encrypted (aes-256-cbc).'),
-    prefetch: z
-      .number()
-      .int()
-      .min(0)
-      .max(64)
-      .default(8)
-      .describe(
-        'WAL segments `archive-get` fetches ahead into its queue (archive-async, archive-get-queue-max = prefetch segments, process-max = up to 4). 0: one segment per request.',
-      ),
+    prefetch: walPrefetchOption(
+      'WAL segments `archive-get` fetches ahead into its queue (archive-async, archive-get-queue-max = prefetch segments, process-max = up to 4). 0: one segment per request.',
+    ),
   })
   .describe('A pgBackRest repository; restored with `pgbackrest restore`, WAL through `archive-get`.');
 
