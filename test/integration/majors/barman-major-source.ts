@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { runCommand } from '../../../src/process/run-command.js';
 import type { EmbeddedS3 } from '../../../src/demo/embedded-s3.js';
 import { docker } from './major-source.js';
-import { HISTORY_ROWS } from './physical-major-source.js';
+import { HISTORY_ROWS, switchAndWaitArchived, waitUntilReady } from './physical-major-source.js';
 
 /**
  * A PostgreSQL server of another major in a container, backed up by this machine's barman-cloud (3.4 on Debian
@@ -75,7 +75,7 @@ export async function makeBarmanMajorHistory(options: BarmanMajorOptions): Promi
   const barman = async (tool: string, args: string[], extra: Record<string, string> = {}) =>
     (await runCommand(tool, [...cloud, ...args], { env: { ...env, ...extra }, timeoutMs: 300_000 })).stdout;
   try {
-    await waitUntilListening(id);
+    await waitUntilReady(id);
     const port = (await docker(['port', id, '5432'])).trim().split(':').at(-1)!;
     await psql('CREATE DATABASE shop', 'postgres');
     await psql('CREATE TABLE orders (id int PRIMARY KEY, total int NOT NULL)');
@@ -131,28 +131,4 @@ async function runSql(id: string, sql: string, database: string): Promise<string
     sql,
   ]);
   return out.trim();
-}
-
-// Ready when the server listening on TCP answers (the entry point first runs a temporary server with
-// listen_addresses ''); over when the container exits. Each probe is one docker exec.
-async function waitUntilListening(id: string): Promise<void> {
-  const probe = "SELECT current_setting('listen_addresses') <> ''";
-  for (;;) {
-    const answer = await docker(['exec', '-u', 'postgres', id, 'psql', '-X', '-At', '-c', probe]).catch(() => '');
-    if (answer.trim() === 't') return;
-    if ((await docker(['inspect', '-f', '{{.State.Running}}', id])).trim() !== 'true')
-      throw new Error(`source container exited: ${await docker(['logs', '--tail', '20', id]).catch(() => '')}`);
-  }
-}
-
-// A segment counts once pg_stat_archiver names it (or a later one) as archived; a failed archive_command fails here.
-async function switchAndWaitArchived(psql: (sql: string) => Promise<string>): Promise<void> {
-  const segment = await psql('SELECT pg_walfile_name(pg_switch_wal())');
-  for (;;) {
-    const [last, failed] = (
-      await psql("SELECT coalesce(last_archived_wal, '') || '|' || coalesce(last_failed_wal, '') FROM pg_stat_archiver")
-    ).split('|');
-    if (last!.slice(0, 24) >= segment) return;
-    if (failed && failed.slice(0, 24) >= segment) throw new Error(`archive_command failed for ${failed}`);
-  }
 }

@@ -1,7 +1,7 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { docker } from './major-source.js';
-import { ARCHIVE_UID, HISTORY_ROWS } from './physical-major-source.js';
+import { ARCHIVE_UID, HISTORY_ROWS, switchAndWaitArchived, waitUntilReady } from './physical-major-source.js';
 
 /**
  * A scripted history on a PostgreSQL server in a container of `image`, backed up by that image's own pgBackRest:
@@ -88,28 +88,5 @@ export async function makePgbackrestHistory(
     return { path, stanza, restorePoint: 'before_accident', t1, madeBy, ...HISTORY_ROWS };
   } finally {
     await docker(['rm', '-f', '-v', id]).catch(() => undefined);
-  }
-}
-
-// Ready when the final server answers (the entry point first runs a temporary one that does not listen on TCP).
-async function waitUntilReady(id: string): Promise<void> {
-  const probe = "SELECT current_setting('listen_addresses') <> ''";
-  for (;;) {
-    const answer = await docker(['exec', '-u', 'postgres', id, 'psql', '-X', '-At', '-c', probe]).catch(() => '');
-    if (answer.trim() === 't') return;
-    if ((await docker(['inspect', '-f', '{{.State.Running}}', id])).trim() !== 'true')
-      throw new Error(`source container exited: ${await docker(['logs', '--tail', '20', id]).catch(() => '')}`);
-  }
-}
-
-// A segment counts once pg_stat_archiver names it (or a later one) as archived; a failed archive_command fails here.
-async function switchAndWaitArchived(psql: (sql: string) => Promise<string>): Promise<void> {
-  const segment = await psql('SELECT pg_walfile_name(pg_switch_wal())');
-  for (;;) {
-    const [last, failed] = (
-      await psql("SELECT coalesce(last_archived_wal, '') || '|' || coalesce(last_failed_wal, '') FROM pg_stat_archiver")
-    ).split('|');
-    if (last!.slice(0, 24) >= segment) return;
-    if (failed && failed.slice(0, 24) >= segment) throw new Error(`archive_command failed for ${failed}`);
   }
 }

@@ -123,7 +123,7 @@ export async function makePhysicalHistory(
 
 // Ready when the server listening on TCP answers through the socket (the official image's entry point first
 // runs a temporary server with listen_addresses ''); over when the container exits. Each probe is one docker exec.
-async function waitUntilReady(id: string): Promise<void> {
+export async function waitUntilReady(id: string): Promise<void> {
   const probe = "SELECT current_setting('listen_addresses') <> ''";
   for (;;) {
     const answer = await docker(['exec', '-u', 'postgres', id, 'psql', '-X', '-At', '-c', probe]).catch(() => '');
@@ -134,7 +134,7 @@ async function waitUntilReady(id: string): Promise<void> {
 }
 
 // A segment counts once pg_stat_archiver names it (or a later one) as archived; a failed archive_command fails here.
-async function switchAndWaitArchived(psql: (sql: string) => Promise<string>): Promise<void> {
+export async function switchAndWaitArchived(psql: (sql: string) => Promise<string>): Promise<void> {
   const segment = await psql('SELECT pg_walfile_name(pg_switch_wal())');
   for (;;) {
     const [last, failed] = (
