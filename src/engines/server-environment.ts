@@ -36,7 +36,9 @@ export const RESTORE_ENV_FILE = 'restore-command.env';
 /**
  * restore_command as the server runs it: refuse once the pgdrill that owns the drill is gone, then read
  * the command's environment from a 0600 file of the server's user (never the postmaster's environment),
- * then run the command.
+ * then run the command. Only its 0 and 1 keep their meaning: PostgreSQL takes any other status up to 125
+ * for "not archived" and promotes, so a tool's own error (pgBackRest's 82, an archive-get that timed out;
+ * barman-cloud-wal-restore's 2 or 4, a connection or a damaged file) becomes 128, which stops recovery.
  */
 export async function guardRestoreCommand(input: GuardRestoreCommandInput): Promise<string> {
   const parts = [ownerGuardShell()];
@@ -53,6 +55,6 @@ export async function guardRestoreCommand(input: GuardRestoreCommandInput): Prom
     const quoted = shellQuote(file).replace(/%/g, '%%');
     parts.push(`[ -r ${quoted} ] || exit 128`, `. ${quoted}`);
   }
-  parts.push(input.command);
+  parts.push(`{ ${input.command}; } || { [ $? = 1 ] && exit 1; exit 128; }`);
   return parts.join('; ');
 }

@@ -5,6 +5,8 @@ import type { RestoreTarget } from '../../engines/engine.js';
 import { findPgbackrestLockingIn, signal } from '../../lifecycle/drill-processes.js';
 import { DEFAULT_WAL_SEGMENT_SIZE } from '../../recovery/fetch-wal-config.js';
 
+const ARCHIVE_GET_TIMEOUT_SECONDS = 600;
+
 /**
  * pgBackRest's own WAL prefetch: with archive-async, archive-get answers from a spool queue that a detached
  * pgBackRest process fills ahead of recovery, fetching in parallel (process-max). pgdrill gives it a private
@@ -19,6 +21,10 @@ export async function prepareArchiveGetQueue(target: RestoreTarget, prefetch: nu
     `--spool-path=${spool}`,
     `--archive-get-queue-max=${prefetch * DEFAULT_WAL_SEGMENT_SIZE}`,
     `--process-max=${Math.min(prefetch, 4)}`,
+    // How long archive-get waits for the worker to answer (60 s by default): on a busy machine a worker
+    // starting behind another one's lock took longer than that to say "not archived" (error 82). A stalled
+    // read is still bounded by the worker's own io-timeout, which it reports as an error.
+    `--archive-timeout=${ARCHIVE_GET_TIMEOUT_SECONDS}`,
   ];
 }
 

@@ -97,6 +97,31 @@ test('restore_command reads its credentials from a 0600 file, not from the envir
   expect(missing.code).toBe(128);
 });
 
+test('restore_command keeps only 0 and 1 of its command: any other failure is 128, which stops recovery', async () => {
+  const scratch = join(base, 'scratch-status');
+  await mkdir(scratch, { mode: 0o700 });
+  for (const [status, expected] of [
+    [0, 0],
+    [1, 1],
+    [2, 128],
+    [4, 128],
+    [82, 128],
+    [127, 128],
+  ] as const) {
+    const command = await guardRestoreCommand({
+      command: `sh -c 'exit ${status}'`,
+      env: undefined,
+      scratchDir: scratch,
+    });
+    expect((await run(command)).code, `a command exiting ${status}`).toBe(expected);
+  }
+  // A command of several parts (a source's own fallback) is one unit under the guard.
+  const chained = await guardRestoreCommand({ command: 'false || exit 1', env: undefined, scratchDir: scratch });
+  expect((await run(chained)).code).toBe(1);
+  const killed = await guardRestoreCommand({ command: "sh -c 'kill -9 $$'", env: undefined, scratchDir: scratch });
+  expect((await run(killed)).code).toBe(128);
+});
+
 test('a server environment carries PATH, HOME, the locale and TZ, and nothing else', () => {
   const env = serverEnvironment('/var/lib/postgresql', {
     PATH: '/usr/bin',
